@@ -1,0 +1,84 @@
+/* Polled 16550 UART driver (register layout from the PC16550D data sheet). */
+#include "serial.h"
+#include "x86/cpu.h"
+
+#define UART_DATA 0 /* RBR/THR, DLL when DLAB=1 */
+#define UART_IER 1  /* DLM when DLAB=1 */
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_SCR 7
+
+#define LCR_8N1 0x03
+#define LCR_DLAB 0x80
+#define MCR_DTR_RTS_OUT2 0x0B
+#define FCR_ENABLE_CLEAR 0x07
+#define LSR_DATA_READY 0x01
+#define LSR_THR_EMPTY 0x20
+
+#define UART_CLOCK 115200
+/* Bound on the wait for the transmitter so a missing or wedged UART cannot hang the hypervisor. */
+#define TX_SPIN_LIMIT 100000
+
+static uint16_t uart_port = COM1_PORT;
+static bool uart_present = true; /* assume COM1 works until serial_init says otherwise */
+
+bool serial_init(uint16_t port, uint32_t baud)
+{
+	uint16_t divisor = baud ? UART_CLOCK / baud : 1;
+
+	/* The scratch register holds what we write on a real 16550; nothing answers otherwise. */
+	outb(port + UART_SCR, 0x5A);
+	if (inb(port + UART_SCR) != 0x5A) {
+		uart_present = false;
+		return false;
+	}
+	uart_port = port;
+	uart_present = true;
+	outb(port + UART_IER, 0);
+	outb(port + UART_LCR, LCR_DLAB);
+	outb(port + UART_DATA, divisor & 0xFF);
+	outb(port + UART_IER, divisor >> 8);
+	outb(port + UART_LCR, LCR_8N1);
+	outb(port + UART_FCR, FCR_ENABLE_CLEAR);
+	outb(port + UART_MCR, MCR_DTR_RTS_OUT2);
+	return true;
+}
+
+static void put_raw(char c)
+{
+	for (int spin = 0; spin < TX_SPIN_LIMIT; spin++) {
+		if (inb(uart_port + UART_LSR) & LSR_THR_EMPTY)
+			break;
+		cpu_relax();
+	}
+	outb(uart_port + UART_DATA, (uint8_t)c);
+}
+
+void serial_putc(char c)
+{
+	if (!uart_present)
+		return;
+	if (c == '\n')
+		put_raw('\r');
+	put_raw(c);
+}
+
+void serial_write(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		serial_putc(s[i]);
+}
+
+int serial_getc(void)
+{
+	if (!uart_present || !(inb(uart_port + UART_LSR) & LSR_DATA_READY))
+		return -1;
+	return inb(uart_port + UART_DATA);
+}
+
+uint16_t serial_port(void)
+{
+	return uart_port;
+}

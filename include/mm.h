@@ -1,0 +1,50 @@
+/*
+ * The hypervisor's memory: where it lives, its page tables, and the direct map.
+ *
+ * mm_init() moves the image to the top of RAM below 4 GiB, followed by the frame pool, so the
+ * guest later gets all low memory in one block; [hv_base, hv_end) is everything the hypervisor
+ * keeps. After it, every physical address below physmap_limit is reachable at PHYSMAP_BASE + pa.
+ */
+#ifndef HV_MM_H
+#define HV_MM_H
+
+#include "bootinfo.h"
+#include "physmem.h"
+#include "types.h"
+#include "x86/boot.h"
+
+struct hv_layout {
+	paddr_t hv_base, hv_end;       /* all hypervisor memory: image, then frame pool */
+	paddr_t image_base, image_end; /* the running image (after the move) */
+	paddr_t pool_base, pool_end;   /* the frame pool */
+	paddr_t loaded_base, loaded_end; /* where the loader put the image (free after the move) */
+	paddr_t physmap_limit;         /* the direct map covers [0, physmap_limit) */
+	uint64_t free_below_4g;        /* free RAM left for the guest below 4 GiB */
+	uint64_t free_total;           /* free RAM left for the guest */
+};
+
+extern struct hv_layout hv_layout;
+
+void mm_init(const struct boot_info *bi, uint64_t pool_size);
+
+static inline void *phys_to_virt(paddr_t pa)
+{
+	return (void *)(PHYSMAP_BASE + pa);
+}
+
+paddr_t virt_to_phys(const void *va);
+
+/* Reads physical memory through the direct map (bounded by what it covers). */
+const struct phys_view *physmap_view(void);
+
+/* A zeroed frame from the pool, or panic: for boot-time structures that cannot be done without. */
+paddr_t frame_alloc_zeroed(void);
+
+struct range_set;
+/* RAM that neither the hypervisor, the loader's data nor firmware uses: the guest's. */
+const struct range_set *mm_free_ram(void);
+
+/* Maps MMIO [pa, pa + size) uncached; returns its virtual address or NULL. */
+void *ioremap(paddr_t pa, uint64_t size);
+
+#endif

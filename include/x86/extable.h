@@ -1,0 +1,29 @@
+/*
+ * Exception table: an instruction listed here may fault; the trap handler then resumes at its
+ * recovery label instead of stopping the machine. Wrappers use asm goto so the recovery path is an
+ * ordinary C label:
+ *
+ *	asm goto("1: rdmsr\n" EXTABLE_ENTRY("1b", "%l[fault]") : ... : fault);
+ *	...
+ *	fault: return -E_FAULT;
+ *
+ * The vector that was recovered is left in this_cpu()->fixup_vector for the caller to report.
+ */
+#ifndef HV_X86_EXTABLE_H
+#define HV_X86_EXTABLE_H
+
+#include "types.h"
+
+struct extable_entry {
+	uintptr_t insn;
+	uintptr_t fixup;
+};
+
+#define EXTABLE_ENTRY(insn, fixup)                                                                \
+	".pushsection __ex_table, \"a\"\n\t.balign 8\n\t.quad " insn ", " fixup "\n\t.popsection\n\t"
+
+struct trap_frame;
+/* Redirects `frame` to the recovery label if its RIP is listed; returns whether it did. */
+bool extable_fixup(struct trap_frame *frame);
+
+#endif

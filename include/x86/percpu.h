@@ -1,0 +1,53 @@
+/*
+ * Per-CPU state: one page-aligned block per CPU, reached through the GS base. The first field
+ * points to the block itself so this_cpu() is a single GS-relative load.
+ */
+#ifndef HV_X86_PERCPU_H
+#define HV_X86_PERCPU_H
+
+#include "types.h"
+#include "x86/desc.h"
+
+#define MAX_CPUS 256
+#define PERCPU_STACK_SIZE (16 * KiB)
+
+struct percpu {
+	struct percpu *self;
+	uint32_t cpu_id;   /* dense number, 0 = boot CPU */
+	uint32_t apic_id;
+	uintptr_t stack_bottom; /* this CPU's main stack, for stack traces */
+	uintptr_t stack_top;
+	volatile int fixup_vector; /* vector of the last fault the exception table recovered */
+	volatile bool online;
+
+	uint64_t gdt[GDT_ENTRIES] __aligned(16);
+	struct tss64 tss __aligned(16);
+
+	uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __aligned(4096);
+} __aligned(4096);
+
+_Static_assert(sizeof(struct percpu) % 4096 == 0, "per-CPU block must be whole pages");
+_Static_assert(__builtin_offsetof(struct percpu, self) == 0, "this_cpu() reads gs:0");
+
+extern struct percpu bsp_percpu;
+
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+
+	asm volatile("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+static inline unsigned int this_cpu_id(void)
+{
+	unsigned int id;
+
+	asm volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(__builtin_offsetof(struct percpu, cpu_id)));
+	return id;
+}
+
+/* Points GS at `cpu` (which must already hold its self pointer). */
+void percpu_install(struct percpu *cpu);
+
+#endif

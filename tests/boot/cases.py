@@ -1,0 +1,84 @@
+"""Boot cases: how to boot the hypervisor and what its serial log must (and must not) show.
+
+Keys: name, emulator (qemu|bochs), boot (kernel|iso), proto (multiboot|multiboot2), firmware
+(bios|ovmf), cpu_model (Bochs), smp, mem, cmdline, modules [(path, string)], expect [regex],
+forbid [regex], done (regex that ends the run; default: the boot-complete line or a panic),
+timeout (seconds), exit_code (QEMU's, when the run ends by the emulator exiting).
+"""
+
+DEFAULT_DONE = r"boot complete|PANIC"
+# A triple fault shows up as the emulator resetting; these lines must never appear in a good boot.
+ALWAYS_FORBIDDEN = [r"selftest: .*: FAILED"]
+
+BANNER = [
+    r"^\[cpu0\] hv [^ ]+: x86-64 microhypervisor",
+    r"^\[cpu0\] boot: loader '[^']*', protocol multiboot[12]",
+    r"^\[cpu0\] boot: command line '.*'",
+    r"^\[cpu0\] mmap: 0x[0-9a-f]{16}-0x[0-9a-f]{16} usable",
+    r"^\[cpu0\] mm: hypervisor at 0x[0-9a-f]+-0x[0-9a-f]+ \(\d+ KiB\)",
+    r"^\[cpu0\] mm: own page tables",
+    r"^\[cpu0\] boot complete",
+]
+NO_PANIC = [r"PANIC", r"EXCEPTION"]
+
+
+def boot(name, emulator="qemu", boot="kernel", expect=None, forbid=None, **kw):
+    case = dict(name=name, emulator=emulator, boot=boot, expect=expect if expect is not None else BANNER,
+                forbid=forbid if forbid is not None else NO_PANIC)
+    case.update(kw)
+    return case
+
+
+def fault(name, fault_name, dump_lines, **kw):
+    """A selftest fault: the dump names the exception, shows registers and a trace, then panics."""
+    expect = [rf"selftest: raising {fault_name} on purpose", r"EXCEPTION " + dump_lines,
+              r"^\[cpu0\] RIP 0008:ffffffff8[0-9a-f]{7} RFLAGS", r"CR0 [0-9a-f]{16} CR2 [0-9a-f]{16}",
+              r"RAX [0-9a-f]{16} RBX", r"R12 [0-9a-f]{16}", r"stack trace", r"PANIC: unhandled",
+              r"reset: trying port 0xcf9"]
+    return boot(name, cmdline=f"selftest={fault_name}", expect=expect, forbid=[], done=r"reset: trying port",
+                **kw)
+
+
+CASES = [
+    # How users boot it: QEMU -kernel (multiboot 1), GRUB ISO under BIOS (both protocols) and UEFI.
+    boot("qemu-kernel-mb1", cmdline="loglevel=7"),
+    boot("qemu-kernel-mb1-smp2", smp=2, mem=2048),
+    boot("qemu-kernel-modules", cmdline="loglevel=6",
+         modules=[("tests/boot/data/module-a.txt", "guest=test arg1"), ("tests/boot/data/module-b.txt", "second")],
+         expect=BANNER + [r"module 0: 0x[0-9a-f]+-0x[0-9a-f]+ \(\d+ bytes\) 'guest=test arg1'",
+                          r"module 1: .*'second'"]),
+    boot("grub-bios-mb1", boot="iso", proto="multiboot", firmware="bios", timeout=90,
+         expect=BANNER + [r"loader 'GNU GRUB[^']*', protocol multiboot1"]),
+    boot("grub-bios-mb2", boot="iso", proto="multiboot2", firmware="bios", timeout=90,
+         cmdline="loglevel=7 baud=115200",
+         expect=BANNER + [r"loader 'GNU GRUB[^']*', protocol multiboot2", r"boot: ACPI RSDP"]),
+    boot("grub-uefi-mb2", boot="iso", proto="multiboot2", firmware="ovmf", timeout=120,
+         expect=BANNER + [r"loader 'GNU GRUB[^']*', protocol multiboot2", r"boot: EFI memory map"]),
+    boot("bochs-skylake-mb2", emulator="bochs", boot="iso", proto="multiboot2", cpu_model="corei7_skylake_x",
+         timeout=240, expect=BANNER + [r"cpu: GenuineIntel"]),
+    boot("bochs-ryzen-mb2", emulator="bochs", boot="iso", proto="multiboot2", cpu_model="ryzen", timeout=240,
+         expect=BANNER + [r"cpu: AuthenticAMD"]),
+
+    # Command line handling.
+    boot("option-unknown", cmdline="frobnicate=1 loglevel=6",
+         expect=BANNER + [r"warning: unknown option 'frobnicate' ignored"]),
+    boot("option-bad-value", cmdline="console=com9", done=r"PANIC|boot complete", forbid=[r"boot complete"],
+         expect=[r"bad value for console=", r"PANIC: bad command line", r"reset: trying port 0xcf9"]),
+    boot("option-help", cmdline="help", expect=BANNER + [r"options: console=", r"options: selftest="]),
+    boot("option-console-com2", cmdline="console=com2", expect=[r"console: COM1 -> port 0x2f8"],
+         qemu_extra=[]),
+
+    # Exception dumps and the exception table.
+    boot("selftest-msr", cmdline="selftest=msr",
+         expect=BANNER + [r"selftest: rdmsr of a missing MSR recovered from #GP: ok",
+                          r"selftest: wrmsr of a missing MSR recovered from #GP: ok",
+                          r"selftest: rdmsr_safe of EFER reads LME: ok"]),
+    fault("selftest-ud", "ud", r"#UD invalid opcode \(vector 6\) error code 0x0"),
+    fault("selftest-gp", "gp", r"#GP general protection \(vector 13\) error code 0x0"),
+    fault("selftest-pf", "pf", r"#PF page fault \(vector 14\) error code 0x0"),
+    fault("selftest-de", "de", r"#DE divide error \(vector 0\)"),
+    fault("selftest-bp", "bp", r"#BP breakpoint \(vector 3\)"),
+    fault("selftest-df", "df", r"#DF double fault \(vector 8\) error code 0x0"),
+    boot("selftest-panic-halt", cmdline="selftest=ud panic=halt", forbid=[r"reset: trying"],
+         expect=[r"EXCEPTION #UD", r"panic: halting"], done=r"panic: halting"),
+]

@@ -1,0 +1,104 @@
+"""How each boot case is started: QEMU (-kernel or a GRUB ISO under BIOS or OVMF) and Bochs."""
+import os
+import shutil
+import signal
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HV_ELF = os.path.join(ROOT, "build", "hv.elf")
+OVMF = "/usr/share/OVMF/OVMF_CODE.fd"
+BOCHS_BIOS = "/usr/share/bochs/BIOS-bochs-latest"
+BOCHS_VGA = "/usr/share/vgabios/vgabios.bin"
+
+
+class PrepareError(Exception):
+    pass
+
+
+def missing_tools(case):
+    need = ["qemu-system-x86_64"] if case["emulator"] == "qemu" else ["bochs"]
+    if case.get("boot") == "iso":
+        need += ["grub-mkrescue", "xorriso", "mformat"]
+    missing = [t for t in need if not shutil.which(t)]
+    if case.get("firmware") == "ovmf" and not os.path.exists(OVMF):
+        missing.append(OVMF)
+    return ", ".join(missing)
+
+
+def build_iso(case, workdir):
+    iso = os.path.join(workdir, "hv.iso")
+    argv = [os.path.join(ROOT, "scripts", "mkiso.sh"), iso, HV_ELF, case.get("proto", "multiboot2"),
+            case.get("cmdline", "")]
+    for path, string in case.get("modules", []):
+        argv += [os.path.join(ROOT, path), string]
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    if proc.returncode:
+        raise PrepareError(proc.stderr.strip() or "mkiso.sh failed")
+    return iso
+
+
+def qemu_argv(case, workdir, serial_log):
+    argv = ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-cpu", case.get("cpu", "max"),
+            "-smp", str(case.get("smp", 1)), "-m", str(case.get("mem", 512)),
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+            "-serial", f"file:{serial_log}", "-display", "none", "-monitor", "none", "-no-reboot",
+            "-d", "int,cpu_reset,guest_errors", "-D", os.path.join(workdir, "qemu.log")]
+    if case.get("qemu_log", False) is False:
+        argv = argv[:-4]  # exception logging is slow; enable per case when debugging
+    if case["boot"] == "kernel":
+        argv += ["-kernel", HV_ELF, "-append", case.get("cmdline", "")]
+        if case.get("modules"):
+            argv += ["-initrd", ",".join(f"{os.path.join(ROOT, p)} {s}".strip() for p, s in case["modules"])]
+    else:
+        if case.get("firmware") == "ovmf":
+            argv += ["-bios", OVMF]
+        argv += ["-cdrom", build_iso(case, workdir), "-boot", "d"]
+    return argv + case.get("qemu_extra", [])
+
+
+def bochs_argv(case, workdir, serial_log):
+    iso = build_iso(case, workdir)
+    rc = os.path.join(workdir, "bochsrc")
+    with open(rc, "w") as f:
+        f.write(f"""megs: {case.get('mem', 512)}
+romimage: file={BOCHS_BIOS}
+vgaromimage: file={BOCHS_VGA}
+cpu: model={case['cpu_model']}, count={case.get('smp', 1)}, ips=10000000, reset_on_triple_fault=0
+ata0-master: type=cdrom, path={iso}, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev={serial_log}
+clock: sync=none, time0=1
+display_library: term
+log: {os.path.join(workdir, 'bochs.log')}
+panic: action=fatal
+error: action=report
+port_e9_hack: enabled=1
+""")
+    with open(os.path.join(workdir, "cont.dbg"), "w") as f:
+        f.write("c\n")
+    return ["bochs", "-q", "-f", rc, "-rc", os.path.join(workdir, "cont.dbg")]
+
+
+def prepare(case, workdir):
+    serial_log = os.path.join(workdir, "serial.log")
+    env = dict(os.environ)
+    if case["emulator"] == "qemu":
+        argv = qemu_argv(case, workdir, serial_log)
+    else:
+        argv = bochs_argv(case, workdir, serial_log)
+        env["TERM"] = "dumb"
+    with open(os.path.join(workdir, "command"), "w") as f:
+        f.write(" ".join(f"'{a}'" if " " in a or not a else a for a in argv) + "\n")
+    return argv, env, serial_log
+
+
+def stop(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=5)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()

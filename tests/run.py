@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Test runner: host unit tests, then boot cases under QEMU and Bochs.
+
+Every case prints one result line; the run ends with `N passed, N failed, N skipped`.
+Serial logs and emulator logs stay under build/tests/<case>/ so a failure can be read afterwards.
+
+usage: tests/run.py [--unit-only | --boot-only] [-k SUBSTRING] [-j JOBS]
+"""
+import argparse
+import concurrent.futures
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
+import cases as boot_cases  # noqa: E402
+import emulators  # noqa: E402
+
+
+class Result:
+    def __init__(self, name, status, detail="", seconds=0.0):
+        self.name, self.status, self.detail, self.seconds = name, status, detail, seconds
+
+    def line(self):
+        text = f"{self.status} {self.name}"
+        if self.seconds:
+            text += f" ({self.seconds:.1f}s)"
+        if self.detail:
+            text += f": {self.detail}"
+        return text
+
+
+def run_unit_tests():
+    """Each cmocka test function is one case; cmocka reports in TAP form."""
+    results = []
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="TAP")
+    for binary in sorted(glob.glob(os.path.join(BUILD, "unit", "test_*"))):
+        if binary.endswith(".d") or not os.access(binary, os.X_OK):
+            continue
+        suite = os.path.basename(binary)
+        start = time.time()
+        proc = subprocess.run([binary], capture_output=True, text=True, env=env, timeout=300)
+        seen = 0
+        for line in proc.stdout.splitlines():
+            m = re.match(r"^(not ok|ok) \d+ - (.*)$", line)
+            if m:
+                seen += 1
+                status = "PASS" if m.group(1) == "ok" else "FAIL"
+                results.append(Result(f"unit/{suite}/{m.group(2)}", status))
+        if proc.returncode != 0 and not any(r.status == "FAIL" for r in results[-seen:] if seen):
+            tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
+            results.append(Result(f"unit/{suite}", "FAIL", f"exit {proc.returncode}: {' | '.join(tail)}",
+                                  time.time() - start))
+        elif seen == 0:
+            results.append(Result(f"unit/{suite}", "FAIL", "no test results in the output"))
+    return results
+
+
+def check_log(case, log):
+    """Returns None when the log satisfies the case, else why not."""
+    for pattern in case.get("expect", []):
+        if not re.search(pattern, log, re.M):
+            return f"missing /{pattern}/"
+    for pattern in case.get("forbid", []) + boot_cases.ALWAYS_FORBIDDEN:
+        m = re.search(pattern, log, re.M)
+        if m:
+            return f"found forbidden /{pattern}/: {m.group(0)!r}"
+    return None
+
+
+def run_boot_case(case):
+    name = case["name"]
+    workdir = os.path.join(BUILD, "tests", name)
+    shutil.rmtree(workdir, ignore_errors=True)
+    os.makedirs(workdir)
+    missing = emulators.missing_tools(case)
+    if missing:
+        return Result(name, "SKIP", f"needs {missing}")
+    start = time.time()
+    try:
+        argv, env, serial_log = emulators.prepare(case, workdir)
+    except emulators.PrepareError as e:
+        return Result(name, "FAIL", f"setup: {e}")
+    timeout = case.get("timeout", 60)
+    done = re.compile(case.get("done", boot_cases.DEFAULT_DONE), re.M)
+    with open(os.path.join(workdir, "emulator.out"), "w") as out:
+        proc = subprocess.Popen(argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        reason = None
+        while True:
+            log = read_text(serial_log)
+            if done.search(log):
+                reason = "done"
+                break
+            if proc.poll() is not None:
+                reason = f"emulator exited ({proc.returncode})"
+                break
+            if time.time() - start > timeout:
+                reason = "timeout"
+                break
+            time.sleep(0.2)
+        if proc.poll() is None:
+            # Give the hypervisor a moment to finish the lines after the marker, then stop the emulator.
+            time.sleep(case.get("linger", 0.5))
+            emulators.stop(proc)
+    log = read_text(serial_log)
+    seconds = time.time() - start
+    problem = check_log(case, log)
+    if reason == "timeout" and not problem:
+        problem = f"timed out after {timeout}s waiting for /{done.pattern}/"
+    if problem is None and "exit_code" in case and reason.startswith("emulator exited"):
+        if proc.returncode != case["exit_code"]:
+            problem = f"emulator exit code {proc.returncode}, expected {case['exit_code']}"
+    if problem:
+        return Result(name, "FAIL", f"{problem} (serial log: {os.path.relpath(serial_log, ROOT)})", seconds)
+    return Result(name, "PASS", "", seconds)
+
+
+def read_text(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace").replace("\r", "")
+    except FileNotFoundError:
+        return ""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--unit-only", action="store_true")
+    ap.add_argument("--boot-only", action="store_true")
+    ap.add_argument("-k", dest="filter", default="")
+    ap.add_argument("-j", dest="jobs", type=int, default=2)
+    args = ap.parse_args()
+
+    results = []
+    if not args.boot_only:
+        for r in run_unit_tests():
+            if args.filter in r.name:
+                print(r.line(), flush=True)
+                results.append(r)
+    if not args.unit_only:
+        selected = [c for c in boot_cases.CASES if args.filter in c["name"]]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            for r in pool.map(run_boot_case, selected):
+                print(r.line(), flush=True)
+                results.append(r)
+    passed = sum(r.status == "PASS" for r in results)
+    failed = sum(r.status == "FAIL" for r in results)
+    skipped = sum(r.status == "SKIP" for r in results)
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
