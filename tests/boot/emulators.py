@@ -45,6 +45,8 @@ def qemu_argv(case, workdir, serial_log):
             "-d", "int,cpu_reset,guest_errors", "-D", os.path.join(workdir, "qemu.log")]
     if case.get("qemu_log", False) is False:
         argv = argv[:-4]  # exception logging is slow; enable per case when debugging
+    if case.get("com2"):
+        argv += ["-serial", f"file:{os.path.join(workdir, 'com2.log')}"]
     if case["boot"] == "kernel":
         argv += ["-kernel", HV_ELF, "-append", case.get("cmdline", "")]
         if case.get("modules"):
@@ -80,7 +82,7 @@ port_e9_hack: enabled=1
 
 
 def prepare(case, workdir):
-    serial_log = os.path.join(workdir, "serial.log")
+    serial_log = os.path.join(workdir, case.get("log", "serial.log"))
     env = dict(os.environ)
     if case["emulator"] == "qemu":
         argv = qemu_argv(case, workdir, serial_log)
