@@ -25,8 +25,15 @@ C_SRCS   := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 ASM_SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.asm))
 OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(C_SRCS)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(ASM_SRCS))
 
-.PHONY: all iso run test unit boot-tests bench clean help deps
+.PHONY: all iso run test unit boot-tests clean help
 all: $(BUILD)/hv.elf
+
+help:
+	@echo "make            build build/hv.elf"
+	@echo "make iso        build/hv.iso: GRUB (BIOS and UEFI), multiboot2, serial console"
+	@echo "make run        boot the ISO in QEMU (SVM, TCG) with the serial console here; HV_CMDLINE=... adds options"
+	@echo "make test       unit tests, then every boot case (tests/boot/cases.py)"
+	@echo "make unit       host unit tests only;  make boot-tests  boot cases only (K=substring filters)"
 
 $(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -50,10 +57,33 @@ UNIT_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wshadow -Wno-unused-func
 
 $(BUILD)/unit/%: tests/unit/%.c Makefile
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(UNIT_CFLAGS) $< -o $@ -lcmocka
+	@echo "  HOSTCC  $<"
+	@$(HOSTCC) $(UNIT_CFLAGS) $< -o $@ -lcmocka
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
+
+HV_CMDLINE ?=
+$(BUILD)/hv.iso: $(BUILD)/hv.elf scripts/mkiso.sh
+	@echo "  ISO     $@"
+	@scripts/mkiso.sh $@ $(BUILD)/hv.elf multiboot2 "$(HV_CMDLINE)"
+
+iso:
+	@scripts/deps.sh run
+	@$(MAKE) --no-print-directory $(BUILD)/hv.iso
+
+run: iso
+	qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 1024 \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-serial stdio -display none -monitor none -no-reboot -cdrom $(BUILD)/hv.iso
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(PYTHON) tests/run.py
+
+boot-tests: all
+	@$(PYTHON) tests/run.py --boot-only -k "$(K)"
 
 clean:
 	rm -rf $(BUILD)

@@ -3,9 +3,12 @@
  * recovery label instead of stopping the machine. Wrappers use asm goto so the recovery path is an
  * ordinary C label:
  *
- *	asm goto("1: rdmsr\n" EXTABLE_ENTRY("1b", "%l[fault]") : ... : fault);
+ *	asm volatile goto("1: rdmsr\n" EXTABLE_ENTRY("1b", "%l[fault]") : ... : fault);
  *	...
  *	fault: return -E_FAULT;
+ *
+ * Always write `volatile`: GCC 12 treats an asm goto with outputs as removable when the outputs
+ * are unused, which silently drops a probe together with its fault.
  *
  * The vector that was recovered is left in this_cpu()->fixup_vector for the caller to report.
  */

@@ -9,7 +9,7 @@ static inline int rdmsr_safe(uint32_t msr, uint64_t *value)
 {
 	uint32_t lo, hi;
 
-	asm goto("1: rdmsr\n\t" EXTABLE_ENTRY("1b", "%l[fault]")
+	asm volatile goto("1: rdmsr\n\t" EXTABLE_ENTRY("1b", "%l[fault]")
 		 : "=a"(lo), "=d"(hi)
 		 : "c"(msr)
 		 :
@@ -22,7 +22,7 @@ fault:
 
 static inline int wrmsr_safe(uint32_t msr, uint64_t value)
 {
-	asm goto("1: wrmsr\n\t" EXTABLE_ENTRY("1b", "%l[fault]")
+	asm volatile goto("1: wrmsr\n\t" EXTABLE_ENTRY("1b", "%l[fault]")
 		 :
 		 : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
 		 : "memory"
