@@ -18,10 +18,10 @@ CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-z
           -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wundef \
           -Wno-unused-parameter -Iinclude -DHV_VERSION='"$(VERSION)"' -MMD -MP
 LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
-NASMFLAGS := -f elf64 -g -Iinclude/
+NASMFLAGS := -f elf64 -g -Iinclude/ -I$(BUILD)/include/
 
 SRC_DIRS := boot arch/x86 arch/x86/svm arch/x86/vmx vmm drivers lib
-C_SRCS   := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
+C_SRCS   := $(filter-out arch/x86/asm_offsets.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 ASM_SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.asm))
 OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(C_SRCS)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(ASM_SRCS))
 
@@ -40,7 +40,15 @@ $(BUILD)/obj/%.o: %.c Makefile
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.asm Makefile
+# Offsets of C structures for the assembly files, generated from asm_offsets.c.
+$(BUILD)/include/asm_offsets.inc: arch/x86/asm_offsets.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@$(CC) $(CFLAGS) -MF $(BUILD)/include/asm_offsets.d -MT $@ -S $< -o - | \
+		sed -n 's/^->\([A-Z0-9_]*\) \$$\{0,1\}\(-\{0,1\}[0-9]*\).*/%define \1 \2/p' > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/obj/%.o: %.asm Makefile $(BUILD)/include/asm_offsets.inc
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
 	@$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@

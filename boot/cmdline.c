@@ -194,6 +194,16 @@ static int parse_hvmem(const char *val, size_t len, struct hv_options *opts)
 	return 0;
 }
 
+static int parse_ghost_cpu(const char *val, size_t len, struct hv_options *opts)
+{
+	uint64_t id;
+
+	if (parse_uint(val, len, 10, CMDLINE_NO_GHOST_CPU - 1, &id))
+		return -E_INVAL;
+	opts->ghost_cpu = (uint32_t)id;
+	return 0;
+}
+
 static int parse_help(const char *val __unused, size_t len __unused, struct hv_options *opts)
 {
 	opts->help = true;
@@ -214,6 +224,8 @@ static const struct opt_desc options[] = {
 	  "what to do after a panic (default reboot)" },
 	{ "hvmem", OPT_VALUE, parse_hvmem, "4..1024",
 	  "hypervisor memory pool in MiB (default 16)" },
+	{ "ghost_cpu", OPT_VALUE, parse_ghost_cpu, "APIC ID",
+	  "testing only: also try to start a CPU with this APIC ID, as if the MADT listed it" },
 	{ "help", OPT_FLAG, parse_help, NULL,
 	  "list these options at boot" },
 };
@@ -227,6 +239,7 @@ void cmdline_defaults(struct hv_options *opts)
 	opts->loglevel = 6; /* info */
 	opts->panic = HV_PANIC_REBOOT;
 	opts->hvmem_mib = 16;
+	opts->ghost_cpu = CMDLINE_NO_GHOST_CPU;
 }
 
 static const struct opt_desc *find_option(const char *key, size_t len)

@@ -10,6 +10,7 @@
 
 #define CMDLINE_MAX_UNKNOWN 8 /* unknown keys remembered for a warning */
 #define CMDLINE_NAME_LEN 32   /* bytes per remembered key, NUL included */
+#define CMDLINE_NO_GHOST_CPU 0xFFFFFFFFu
 
 /* Faults the selftest= option can ask for; opts->selftest holds SELFTEST_BIT()s of these. */
 enum selftest_fault {
@@ -38,6 +39,7 @@ struct hv_options {
 	enum hv_panic_mode panic;
 	uint32_t hvmem_mib;     /* hypervisor memory pool in MiB, hvmem= */
 	bool help;              /* `help` flag: print the options */
+	uint32_t ghost_cpu;     /* testing only: an APIC ID to start that no CPU has; CMDLINE_NO_GHOST_CPU = off */
 
 	/* Keys no option knows; not an error, the caller warns. Names cut to 31 chars. */
 	unsigned int nr_unknown;

@@ -21,6 +21,7 @@ struct hv_layout {
 	paddr_t physmap_limit;         /* the direct map covers [0, physmap_limit) */
 	uint64_t free_below_4g;        /* free RAM left for the guest below 4 GiB */
 	uint64_t free_total;           /* free RAM left for the guest */
+	paddr_t trampoline;            /* the AP start page below 1 MiB (kept from the guest) */
 };
 
 extern struct hv_layout hv_layout;
@@ -39,6 +40,11 @@ const struct phys_view *physmap_view(void);
 
 /* A zeroed frame from the pool, or panic: for boot-time structures that cannot be done without. */
 paddr_t frame_alloc_zeroed(void);
+
+/* The hypervisor's page tables. */
+paddr_t mm_host_root(void);
+/* Tables that share the hypervisor half with mm_host_root() and identity-map one low page (AP start). */
+paddr_t mm_make_identity_cr3(paddr_t page);
 
 struct range_set;
 /* RAM that neither the hypervisor, the loader's data nor firmware uses: the guest's. */

@@ -13,7 +13,8 @@
 #include "x86/cpufeature.h"
 #include "x86/paging.h"
 
-#define LOW_MEMORY_END (1 * MiB)          /* real-mode area, BIOS data, trampolines: never ours */
+#define LOW_MEMORY_END (1 * MiB)          /* real-mode area, BIOS data, trampolines: never the pool's */
+#define EBDA_LIMIT 0x9F000                 /* the AP trampoline stays below the usual EBDA */
 #define HV_REGION_ALIGN (2 * MiB)         /* lets the guest's nested tables use large pages around us */
 #define IOREMAP_BASE 0xFFFFC00000000000ULL
 #define IOREMAP_SIZE (1 * GiB)
@@ -135,6 +136,31 @@ static void place_hypervisor(uint64_t pool_size)
 }
 
 /* Above 4 GiB only RAM and ACPI ranges count: firmware may report huge reserved windows there. */
+/* The AP start page: usable, below 1 MiB (real mode), not page 0 and not the loader's data. */
+static void reserve_trampoline_page(const struct boot_info *bi)
+{
+	static struct range_set low;
+	uint64_t page;
+
+	range_set_init(&low);
+	for (uint32_t i = 0; i < bi->nr_mmap; i++)
+		if (bi->mmap[i].type == MEM_USABLE)
+			must(range_set_add(&low, bi->mmap[i].base, range_end(bi->mmap[i].base, bi->mmap[i].len)),
+			     "listing low memory");
+	for (uint32_t i = 0; i < bi->nr_mmap; i++)
+		if (bi->mmap[i].type != MEM_USABLE)
+			must(range_set_remove(&low, bi->mmap[i].base, range_end(bi->mmap[i].base, bi->mmap[i].len)),
+			     "listing low memory");
+	for (uint32_t i = 0; i < bi->nr_mods; i++)
+		must(range_set_remove(&low, bi->mods[i].start, bi->mods[i].end), "listing low memory");
+	for (uint32_t i = 0; i < bi->nr_used; i++)
+		must(range_set_remove(&low, bi->used[i].start, bi->used[i].end), "listing low memory");
+	must(range_set_remove(&low, 0, FRAME_SIZE), "listing low memory");
+	if (range_set_find_top(&low, FRAME_SIZE, FRAME_SIZE, EBDA_LIMIT, &page))
+		panic("no free page below %#x for the AP start trampoline", EBDA_LIMIT);
+	hv_layout.trampoline = page;
+}
+
 static uint64_t top_of_memory(const struct boot_info *bi)
 {
 	uint64_t top = 4 * GiB;
@@ -198,6 +224,7 @@ void mm_init(const struct boot_info *bi, uint64_t pool_size)
 	hv_layout.loaded_base = (paddr_t)__image_start;
 	hv_layout.loaded_end = (paddr_t)__image_end_phys;
 	build_free_ram(bi);
+	reserve_trampoline_page(bi);
 	place_hypervisor(pool_size);
 	hv_layout.free_total = range_set_total(&free_ram);
 	hv_layout.free_below_4g = hv_layout.free_total;
@@ -219,9 +246,28 @@ void mm_init(const struct boot_info *bi, uint64_t pool_size)
 		(unsigned long long)hv_layout.loaded_base, (unsigned long long)hv_layout.loaded_end - 1,
 		(unsigned long long)(hv_layout.free_total / MiB), (unsigned long long)(hv_layout.free_below_4g / MiB),
 		free_ram.nr);
+	pr_info("mm: AP trampoline page at %#llx", (unsigned long long)hv_layout.trampoline);
 	pr_info("mm: own page tables at %#llx: text RX, rodata R, data RW+NX%s, direct map of %llu GiB",
 		(unsigned long long)host_root, boot_cpu.nx ? "" : " (no NX on this CPU)",
 		(unsigned long long)(hv_layout.physmap_limit / GiB));
+}
+
+paddr_t mm_host_root(void)
+{
+	return host_root;
+}
+
+paddr_t mm_make_identity_cr3(paddr_t page)
+{
+	paddr_t root = frame_alloc_zeroed();
+	uint64_t *entries = phys_to_virt(root);
+	const uint64_t *host = phys_to_virt(host_root);
+
+	/* The upper half (image, direct map, ioremap) is shared: copy the top-level entries. */
+	for (unsigned int i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
+		entries[i] = host[i];
+	must(pt_map(&host_pt, root, page, page, FRAME_SIZE, PTE_P), "identity-mapping the AP trampoline");
+	return root;
 }
 
 const struct range_set *mm_free_ram(void)

@@ -7,12 +7,16 @@
 #include "frame.h"
 #include "mm.h"
 #include "panic.h"
+#include "platform.h"
 #include "selftest.h"
 #include "serial.h"
+#include "timer.h"
+#include "x86/apic.h"
 #include "x86/cpu.h"
 #include "x86/cpufeature.h"
 #include "x86/desc.h"
 #include "x86/percpu.h"
+#include "x86/smp.h"
 
 extern char bsp_stack_bottom[], bsp_stack_top[];
 
@@ -97,8 +101,12 @@ __noreturn void hv_main(uint32_t magic, uint32_t info_pa)
 	cpu_features_print();
 	mm_init(&bootinfo, (uint64_t)options.hvmem_mib * MiB); /* move to the top of RAM, own page tables */
 	selftest_run(options.selftest);     /* test-only faults */
+	platform_acpi_init(&bootinfo);      /* MADT (CPUs), FADT (reset register) */
+	apic_init(platform_acpi.madt_valid ? platform_acpi.lapic_addr : 0); /* local APIC, its mode */
+	tsc_calibrate();                    /* delays for INIT-SIPI-SIPI */
+	smp_init(&platform_acpi, options.ghost_cpu); /* start every other CPU */
 
-	pr_info("boot complete: %llu KiB of hypervisor memory free; no guest to run yet, halting",
-		(unsigned long long)(frame_free_count() * FRAME_SIZE / KiB));
+	pr_info("boot complete: %u CPUs, %llu KiB of hypervisor memory free; no guest to run yet, halting",
+		smp_cpu_count(), (unsigned long long)(frame_free_count() * FRAME_SIZE / KiB));
 	cpu_halt_forever();
 }

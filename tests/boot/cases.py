@@ -22,6 +22,13 @@ BANNER = [
 NO_PANIC = [r"PANIC", r"EXCEPTION"]
 
 
+def smp(n):
+    """Every CPU 1..n-1 reports itself online on its own prefixed line, and the summary counts them."""
+    lines = [rf"^\[cpu{i}\] smp: CPU {i} online \(APIC ID {i}\)$" for i in range(1, n)]
+    lines += [rf"^\[cpu0\] smp: CPU {i}: APIC ID {i}$" for i in range(n)]
+    return lines + [rf"^\[cpu0\] smp: {n} of {n} CPUs online$"]
+
+
 def boot(name, emulator="qemu", boot="kernel", expect=None, forbid=None, **kw):
     case = dict(name=name, emulator=emulator, boot=boot, expect=expect if expect is not None else BANNER,
                 forbid=forbid if forbid is not None else NO_PANIC)
@@ -40,24 +47,37 @@ def fault(name, fault_name, dump_lines, **kw):
 
 
 CASES = [
-    # How users boot it: QEMU -kernel (multiboot 1), GRUB ISO under BIOS (both protocols) and UEFI.
-    boot("qemu-kernel-mb1", cmdline="loglevel=7"),
-    boot("qemu-kernel-mb1-smp2", smp=2, mem=2048),
+    # How users boot it: QEMU -kernel (multiboot 1), GRUB ISO under BIOS (both protocols) and UEFI,
+    # each with every CPU brought online.
+    boot("qemu-kernel-mb1-smp1", cmdline="loglevel=7", expect=BANNER + smp(1)),
+    boot("qemu-kernel-mb1-smp2", smp=2, mem=2048, expect=BANNER + smp(2)),
+    boot("qemu-kernel-mb1-smp4", smp=4, expect=BANNER + smp(4)),
     boot("qemu-kernel-modules", cmdline="loglevel=6",
          modules=[("tests/boot/data/module-a.txt", "guest=test arg1"), ("tests/boot/data/module-b.txt", "second")],
          expect=BANNER + [r"module 0: 0x[0-9a-f]+-0x[0-9a-f]+ \(18 bytes\) '\S*module-a.txt guest=test arg1'",
                           r"module 1: .*'\S*module-b.txt second'"]),
     boot("grub-bios-mb1", boot="iso", proto="multiboot", firmware="bios", timeout=90,
-         expect=BANNER + [r"loader 'GRUB 2[^']*', protocol multiboot1"]),
-    boot("grub-bios-mb2", boot="iso", proto="multiboot2", firmware="bios", timeout=90,
+         expect=BANNER + smp(1) + [r"loader 'GRUB 2[^']*', protocol multiboot1"]),
+    boot("grub-bios-mb2-smp1", boot="iso", proto="multiboot2", firmware="bios", timeout=90,
          cmdline="loglevel=7 baud=115200",
-         expect=BANNER + [r"loader 'GRUB 2[^']*', protocol multiboot2", r"boot: ACPI RSDP"]),
-    boot("grub-uefi-mb2", boot="iso", proto="multiboot2", firmware="ovmf", timeout=120,
-         expect=BANNER + [r"loader 'GRUB 2[^']*', protocol multiboot2", r"boot: EFI memory map"]),
-    boot("bochs-skylake-mb2", emulator="bochs", boot="iso", proto="multiboot2", cpu_model="corei7_skylake_x",
-         timeout=240, expect=BANNER + [r"cpu: GenuineIntel"]),
-    boot("bochs-ryzen-mb2", emulator="bochs", boot="iso", proto="multiboot2", cpu_model="ryzen", timeout=240,
-         expect=BANNER + [r"cpu: AuthenticAMD"]),
+         expect=BANNER + smp(1) + [r"loader 'GRUB 2[^']*', protocol multiboot2", r"boot: ACPI RSDP"]),
+    boot("grub-bios-mb2-smp2", boot="iso", proto="multiboot2", firmware="bios", smp=2, timeout=90,
+         expect=BANNER + smp(2)),
+    boot("grub-bios-mb2-smp4", boot="iso", proto="multiboot2", firmware="bios", smp=4, timeout=90,
+         expect=BANNER + smp(4)),
+    boot("grub-uefi-mb2-smp2", boot="iso", proto="multiboot2", firmware="ovmf", smp=2, timeout=120,
+         expect=BANNER + smp(2) + [r"loader 'GRUB 2[^']*', protocol multiboot2", r"boot: EFI memory map",
+                                   r"acpi: RSDP revision 2 from the loader, XSDT"]),
+    boot("bochs-skylake-mb2-smp2", emulator="bochs", boot="iso", proto="multiboot2", cpu_model="corei7_skylake_x",
+         smp=2, timeout=240, expect=BANNER + smp(2) + [r"cpu: GenuineIntel"]),
+    boot("bochs-ryzen-mb2-smp2", emulator="bochs", boot="iso", proto="multiboot2", cpu_model="ryzen", smp=2,
+         timeout=240, expect=BANNER + smp(2) + [r"cpu: AuthenticAMD"]),
+
+    # A CPU that never answers is reported by APIC ID and skipped; the others go on.
+    boot("smp-ghost-cpu", smp=2, cmdline="ghost_cpu=77",
+         expect=BANNER + [r"smp: CPU 1 online \(APIC ID 1\)",
+                          r"smp: CPU with APIC ID 77 did not answer INIT-SIPI-SIPI within 200 ms; skipped",
+                          r"smp: 2 of 3 CPUs online"]),
 
     # Command line handling.
     boot("option-unknown", cmdline="frobnicate=1 loglevel=6",

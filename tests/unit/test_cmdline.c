@@ -282,6 +282,19 @@ static void test_unknown(void **state __unused)
 	assert_int_equal(opts.hvmem_mib, 32);
 }
 
+static void test_ghost_cpu(void **state __unused)
+{
+	ok("");
+	assert_int_equal(opts.ghost_cpu, CMDLINE_NO_GHOST_CPU);
+	ok("ghost_cpu=7");
+	assert_int_equal(opts.ghost_cpu, 7);
+	ok("ghost_cpu=4294967294");
+	assert_int_equal(opts.ghost_cpu, 4294967294u);
+	bad("ghost_cpu=4294967295", "ghost_cpu");
+	bad("ghost_cpu=x", "ghost_cpu");
+	bad("ghost_cpu", "ghost_cpu");
+}
+
 static void test_path_and_spacing(void **state __unused)
 {
 	ok("/boot/hv.elf loglevel=7");
@@ -441,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_help_flag),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_path_and_spacing),
+		cmocka_unit_test(test_ghost_cpu),
 		cmocka_unit_test(test_repeat_and_errors),
 		cmocka_unit_test(test_long_words),
 		cmocka_unit_test(test_parse_uint),

@@ -1,0 +1,104 @@
+/* Local APIC: xAPIC through an uncached MMIO mapping or x2APIC through MSRs. */
+#include "console.h"
+#include "mm.h"
+#include "panic.h"
+#include "x86/apic.h"
+#include "x86/cpu.h"
+#include "x86/msr.h"
+
+#define ICR_BUSY_SPIN_LIMIT 1000000
+
+static volatile uint32_t *xapic_regs;
+static bool x2apic_mode;
+
+bool apic_is_x2apic(void)
+{
+	return x2apic_mode;
+}
+
+static uint32_t apic_read(uint32_t reg)
+{
+	if (x2apic_mode)
+		return (uint32_t)rdmsr(MSR_X2APIC_BASE + reg / 16);
+	return xapic_regs[reg / 4];
+}
+
+static void apic_write(uint32_t reg, uint32_t value)
+{
+	if (x2apic_mode)
+		wrmsr(MSR_X2APIC_BASE + reg / 16, value);
+	else
+		xapic_regs[reg / 4] = value;
+}
+
+void apic_init(uint64_t madt_address)
+{
+	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
+	paddr_t pa = madt_address ? madt_address : (base & APIC_BASE_ADDR_MASK);
+
+	if (!(base & APIC_BASE_ENABLE))
+		panic("apic: the local APIC is disabled in IA32_APIC_BASE (%#llx)", (unsigned long long)base);
+	x2apic_mode = base & APIC_BASE_X2APIC;
+	if (!x2apic_mode) {
+		xapic_regs = ioremap(pa, 4096);
+		if (!xapic_regs)
+			panic("apic: cannot map the local APIC at %#llx", (unsigned long long)pa);
+	}
+	pr_info("apic: %s mode%s, boot CPU APIC ID %u, version %#x", x2apic_mode ? "x2APIC" : "xAPIC",
+		x2apic_mode ? "" : " (MMIO)", apic_id(), apic_read(APIC_REG_VERSION) & 0xFF);
+	apic_init_cpu();
+}
+
+void apic_init_cpu(void)
+{
+	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
+
+	/* INIT puts an AP's APIC back in xAPIC mode; x2APIC is entered from there (SDM 11.12.5). */
+	if (x2apic_mode && !(base & APIC_BASE_X2APIC))
+		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	apic_write(APIC_REG_SVR, apic_read(APIC_REG_SVR) | APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR);
+}
+
+uint32_t apic_id(void)
+{
+	if (x2apic_mode)
+		return (uint32_t)rdmsr(MSR_X2APIC_BASE + APIC_REG_ID / 16);
+	return xapic_regs[APIC_REG_ID / 4] >> 24;
+}
+
+void apic_eoi(void)
+{
+	apic_write(APIC_REG_EOI, 0);
+}
+
+void apic_send_ipi(uint32_t dest, uint32_t icr)
+{
+	if (x2apic_mode) {
+		wrmsr(MSR_X2APIC_ICR, ((uint64_t)dest << 32) | icr);
+		return;
+	}
+	xapic_regs[APIC_REG_ICR_HIGH / 4] = dest << 24;
+	xapic_regs[APIC_REG_ICR_LOW / 4] = icr;
+	for (int spin = 0; spin < ICR_BUSY_SPIN_LIMIT && (xapic_regs[APIC_REG_ICR_LOW / 4] & APIC_ICR_BUSY); spin++)
+		cpu_relax();
+}
+
+void apic_send_nmi(uint32_t dest)
+{
+	apic_send_ipi(dest, APIC_ICR_NMI | APIC_ICR_ASSERT);
+}
+
+void apic_send_nmi_all_but_self(void)
+{
+	apic_send_ipi(0, APIC_ICR_NMI | APIC_ICR_ASSERT | APIC_ICR_ALL_BUT_SELF);
+}
+
+void apic_send_init(uint32_t dest)
+{
+	apic_send_ipi(dest, APIC_ICR_INIT | APIC_ICR_ASSERT | APIC_ICR_LEVEL);
+}
+
+void apic_send_startup(uint32_t dest, paddr_t page)
+{
+	apic_send_ipi(dest, APIC_ICR_STARTUP | APIC_ICR_ASSERT | (uint32_t)(page >> 12));
+}

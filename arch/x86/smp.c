@@ -1,0 +1,146 @@
+/* SMP bring-up: INIT-SIPI-SIPI to every CPU the MADT lists, one at a time (SDM vol. 3, 9.4.4.1). */
+#include "acpi.h"
+#include "console.h"
+#include "frame.h"
+#include "lib/string.h"
+#include "mm.h"
+#include "panic.h"
+#include "timer.h"
+#include "x86/apic.h"
+#include "x86/cpu.h"
+#include "x86/desc.h"
+#include "x86/msr.h"
+#include "x86/smp.h"
+
+#define INIT_DELAY_US 10000   /* INIT to first STARTUP */
+#define SIPI_DELAY_US 200     /* between the two STARTUPs */
+#define AP_ANSWER_US 200000   /* an AP that is not online by then is given up */
+
+extern const uint8_t trampoline_start[], trampoline_end[], trampoline_params[];
+
+static struct percpu *cpus[MAX_CPUS];
+static unsigned int nr_cpus;
+static struct trampoline_params *params;
+
+unsigned int smp_cpu_count(void)
+{
+	return nr_cpus;
+}
+
+struct percpu *smp_cpu(unsigned int cpu_id)
+{
+	return cpu_id < nr_cpus ? cpus[cpu_id] : NULL;
+}
+
+__noreturn void ap_main(struct percpu *cpu);
+__noreturn void ap_main(struct percpu *cpu)
+{
+	write_cr3(mm_host_root()); /* leave the trampoline's tables */
+	percpu_install(cpu);
+	desc_init_cpu(cpu);
+	apic_init_cpu();
+	__atomic_store_n(&cpu->online, true, __ATOMIC_RELEASE);
+	pr_info("smp: CPU %u online (APIC ID %u)", cpu->cpu_id, cpu->apic_id);
+	cpu_halt_forever(); /* parked until virtualization is enabled on this CPU */
+}
+
+static void *alloc_pages_zeroed(size_t bytes, const char *what)
+{
+	paddr_t pa = frame_alloc_contig(ALIGN_UP(bytes, FRAME_SIZE) / FRAME_SIZE, FRAME_SIZE);
+
+	if (!pa)
+		panic("smp: out of hypervisor memory for %s (raise hvmem=)", what);
+	memset(phys_to_virt(pa), 0, ALIGN_UP(bytes, FRAME_SIZE));
+	return phys_to_virt(pa);
+}
+
+static void prepare_trampoline(void)
+{
+	paddr_t page = hv_layout.trampoline;
+	size_t size = (size_t)(trampoline_end - trampoline_start);
+
+	BUG_ON(size > FRAME_SIZE);
+	memcpy(phys_to_virt(page), trampoline_start, size);
+	params = (struct trampoline_params *)((uint8_t *)phys_to_virt(page) + (trampoline_params - trampoline_start));
+	params->cr3 = (uint32_t)mm_make_identity_cr3(page);
+	params->efer = (uint32_t)rdmsr(MSR_EFER);
+	params->entry = (uintptr_t)ap_main;
+}
+
+static bool wait_online(struct percpu *cpu, uint64_t us)
+{
+	uint64_t deadline = tsc_deadline_us(us);
+
+	while (!__atomic_load_n(&cpu->online, __ATOMIC_ACQUIRE)) {
+		if (rdtsc() > deadline)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+static void start_cpu(uint32_t apic_id)
+{
+	struct percpu *cpu;
+	uint8_t *stack;
+
+	if (nr_cpus == MAX_CPUS) {
+		pr_warn("smp: more than %u CPUs; APIC ID %u stays off", MAX_CPUS, apic_id);
+		return;
+	}
+	/* Never freed: an AP that answers after the timeout may still be using them. */
+	cpu = alloc_pages_zeroed(sizeof(*cpu), "a per-CPU block");
+	stack = alloc_pages_zeroed(PERCPU_STACK_SIZE, "a CPU stack");
+	cpu->self = cpu;
+	cpu->cpu_id = nr_cpus;
+	cpu->apic_id = apic_id;
+	cpu->stack_bottom = (uintptr_t)stack;
+	cpu->stack_top = (uintptr_t)stack + PERCPU_STACK_SIZE;
+
+	params->apic_id = apic_id;
+	params->stack_top = cpu->stack_top;
+	params->percpu = (uintptr_t)cpu;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+	apic_send_init(apic_id);
+	udelay(INIT_DELAY_US);
+	apic_send_startup(apic_id, hv_layout.trampoline);
+	if (!wait_online(cpu, SIPI_DELAY_US))
+		apic_send_startup(apic_id, hv_layout.trampoline);
+	if (!wait_online(cpu, AP_ANSWER_US)) {
+		pr_err("smp: CPU with APIC ID %u did not answer INIT-SIPI-SIPI within %u ms; skipped", apic_id,
+		       AP_ANSWER_US / 1000);
+		params->apic_id = UINT32_MAX; /* a late answer now parks itself in the trampoline */
+		return;
+	}
+	cpus[nr_cpus++] = cpu;
+}
+
+void smp_init(const struct acpi_info *acpi, uint32_t ghost_apic_id)
+{
+	uint32_t listed = 1;
+
+	bsp_percpu.apic_id = apic_id();
+	bsp_percpu.online = true;
+	cpus[0] = &bsp_percpu;
+	nr_cpus = 1;
+	if (!acpi->madt_valid) {
+		pr_warn("smp: no usable MADT: running on the boot CPU alone");
+	} else {
+		prepare_trampoline();
+		for (uint32_t i = 0; i < acpi->nr_cpus; i++) {
+			if (acpi->cpus[i].apic_id == bsp_percpu.apic_id)
+				continue;
+			listed++;
+			start_cpu(acpi->cpus[i].apic_id);
+		}
+		if (ghost_apic_id != UINT32_MAX) {
+			pr_info("smp: test option ghost_cpu: starting APIC ID %u, which the MADT does not list", ghost_apic_id);
+			listed++;
+			start_cpu(ghost_apic_id);
+		}
+	}
+	for (unsigned int i = 0; i < nr_cpus; i++)
+		pr_info("smp: CPU %u: APIC ID %u", i, cpus[i]->apic_id);
+	pr_info("smp: %u of %u CPUs online", nr_cpus, listed);
+}

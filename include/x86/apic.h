@@ -1,0 +1,54 @@
+/*
+ * Local APIC access, xAPIC (MMIO) or x2APIC (MSRs) behind one interface (SDM vol. 3, ch. 11).
+ * The mode is the one firmware left on the boot CPU; every CPU uses the same.
+ */
+#ifndef HV_X86_APIC_H
+#define HV_X86_APIC_H
+
+#include "types.h"
+
+#define APIC_REG_ID 0x20
+#define APIC_REG_VERSION 0x30
+#define APIC_REG_TPR 0x80
+#define APIC_REG_EOI 0xB0
+#define APIC_REG_SVR 0xF0
+#define APIC_REG_ESR 0x280
+#define APIC_REG_ICR_LOW 0x300
+#define APIC_REG_ICR_HIGH 0x310
+
+#define APIC_SVR_ENABLE (1U << 8)
+#define APIC_SPURIOUS_VECTOR 0xFF
+
+#define APIC_ICR_FIXED (0U << 8)
+#define APIC_ICR_NMI (4U << 8)
+#define APIC_ICR_INIT (5U << 8)
+#define APIC_ICR_STARTUP (6U << 8)
+#define APIC_ICR_BUSY (1U << 12) /* xAPIC delivery status */
+#define APIC_ICR_ASSERT (1U << 14)
+#define APIC_ICR_LEVEL (1U << 15)
+#define APIC_ICR_SELF (1U << 18)
+#define APIC_ICR_ALL_BUT_SELF (3U << 18)
+
+#define MSR_X2APIC_BASE 0x800 /* x2APIC register r lives at MSR 0x800 + r / 16 */
+#define MSR_X2APIC_ICR 0x830
+
+#define APIC_BASE_BSP (1ULL << 8)
+#define APIC_BASE_X2APIC (1ULL << 10)
+#define APIC_BASE_ENABLE (1ULL << 11)
+#define APIC_BASE_ADDR_MASK 0xFFFFFF000ULL
+
+/* Picks the mode and maps the registers; `madt_address` is the MADT's (0 = use the MSR). */
+void apic_init(uint64_t madt_address);
+/* Per CPU: the same mode as the boot CPU, software-enabled. */
+void apic_init_cpu(void);
+bool apic_is_x2apic(void);
+uint32_t apic_id(void);
+void apic_eoi(void);
+/* Sends an IPI (ICR delivery mode and flags in `icr`) to `dest` (ignored with a shorthand). */
+void apic_send_ipi(uint32_t dest, uint32_t icr);
+void apic_send_nmi(uint32_t dest);
+void apic_send_nmi_all_but_self(void);
+void apic_send_init(uint32_t dest);
+void apic_send_startup(uint32_t dest, paddr_t page);
+
+#endif

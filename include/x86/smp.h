@@ -1,0 +1,29 @@
+/* Starting the other CPUs (INIT-SIPI-SIPI through the real-mode trampoline) and finding them. */
+#ifndef HV_X86_SMP_H
+#define HV_X86_SMP_H
+
+#include "types.h"
+#include "x86/percpu.h"
+
+/*
+ * Filled by the boot CPU in the low-memory copy of the trampoline before each start; read by the
+ * AP in boot/trampoline.asm (offsets come from asm_offsets.c).
+ */
+struct trampoline_params {
+	uint32_t cr3;     /* page tables with the trampoline identity-mapped, below 4 GiB */
+	uint32_t efer;    /* the boot CPU's EFER: LME, NXE */
+	uint32_t apic_id; /* only this CPU may go on; any other (a late answer) parks itself */
+	uint32_t reserved;
+	uint64_t stack_top;
+	uint64_t percpu;
+	uint64_t entry;   /* ap_main() */
+};
+
+struct acpi_info;
+
+/* Starts every enabled CPU the MADT lists (plus `ghost_apic_id`, testing only) and waits for them. */
+void smp_init(const struct acpi_info *acpi, uint32_t ghost_apic_id);
+unsigned int smp_cpu_count(void);
+struct percpu *smp_cpu(unsigned int cpu_id);
+
+#endif
