@@ -47,8 +47,10 @@ paddr_t mm_host_root(void);
 paddr_t mm_make_identity_cr3(paddr_t page);
 
 struct range_set;
-/* RAM that neither the hypervisor, the loader's data nor firmware uses: the guest's. */
-const struct range_set *mm_free_ram(void);
+/* Usable RAM minus the hypervisor region and the AP trampoline page: all of it the guest's. */
+const struct range_set *mm_guest_ram(void);
+/* Every RAM-typed firmware range (usable, ACPI, NVS): cacheable in the guest's nested tables. */
+const struct range_set *mm_ram_ranges(void);
 
 /* Maps MMIO [pa, pa + size) uncached; returns its virtual address or NULL. */
 void *ioremap(paddr_t pa, uint64_t size);

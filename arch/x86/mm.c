@@ -28,6 +28,7 @@ void relocate_image(void *dst, const void *src, uint64_t len, uint64_t new_cr3);
 struct hv_layout hv_layout = { .physmap_limit = 4 * GiB }; /* the early tables map 0-4 GiB */
 
 static struct range_set free_ram;
+static struct range_set ram_ranges; /* RAM-typed firmware ranges (usable, ACPI, NVS) */
 static struct pt_ctx host_pt;
 static paddr_t host_root;
 static uint64_t nx_bit;
@@ -89,24 +90,44 @@ static uint64_t range_end(uint64_t base, uint64_t len)
 	return base + len < base ? UINT64_MAX : base + len;
 }
 
+static struct range_set guest_ram;
+
+/* Usable RAM as firmware reports it; where entries overlap, the non-usable type wins. */
+static void usable_ram(struct range_set *s, const struct boot_info *bi)
+{
+	range_set_init(s);
+	for (uint32_t i = 0; i < bi->nr_mmap; i++)
+		if (bi->mmap[i].type == MEM_USABLE)
+			must(range_set_add(s, bi->mmap[i].base, range_end(bi->mmap[i].base, bi->mmap[i].len)),
+			     "listing usable RAM");
+	for (uint32_t i = 0; i < bi->nr_mmap; i++)
+		if (bi->mmap[i].type != MEM_USABLE)
+			must(range_set_remove(s, bi->mmap[i].base, range_end(bi->mmap[i].base, bi->mmap[i].len)),
+			     "listing usable RAM");
+}
+
+/* The loader's data: modules and the boot information. */
+static void remove_loader_data(struct range_set *s, const struct boot_info *bi)
+{
+	for (uint32_t i = 0; i < bi->nr_mods; i++)
+		must(range_set_remove(s, bi->mods[i].start, bi->mods[i].end), "removing a module");
+	for (uint32_t i = 0; i < bi->nr_used; i++)
+		must(range_set_remove(s, bi->used[i].start, bi->used[i].end), "removing the boot info");
+}
+
 /* Free RAM = usable - everything else firmware reports - low memory - image, modules, boot info. */
 static void build_free_ram(const struct boot_info *bi)
 {
-	range_set_init(&free_ram);
+	usable_ram(&free_ram, bi);
+	usable_ram(&guest_ram, bi); /* the hypervisor region is taken out once it is placed */
+	range_set_init(&ram_ranges);
 	for (uint32_t i = 0; i < bi->nr_mmap; i++)
-		if (bi->mmap[i].type == MEM_USABLE)
-			must(range_set_add(&free_ram, bi->mmap[i].base, range_end(bi->mmap[i].base, bi->mmap[i].len)),
-			     "adding usable RAM");
-	for (uint32_t i = 0; i < bi->nr_mmap; i++)
-		if (bi->mmap[i].type != MEM_USABLE)
-			must(range_set_remove(&free_ram, bi->mmap[i].base, range_end(bi->mmap[i].base, bi->mmap[i].len)),
-			     "removing reserved RAM");
+		if (bi->mmap[i].type != MEM_RESERVED && bi->mmap[i].type != MEM_BAD)
+			must(range_set_add(&ram_ranges, bi->mmap[i].base, range_end(bi->mmap[i].base, bi->mmap[i].len)),
+			     "listing RAM");
 	must(range_set_remove(&free_ram, 0, LOW_MEMORY_END), "removing low memory");
 	must(range_set_remove(&free_ram, hv_layout.loaded_base, hv_layout.loaded_end), "removing the image");
-	for (uint32_t i = 0; i < bi->nr_mods; i++)
-		must(range_set_remove(&free_ram, bi->mods[i].start, bi->mods[i].end), "removing a module");
-	for (uint32_t i = 0; i < bi->nr_used; i++)
-		must(range_set_remove(&free_ram, bi->used[i].start, bi->used[i].end), "removing the boot info");
+	remove_loader_data(&free_ram, bi);
 	must(range_set_align_pages(&free_ram, FRAME_SIZE), "aligning free RAM");
 }
 
@@ -142,19 +163,8 @@ static void reserve_trampoline_page(const struct boot_info *bi)
 	static struct range_set low;
 	uint64_t page;
 
-	range_set_init(&low);
-	for (uint32_t i = 0; i < bi->nr_mmap; i++)
-		if (bi->mmap[i].type == MEM_USABLE)
-			must(range_set_add(&low, bi->mmap[i].base, range_end(bi->mmap[i].base, bi->mmap[i].len)),
-			     "listing low memory");
-	for (uint32_t i = 0; i < bi->nr_mmap; i++)
-		if (bi->mmap[i].type != MEM_USABLE)
-			must(range_set_remove(&low, bi->mmap[i].base, range_end(bi->mmap[i].base, bi->mmap[i].len)),
-			     "listing low memory");
-	for (uint32_t i = 0; i < bi->nr_mods; i++)
-		must(range_set_remove(&low, bi->mods[i].start, bi->mods[i].end), "listing low memory");
-	for (uint32_t i = 0; i < bi->nr_used; i++)
-		must(range_set_remove(&low, bi->used[i].start, bi->used[i].end), "listing low memory");
+	usable_ram(&low, bi);
+	remove_loader_data(&low, bi);
 	must(range_set_remove(&low, 0, FRAME_SIZE), "listing low memory");
 	if (range_set_find_top(&low, FRAME_SIZE, FRAME_SIZE, EBDA_LIMIT, &page))
 		panic("no free page below %#x for the AP start trampoline", EBDA_LIMIT);
@@ -226,6 +236,10 @@ void mm_init(const struct boot_info *bi, uint64_t pool_size)
 	build_free_ram(bi);
 	reserve_trampoline_page(bi);
 	place_hypervisor(pool_size);
+	must(range_set_remove(&guest_ram, hv_layout.hv_base, hv_layout.hv_end), "hiding the hypervisor");
+	must(range_set_remove(&guest_ram, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE),
+	     "hiding the AP trampoline");
+	must(range_set_align_pages(&guest_ram, FRAME_SIZE), "aligning guest RAM");
 	hv_layout.free_total = range_set_total(&free_ram);
 	hv_layout.free_below_4g = hv_layout.free_total;
 	for (unsigned int i = 0; i < free_ram.nr; i++)
@@ -270,7 +284,12 @@ paddr_t mm_make_identity_cr3(paddr_t page)
 	return root;
 }
 
-const struct range_set *mm_free_ram(void)
+const struct range_set *mm_guest_ram(void)
 {
-	return &free_ram;
+	return &guest_ram;
+}
+
+const struct range_set *mm_ram_ranges(void)
+{
+	return &ram_ranges;
 }

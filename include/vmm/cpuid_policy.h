@@ -63,8 +63,8 @@
 typedef void (*cpuid_fn)(uint32_t leaf, uint32_t subleaf, uint32_t out[4], void *ctx);
 
 struct cpuid_policy_config {
-	/* 0x40000000 EBX, ECX, EDX: bytes 0-3, 4-7, 8-11; no terminating NUL needed. */
-	char hv_signature[12] __attribute__((nonstring));
+	/* 0x40000000 EBX, ECX, EDX: bytes 0-3, 4-7, 8-11; not NUL-terminated (fill with memcpy). */
+	char hv_signature[12];
 	uint32_t hv_version;  /* 0x40000001 EAX */
 	uint32_t hv_features; /* 0x40000001 EBX */
 	/*
