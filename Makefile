@@ -85,12 +85,15 @@ run: iso
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-serial stdio -display none -monitor none -no-reboot -cdrom $(BUILD)/hv.iso
 
+# Test guests (tests/guests/guests.mk defines `guests`).
+-include tests/guests/guests.mk
+
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all guests $(UNIT_BINS)
 	@$(PYTHON) tests/run.py
 
-boot-tests: all
+boot-tests: all guests
 	@$(PYTHON) tests/run.py --boot-only -k "$(K)"
 
 clean:

@@ -204,6 +204,26 @@ static int parse_ghost_cpu(const char *val, size_t len, struct hv_options *opts)
 	return 0;
 }
 
+static int parse_exception_mask(const char *val, size_t len, struct hv_options *opts)
+{
+	uint64_t mask;
+
+	if (len > 2 && val[0] == '0' && (val[1] == 'x' || val[1] == 'X')) {
+		if (parse_uint(val + 2, len - 2, 16, UINT32_MAX, &mask))
+			return -E_INVAL;
+	} else if (parse_uint(val, len, 10, UINT32_MAX, &mask)) {
+		return -E_INVAL;
+	}
+	opts->force_intercept_exceptions = (uint32_t)mask;
+	return 0;
+}
+
+static int parse_test_unhandled_exit(const char *val __unused, size_t len __unused, struct hv_options *opts)
+{
+	opts->test_unhandled_exit = true;
+	return 0;
+}
+
 static int parse_help(const char *val __unused, size_t len __unused, struct hv_options *opts)
 {
 	opts->help = true;
@@ -226,6 +246,10 @@ static const struct opt_desc options[] = {
 	  "hypervisor memory pool in MiB (default 16)" },
 	{ "ghost_cpu", OPT_VALUE, parse_ghost_cpu, "APIC ID",
 	  "testing only: also try to start a CPU with this APIC ID, as if the MADT listed it" },
+	{ "force_intercept_exceptions", OPT_VALUE, parse_exception_mask, "MASK (bit n = vector n)",
+	  "debug: intercept, log and reflect these guest exceptions (2, 9, 15, 31 refused)" },
+	{ "test_unhandled_exit", OPT_FLAG, parse_test_unhandled_exit, NULL,
+	  "testing only: intercept RDTSC without a handler, to prove the unknown-exit path" },
 	{ "help", OPT_FLAG, parse_help, NULL,
 	  "list these options at boot" },
 };

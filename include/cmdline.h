@@ -39,6 +39,8 @@ struct hv_options {
 	enum hv_panic_mode panic;
 	uint32_t hvmem_mib;     /* hypervisor memory pool in MiB, hvmem= */
 	bool help;              /* `help` flag: print the options */
+	uint32_t force_intercept_exceptions; /* guest exception vectors to log and reflect */
+	bool test_unhandled_exit;            /* testing only: an intercept with no handler */
 	uint32_t ghost_cpu;     /* testing only: an APIC ID to start that no CPU has; CMDLINE_NO_GHOST_CPU = off */
 
 	/* Keys no option knows; not an error, the caller warns. Names cut to 31 chars. */

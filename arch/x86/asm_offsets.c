@@ -3,6 +3,7 @@
  * "->NAME value" line into a NASM %define in build/include/asm_offsets.inc, so offsets are never
  * typed by hand.
  */
+#include "vmm/vcpu.h"
 #include "x86/smp.h"
 
 #define DEFINE(name, value) asm volatile("\n->" #name " %c0" : : "i"(value))
@@ -18,4 +19,20 @@ void asm_offsets(void)
 	OFFSET(TP_PERCPU, struct trampoline_params, percpu);
 	OFFSET(TP_ENTRY, struct trampoline_params, entry);
 	DEFINE(TP_SIZE, sizeof(struct trampoline_params));
+
+	OFFSET(GR_RAX, struct guest_regs, rax);
+	OFFSET(GR_RBX, struct guest_regs, rbx);
+	OFFSET(GR_RCX, struct guest_regs, rcx);
+	OFFSET(GR_RDX, struct guest_regs, rdx);
+	OFFSET(GR_RSI, struct guest_regs, rsi);
+	OFFSET(GR_RDI, struct guest_regs, rdi);
+	OFFSET(GR_RBP, struct guest_regs, rbp);
+	OFFSET(GR_R8, struct guest_regs, r8);
+	OFFSET(GR_R9, struct guest_regs, r9);
+	OFFSET(GR_R10, struct guest_regs, r10);
+	OFFSET(GR_R11, struct guest_regs, r11);
+	OFFSET(GR_R12, struct guest_regs, r12);
+	OFFSET(GR_R13, struct guest_regs, r13);
+	OFFSET(GR_R14, struct guest_regs, r14);
+	OFFSET(GR_R15, struct guest_regs, r15);
 }

@@ -10,7 +10,8 @@ bool extable_fixup(struct trap_frame *frame)
 	/* Few entries, and only faults take this path: a linear scan is enough. */
 	for (const struct extable_entry *e = __ex_table_start; e < __ex_table_end; e++) {
 		if (e->insn == frame->rip) {
-			this_cpu()->fixup_vector = (int)frame->vector;
+			if (!(e->flags & EXTABLE_GUEST_GS))
+				this_cpu()->fixup_vector = (int)frame->vector;
 			frame->rip = e->fixup;
 			return true;
 		}

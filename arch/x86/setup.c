@@ -16,6 +16,7 @@
 #include "x86/cpufeature.h"
 #include "x86/desc.h"
 #include "x86/percpu.h"
+#include "vmm/vmm.h"
 #include "x86/smp.h"
 
 extern char bsp_stack_bottom[], bsp_stack_top[];
@@ -78,6 +79,7 @@ __noreturn void hv_main(uint32_t magic, uint32_t info_pa);
 __noreturn void hv_main(uint32_t magic, uint32_t info_pa)
 {
 	int boot_rc;
+	bool virt_ready;
 
 	bsp_percpu.stack_bottom = (uintptr_t)bsp_stack_bottom;
 	bsp_percpu.stack_top = (uintptr_t)bsp_stack_top;
@@ -105,8 +107,13 @@ __noreturn void hv_main(uint32_t magic, uint32_t info_pa)
 	apic_init(platform_acpi.madt_valid ? platform_acpi.lapic_addr : 0); /* local APIC, its mode */
 	tsc_calibrate();                    /* delays for INIT-SIPI-SIPI */
 	smp_init(&platform_acpi, options.ghost_cpu); /* start every other CPU */
+	virt_ready = vmm_prepare(&options);  /* SVM/VMX on every CPU, APs parked in idle vCPUs */
 
-	pr_info("boot complete: %u CPUs, %llu KiB of hypervisor memory free; no guest to run yet, halting",
-		smp_cpu_count(), (unsigned long long)(frame_free_count() * FRAME_SIZE / KiB));
+	pr_info("boot complete: %u CPUs, %s, %llu KiB of hypervisor memory free", smp_cpu_count(),
+		virt_ready ? "virtualization on" : "no virtualization",
+		(unsigned long long)(frame_free_count() * FRAME_SIZE / KiB));
+	if (virt_ready)
+		vmm_run_guest(&bootinfo);    /* the first module, on this CPU */
+	pr_info("hv: nothing left to run; halting");
 	cpu_halt_forever();
 }

@@ -41,7 +41,17 @@ __noreturn void ap_main(struct percpu *cpu)
 	apic_init_cpu();
 	__atomic_store_n(&cpu->online, true, __ATOMIC_RELEASE);
 	pr_info("smp: CPU %u online (APIC ID %u)", cpu->cpu_id, cpu->apic_id);
-	cpu_halt_forever(); /* parked until virtualization is enabled on this CPU */
+	/* Interrupts stay off; the boot CPU hands out work (enabling virtualization) through cpu->work. */
+	while (!cpu->work)
+		cpu_relax();
+	cpu->work();
+	cpu_halt_forever();
+}
+
+void smp_run_on_aps(void (*fn)(void))
+{
+	for (unsigned int i = 1; i < nr_cpus; i++)
+		cpus[i]->work = fn;
 }
 
 static void *alloc_pages_zeroed(size_t bytes, const char *what)

@@ -86,6 +86,11 @@ void trap_dispatch(struct trap_frame *frame)
 {
 	if (extable_fixup(frame))
 		return;
+	if (frame->vector == EXC_NMI) {
+		/* Latched for the exit path; no locks, no allocation, no faults here. */
+		__atomic_fetch_add(&this_cpu()->nmi_pending, 1, __ATOMIC_RELAXED);
+		return;
+	}
 	trap_dump(frame);
 	panic("unhandled %s in the hypervisor at %016lx", exception_name(frame->vector), frame->rip);
 }

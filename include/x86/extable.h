@@ -20,10 +20,17 @@
 struct extable_entry {
 	uintptr_t insn;
 	uintptr_t fixup;
+	uint64_t flags;
 };
 
+/*
+ * The instruction runs while GS holds guest state (SVM between the guest's VMLOAD and the host's):
+ * the fixup must not touch per-CPU data. Assembly files emit entries as three quads.
+ */
+#define EXTABLE_GUEST_GS 1
+
 #define EXTABLE_ENTRY(insn, fixup)                                                                \
-	".pushsection __ex_table, \"a\"\n\t.balign 8\n\t.quad " insn ", " fixup "\n\t.popsection\n\t"
+	".pushsection __ex_table, \"a\"\n\t.balign 8\n\t.quad " insn ", " fixup ", 0\n\t.popsection\n\t"
 
 struct trap_frame;
 /* Redirects `frame` to the recovery label if its RIP is listed; returns whether it did. */

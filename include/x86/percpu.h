@@ -8,6 +8,8 @@
 #include "types.h"
 #include "x86/desc.h"
 
+struct vcpu;
+
 #define MAX_CPUS 256
 #define PERCPU_STACK_SIZE (16 * KiB)
 
@@ -19,6 +21,10 @@ struct percpu {
 	uintptr_t stack_top;
 	volatile int fixup_vector; /* vector of the last fault the exception table recovered */
 	volatile bool online;
+	volatile uint32_t nmi_pending;  /* NMIs taken by the host handler, not yet handed on */
+	void *virt;                     /* the virtualization backend's per-CPU state */
+	struct vcpu *vcpu;              /* the vCPU this CPU runs */
+	void (*volatile work)(void);    /* what a parked AP is asked to run (smp_run_on_aps) */
 
 	uint64_t gdt[GDT_ENTRIES] __aligned(16);
 	struct tss64 tss __aligned(16);

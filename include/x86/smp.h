@@ -24,6 +24,8 @@ struct acpi_info;
 /* Starts every enabled CPU the MADT lists (plus `ghost_apic_id`, testing only) and waits for them. */
 void smp_init(const struct acpi_info *acpi, uint32_t ghost_apic_id);
 unsigned int smp_cpu_count(void);
+/* Every online AP runs fn once (it may never return). */
+void smp_run_on_aps(void (*fn)(void));
 struct percpu *smp_cpu(unsigned int cpu_id);
 
 #endif

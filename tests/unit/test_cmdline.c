@@ -295,6 +295,24 @@ static void test_ghost_cpu(void **state __unused)
 	bad("ghost_cpu", "ghost_cpu");
 }
 
+static void test_exception_options(void **state __unused)
+{
+	ok("");
+	assert_int_equal(opts.force_intercept_exceptions, 0);
+	assert_false(opts.test_unhandled_exit);
+	ok("force_intercept_exceptions=0x6049 test_unhandled_exit");
+	assert_int_equal(opts.force_intercept_exceptions, 0x6049);
+	assert_true(opts.test_unhandled_exit);
+	ok("force_intercept_exceptions=64");
+	assert_int_equal(opts.force_intercept_exceptions, 64);
+	ok("force_intercept_exceptions=0xFFFFFFFF");
+	assert_int_equal(opts.force_intercept_exceptions, 0xFFFFFFFFu);
+	bad("force_intercept_exceptions=0x100000000", "force_intercept_exceptions");
+	bad("force_intercept_exceptions=0x", "force_intercept_exceptions");
+	bad("force_intercept_exceptions=zz", "force_intercept_exceptions");
+	bad("test_unhandled_exit=1", "test_unhandled_exit");
+}
+
 static void test_path_and_spacing(void **state __unused)
 {
 	ok("/boot/hv.elf loglevel=7");
@@ -455,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_path_and_spacing),
 		cmocka_unit_test(test_ghost_cpu),
+		cmocka_unit_test(test_exception_options),
 		cmocka_unit_test(test_repeat_and_errors),
 		cmocka_unit_test(test_long_words),
 		cmocka_unit_test(test_parse_uint),

@@ -1,0 +1,290 @@
+/* The AMD SVM backend of struct vcpu_ops (AMD APM vol. 2, ch. 15). */
+#include "console.h"
+#include "frame.h"
+#include "lib/string.h"
+#include "mm.h"
+#include "panic.h"
+#include "svm_internal.h"
+#include "vmm/msr_bitmap.h"
+#include "vmm/partition.h"
+#include "x86/cpu.h"
+#include "x86/cpufeature.h"
+#include "x86/msr.h"
+#include "x86/msr_safe.h"
+#include "x86/percpu.h"
+#include "x86/svm_ops.h"
+
+#define GUEST_ASID 1 /* one partition: every vCPU uses the same ASID, one per CPU */
+#define PAT_POWER_ON 0x0007040600070406ULL
+#define SEG_CODE32 0xC9B   /* present, DPL 0, execute/read, accessed, 32-bit, 4 KiB granular */
+#define SEG_DATA32 0xC93
+#define SEG_CODE16 0x09B   /* real-mode code */
+#define SEG_DATA16 0x093
+#define SEG_LDT 0x082
+#define SEG_TSS_BUSY 0x08B
+#define RFLAGS_RESERVED 0x2
+#define DR6_INIT 0xFFFF0FF0
+#define DR7_INIT 0x400
+
+bool svm_has_nrips;
+
+static struct svm_vcpu *svm(struct vcpu *v)
+{
+	return v->arch;
+}
+
+static void *alloc_page(paddr_t *pa)
+{
+	*pa = frame_alloc_zeroed();
+	return phys_to_virt(*pa);
+}
+
+static int svm_cpu_enable(void)
+{
+	uint32_t a, b, c, d;
+	struct svm_cpu *cpu;
+	uint64_t vm_cr;
+
+	if (!boot_cpu.svm) {
+		pr_err("svm: this CPU has no SVM (CPUID 0x80000001 ECX[2])");
+		return -E_NOSUPP;
+	}
+	/* Bochs has no VM_CR: where it cannot be read, firmware cannot have disabled SVM through it. */
+	if (rdmsr_safe(MSR_VM_CR, &vm_cr))
+		vm_cr = 0;
+	if (vm_cr & VM_CR_SVMDIS) {
+		pr_err("svm: SVM is disabled by firmware (VM_CR.SVMDIS%s); enable SVM/virtualization in the setup menu",
+		       (vm_cr & VM_CR_LOCK) ? ", locked" : "");
+		return -E_NOSUPP;
+	}
+	cpuid_count(0x8000000A, 0, &a, &b, &c, &d);
+	if (!(d & CPUID_8000000A_EDX_NP)) {
+		pr_err("svm: no nested paging (CPUID 0x8000000A EDX[0]); it is required");
+		return -E_NOSUPP;
+	}
+	svm_has_nrips = d & CPUID_8000000A_EDX_NRIPS;
+
+	cpu = phys_to_virt(frame_alloc_zeroed());
+	alloc_page(&cpu->host_save_pa);
+	alloc_page(&cpu->host_vmcb_pa);
+	this_cpu()->virt = cpu;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	/* The host keeps GIF clear: interrupts, NMIs and INIT wait for the guest or an explicit window. */
+	if (svm_clgi())
+		panic("svm: CLGI faulted with EFER.SVME set");
+	wrmsr(MSR_VM_HSAVE_PA, cpu->host_save_pa);
+	if (boot_cpu.xsave)
+		write_cr4(read_cr4() | CR4_OSXSAVE); /* XSETBV on the guest's behalf */
+	if (this_cpu()->cpu_id == 0)
+		pr_info("svm: enabled: nested paging, %u ASIDs, %s", b, svm_has_nrips ? "NRIPS" : "no NRIPS (lengths from the exit type)");
+	return 0;
+}
+
+static void set_flat32(struct vmcb_save *s)
+{
+	struct vmcb_seg code = { 0x08, SEG_CODE32, 0xFFFFFFFF, 0 };
+	struct vmcb_seg data = { 0x10, SEG_DATA32, 0xFFFFFFFF, 0 };
+
+	s->cs = code;
+	s->ds = s->es = s->ss = s->fs = s->gs = data;
+	s->cr0 = CR0_PE | CR0_ET | CR0_NE;
+}
+
+static void set_real_mode(struct vmcb_save *s)
+{
+	struct vmcb_seg code = { 0, SEG_CODE16, 0xFFFF, 0 };
+	struct vmcb_seg data = { 0, SEG_DATA16, 0xFFFF, 0 };
+
+	s->cs = code;
+	s->ds = s->es = s->ss = s->fs = s->gs = data;
+	s->cr0 = CR0_ET | CR0_NE;
+}
+
+static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
+{
+	struct svm_vcpu *sv = phys_to_virt(frame_alloc_zeroed());
+	struct partition *p = v->part;
+	struct vmcb *vmcb = alloc_page(&sv->vmcb_pa);
+	struct vmcb_control *c = &vmcb->control;
+	struct vmcb_save *s = &vmcb->save;
+	bool idle = start->mode == VCPU_START_IDLE;
+
+	sv->vmcb = vmcb;
+	v->arch = sv;
+	/* VMRUN must be intercepted (APM 15.5.1); the rest is the policy of design.md. */
+	c->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_SHUTDOWN;
+	c->intercept_misc2 = SVM_INTERCEPT_VMRUN;
+	if (!idle) {
+		c->intercept_misc1 |= SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR;
+		c->intercept_misc2 |= SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE |
+				      SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI | SVM_INTERCEPT_SKINIT |
+				      SVM_INTERCEPT_XSETBV;
+		c->intercept_exceptions = p->exception_mask;
+		if (p->test_unhandled_exit)
+			c->intercept_misc1 |= SVM_INTERCEPT_RDTSC; /* deliberately without a handler */
+	}
+	c->iopm_base_pa = p->io_bitmap_pa;
+	c->msrpm_base_pa = p->msr_bitmap_pa;
+	c->asid = GUEST_ASID;
+	c->tlb_control = SVM_TLB_FLUSH_ALL;
+	c->vintr = SVM_VINTR_MASKING; /* physical interrupts follow the host's IF, virtual ones the guest's */
+	c->np_control = SVM_NP_ENABLE;
+	c->n_cr3 = idle ? p->idle_npt_root : p->npt_root;
+
+	if (idle)
+		set_real_mode(s);
+	else
+		set_flat32(s);
+	s->ldtr = (struct vmcb_seg){ 0, SEG_LDT, 0xFFFF, 0 };
+	s->tr = (struct vmcb_seg){ 0, SEG_TSS_BUSY, 0xFFFF, 0 };
+	s->gdtr.limit = 0xFFFF;
+	s->idtr.limit = 0xFFFF;
+	s->efer = EFER_SVME; /* required by VMRUN; the guest never sees it (vmm/msr.c) */
+	s->rflags = RFLAGS_RESERVED;
+	s->rip = start->rip;
+	s->dr6 = DR6_INIT;
+	s->dr7 = DR7_INIT;
+	s->g_pat = PAT_POWER_ON;
+	v->regs = start->regs;
+	return 0;
+}
+
+static void svm_run_vcpu(struct vcpu *v)
+{
+	struct svm_vcpu *sv = svm(v);
+	struct vmcb *vmcb = sv->vmcb;
+	struct svm_cpu *cpu = v->cpu->virt;
+
+	vmcb->save.rax = v->regs.rax;
+	if (svm_run(sv->vmcb_pa, &v->regs, cpu->host_vmcb_pa)) {
+		v->exit.reason = EXIT_FAILED_ENTRY;
+		v->exit.raw_reason = SVM_EXIT_INVALID;
+		v->exit.failure = "an SVM instruction faulted (VMLOAD/VMRUN/VMSAVE): is EFER.SVME set?";
+		return;
+	}
+	v->regs.rax = vmcb->save.rax;
+	vmcb->control.tlb_control = 0;
+	vmcb->control.event_inj = 0;
+	/* An event the exit interrupted is delivered again on the next entry (APM 15.7.2). */
+	if (vmcb->control.exit_int_info & SVM_EVENT_VALID)
+		vmcb->control.event_inj = vmcb->control.exit_int_info;
+	svm_decode_exit(v, vmcb);
+}
+
+static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
+{
+	const struct vmcb_save *s = &svm(v)->vmcb->save;
+
+	switch (reg) {
+	case VCPU_RIP:
+		return s->rip;
+	case VCPU_RSP:
+		return s->rsp;
+	case VCPU_RFLAGS:
+		return s->rflags;
+	case VCPU_CR0:
+		return s->cr0;
+	case VCPU_CR2:
+		return s->cr2;
+	case VCPU_CR3:
+		return s->cr3;
+	case VCPU_CR4:
+		return s->cr4;
+	case VCPU_EFER:
+		return s->efer;
+	default:
+		BUG_ON(true);
+		return 0;
+	}
+}
+
+static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
+{
+	struct vmcb_save *s = &svm(v)->vmcb->save;
+
+	switch (reg) {
+	case VCPU_RIP:
+		s->rip = value;
+		break;
+	case VCPU_RSP:
+		s->rsp = value;
+		break;
+	case VCPU_RFLAGS:
+		s->rflags = value;
+		break;
+	case VCPU_CR0:
+		s->cr0 = value;
+		break;
+	case VCPU_CR2:
+		s->cr2 = value;
+		break;
+	case VCPU_CR3:
+		s->cr3 = value;
+		break;
+	case VCPU_CR4:
+		s->cr4 = value;
+		break;
+	case VCPU_EFER:
+		/* SVME stays set for VMRUN; LMA is the CPU's to set, from LME and CR0.PG. */
+		s->efer = (value & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
+		break;
+	default:
+		BUG_ON(true);
+	}
+}
+
+static void svm_inject_event(struct vcpu *v, const struct vcpu_event *e)
+{
+	struct vmcb_control *c = &svm(v)->vmcb->control;
+	uint64_t type = e->type == EVENT_NMI ? SVM_EVENT_TYPE_NMI
+			: e->type == EVENT_INTERRUPT ? SVM_EVENT_TYPE_INTR
+						     : SVM_EVENT_TYPE_EXCEPTION;
+	uint64_t inj = e->vector | type | SVM_EVENT_VALID;
+
+	if (e->has_error_code)
+		inj |= SVM_EVENT_ERROR_VALID | ((uint64_t)e->error_code << 32);
+	/* A new exception on top of one still being delivered becomes a double fault. */
+	if ((c->event_inj & SVM_EVENT_VALID) && e->type == EVENT_EXCEPTION &&
+	    (c->event_inj & (7U << 8)) == SVM_EVENT_TYPE_EXCEPTION)
+		inj = 8 | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID | SVM_EVENT_ERROR_VALID;
+	c->event_inj = inj;
+}
+
+static void svm_set_exception_intercepts(struct vcpu *v, uint32_t mask)
+{
+	svm(v)->vmcb->control.intercept_exceptions = mask;
+}
+
+static void svm_take_pending_nmi(void)
+{
+	/* GIF=1 lets the held NMI through to the host handler (IF stays clear); then close it again. */
+	(void)svm_stgi();
+	(void)svm_clgi();
+}
+
+static void svm_dump(struct vcpu *v)
+{
+	svm_dump_vmcb(svm(v)->vmcb);
+}
+
+static void svm_init_npt_format(struct pt_ctx *ctx)
+{
+	/* NPT uses the host page-table format; walks are user accesses, so every level has U=1. */
+	pt_ctx_init_x86(ctx, NULL, NULL, NULL);
+	ctx->table_flags = PTE_P | PTE_W | PTE_U;
+}
+
+const struct vcpu_ops svm_vcpu_ops = {
+	.name = "SVM",
+	.cpu_enable = svm_cpu_enable,
+	.vcpu_create = svm_vcpu_create,
+	.run = svm_run_vcpu,
+	.read_reg = svm_read_reg,
+	.write_reg = svm_write_reg,
+	.inject_event = svm_inject_event,
+	.set_exception_intercepts = svm_set_exception_intercepts,
+	.take_pending_nmi = svm_take_pending_nmi,
+	.dump = svm_dump,
+	.init_npt_format = svm_init_npt_format,
+	.msr_bitmap_layout = MSR_BITMAP_SVM,
+};

@@ -1,0 +1,94 @@
+; int svm_run(uint64_t guest_vmcb_pa, struct guest_regs *regs, uint64_t host_vmcb_pa)
+;
+; An ordinary C call that runs the guest until its next #VMEXIT. VMRUN itself switches only
+; RAX/RSP/RIP and the state in the VMCB: the other guest GPRs are loaded and saved here, and the
+; host's FS/GS/TR/LDTR and syscall MSRs, which the guest's VMLOAD replaces, come back with the
+; host VMLOAD (SVM does not restore the host GS base, which this_cpu() depends on).
+; Returns 0 after an exit, -1 if one of the SVM instructions faulted (exception table).
+
+%include "asm_offsets.inc"
+
+section .text
+global svm_run
+svm_run:
+	push	rbp
+	mov	rbp, rsp
+	push	rbx
+	push	r12
+	push	r13
+	push	r14
+	push	r15
+	push	rdx			; host VMCB
+	push	rsi			; guest registers
+	mov	rax, rdx
+.host_save:
+	vmsave
+	mov	rax, rdi
+	mov	rbx, [rsi + GR_RBX]
+	mov	rcx, [rsi + GR_RCX]
+	mov	rdx, [rsi + GR_RDX]
+	mov	rdi, [rsi + GR_RDI]
+	mov	rbp, [rsi + GR_RBP]
+	mov	r8, [rsi + GR_R8]
+	mov	r9, [rsi + GR_R9]
+	mov	r10, [rsi + GR_R10]
+	mov	r11, [rsi + GR_R11]
+	mov	r12, [rsi + GR_R12]
+	mov	r13, [rsi + GR_R13]
+	mov	r14, [rsi + GR_R14]
+	mov	r15, [rsi + GR_R15]
+	mov	rsi, [rsi + GR_RSI]
+.guest_load:
+	vmload
+.run:
+	vmrun
+.guest_save:
+	vmsave
+	push	rsi
+	mov	rsi, [rsp + 8]
+	mov	[rsi + GR_RBX], rbx
+	mov	[rsi + GR_RCX], rcx
+	mov	[rsi + GR_RDX], rdx
+	mov	[rsi + GR_RDI], rdi
+	mov	[rsi + GR_RBP], rbp
+	mov	[rsi + GR_R8], r8
+	mov	[rsi + GR_R9], r9
+	mov	[rsi + GR_R10], r10
+	mov	[rsi + GR_R11], r11
+	mov	[rsi + GR_R12], r12
+	mov	[rsi + GR_R13], r13
+	mov	[rsi + GR_R14], r14
+	mov	[rsi + GR_R15], r15
+	pop	qword [rsi + GR_RSI]
+	add	rsp, 8
+	pop	rax			; host VMCB
+.host_load:
+	vmload
+	xor	eax, eax
+.out:
+	pop	r15
+	pop	r14
+	pop	r13
+	pop	r12
+	pop	rbx
+	pop	rbp
+	ret
+
+; A fault with guest state loaded: put the host's back first (its VMCB is still on the stack).
+.fault_guest:
+	mov	rax, [rsp + 8]
+.fault_host_load:
+	vmload
+.fault_host:
+	add	rsp, 16
+.fault_late:
+	mov	eax, -1
+	jmp	.out
+
+section __ex_table progbits alloc noexec nowrite align=8
+	dq	.host_save, .fault_host, 0
+	dq	.guest_load, .fault_guest, 1
+	dq	.run, .fault_guest, 1
+	dq	.guest_save, .fault_guest, 1
+	dq	.fault_host_load, .fault_host, 1
+	dq	.host_load, .fault_late, 1

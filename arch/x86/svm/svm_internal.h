@@ -1,0 +1,23 @@
+/* Shared between the files of the SVM backend only. */
+#ifndef HV_SVM_INTERNAL_H
+#define HV_SVM_INTERNAL_H
+
+#include "vmm/vcpu.h"
+#include "x86/svm.h"
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	paddr_t vmcb_pa;
+};
+
+struct svm_cpu {
+	paddr_t host_save_pa; /* VM_HSAVE_PA: where VMRUN keeps host state */
+	paddr_t host_vmcb_pa; /* VMSAVE/VMLOAD target for the host's FS/GS/TR/syscall state */
+};
+
+extern bool svm_has_nrips;
+
+void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb);
+void svm_dump_vmcb(const struct vmcb *vmcb);
+
+#endif

@@ -1,0 +1,25 @@
+/* Picks the virtualization backend: the only file that names both vendors. */
+#include "console.h"
+#include "errno.h"
+#include "vmm/vcpu.h"
+#include "vmm/vmm.h"
+#include "x86/cpufeature.h"
+
+extern const struct vcpu_ops svm_vcpu_ops;
+
+const struct vcpu_ops *vcpu_ops;
+
+int virt_select(void)
+{
+	if (boot_cpu.vendor == VENDOR_AMD && boot_cpu.svm) {
+		vcpu_ops = &svm_vcpu_ops;
+	} else if (boot_cpu.vendor == VENDOR_INTEL && boot_cpu.vmx) {
+		pr_err("virt: this Intel CPU has VMX, but the VMX backend is not built yet");
+		return -E_NOSUPP;
+	} else {
+		pr_err("virt: this CPU offers neither SVM nor VMX (CPUID): nothing can be virtualized");
+		return -E_NOSUPP;
+	}
+	pr_info("virt: using %s", vcpu_ops->name);
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* The exit dispatcher: one table of handlers indexed by enum exit_reason. */
+#ifndef HV_VMM_EXIT_H
+#define HV_VMM_EXIT_H
+
+#include "vmm/vcpu.h"
+
+/* What a handler says happens next. */
+enum exit_verdict {
+	EXIT_RESUME,  /* handled: enter the guest again */
+	EXIT_STOP,    /* the partition must stop (reason already logged) */
+};
+
+typedef enum exit_verdict (*exit_handler_t)(struct vcpu *v);
+
+/* Looks the exit up (bounds and NULL checked); an unknown or unhandled one dumps and stops. */
+enum exit_verdict exit_dispatch(struct vcpu *v);
+const char *exit_reason_name(enum exit_reason reason);
+
+enum exit_verdict handle_cpuid(struct vcpu *v);
+enum exit_verdict handle_msr_read(struct vcpu *v);
+enum exit_verdict handle_msr_write(struct vcpu *v);
+enum exit_verdict handle_npf(struct vcpu *v);
+enum exit_verdict handle_nmi(struct vcpu *v);
+enum exit_verdict handle_xsetbv(struct vcpu *v);
+enum exit_verdict handle_io(struct vcpu *v);
+enum exit_verdict handle_init(struct vcpu *v);
+enum exit_verdict handle_sipi(struct vcpu *v);
+enum exit_verdict handle_shutdown(struct vcpu *v);
+enum exit_verdict handle_hypercall(struct vcpu *v);
+enum exit_verdict handle_exception(struct vcpu *v);
+enum exit_verdict handle_virt_insn(struct vcpu *v);
+enum exit_verdict handle_failed_entry(struct vcpu *v);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * The hypercall ABI (VMMCALL on AMD, VMCALL on Intel), for guests and tests:
+ * EAX/RAX = function; arguments in RBX, RCX, RDX; result in RAX (>= 0 success, negative errno).
+ *
+ *   HC_VERSION        -> RAX = HV_API_VERSION ((major << 16) | minor), RBX = HV_HYPERCALL_MAGIC
+ *   HC_CONSOLE_WRITE  RBX = guest-physical address, RCX = length (1..HC_CONSOLE_MAX)
+ *                     -> prints "guest: <text>"; RAX = length, -E_INVAL, or -E_FAULT (not guest RAM)
+ *   HC_HV_RANGE       -> RBX/RCX = low 32 bits of the hypervisor's physical base/end (exclusive),
+ *                        RDX = high 32 bits of the base, RAX = 0 (for tests of the isolation)
+ * Unknown functions return -E_NOSUPP.
+ */
+#ifndef HV_VMM_HYPERCALL_H
+#define HV_VMM_HYPERCALL_H
+
+#define HV_API_VERSION 0x00010000
+#define HV_HYPERCALL_MAGIC 0x6876486D /* "mHvh" */
+#define HV_CPUID_SIGNATURE "MicroHVisor " /* CPUID 0x40000000 EBX, ECX, EDX */
+
+#define HC_VERSION 0
+#define HC_CONSOLE_WRITE 1
+#define HC_HV_RANGE 2
+#define HC_CONSOLE_MAX 256
+
+#endif

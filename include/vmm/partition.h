@@ -1,0 +1,57 @@
+/*
+ * The guest partition: its memory (guest-physical == host-physical, hypervisor memory absent),
+ * second-level page tables, intercept bitmaps and CPUID policy, shared by all its vCPUs.
+ */
+#ifndef HV_VMM_PARTITION_H
+#define HV_VMM_PARTITION_H
+
+#include "bootinfo.h"
+#include "cmdline.h"
+#include "lib/range.h"
+#include "types.h"
+#include "vmm/cpuid_policy.h"
+#include "vmm/vcpu.h"
+#include "x86/paging.h"
+#include "x86/percpu.h"
+
+#define IO_BITMAP_SIZE (12 * KiB) /* SVM IOPM; VMX uses its first 8 KiB as bitmaps A and B */
+
+struct guest_entry {
+	uint64_t rip;
+	struct guest_regs regs;
+};
+
+struct partition {
+	struct range_set ram;        /* guest RAM: write-back in the nested tables */
+	struct pt_ctx npt;
+	paddr_t npt_root;
+	paddr_t idle_npt_root;       /* for parked vCPUs: only the idle page */
+	paddr_t idle_page;
+	void *msr_bitmap;
+	paddr_t msr_bitmap_pa;
+	uint8_t *io_bitmap;
+	paddr_t io_bitmap_pa;
+	struct cpuid_policy cpuid;
+	uint64_t xcr0_allowed;       /* what XSETBV accepts, also what CPUID 0xD offers */
+	uint32_t exception_mask;     /* force_intercept_exceptions, after refusals */
+	bool test_unhandled_exit;
+	struct guest_entry entry;
+	struct vcpu *vcpus[MAX_CPUS];
+	volatile bool stopped;
+};
+
+extern struct partition guest_partition;
+
+/* Guest memory, tables and bitmaps; the guest image is loaded separately. */
+void partition_init(struct partition *p, const struct hv_options *opts);
+/* Host pointer to guest-physical [gpa, gpa + len) if it is all guest RAM, else NULL. */
+void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len);
+bool partition_gpa_is_hypervisor(const struct partition *p, uint64_t gpa);
+/* Intercept (or pass through) guest accesses to an I/O port. */
+void io_intercept(struct partition *p, uint16_t port, bool intercept);
+/* The ports the hypervisor always sees: the reset controls (vmm/io.c). */
+void io_intercept_defaults(struct partition *p);
+/* Stops the partition: every vCPU leaves its run loop at its next exit. */
+void partition_stop(struct partition *p, const char *why);
+
+#endif

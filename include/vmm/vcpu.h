@@ -1,0 +1,145 @@
+/*
+ * The vendor-neutral virtual CPU. Each vendor backend (arch/x86/svm, arch/x86/vmx) implements
+ * struct vcpu_ops and translates its hardware exit codes into struct vm_exit; everything in vmm/
+ * works on these types only.
+ */
+#ifndef HV_VMM_VCPU_H
+#define HV_VMM_VCPU_H
+
+#include "types.h"
+#include "x86/paging.h"
+
+struct partition;
+struct percpu;
+
+/* Guest general registers the entry assembly loads and saves (RSP and RIP live in the VMCB/VMCS). */
+struct guest_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* Why the guest stopped running. EXIT_UNKNOWN is what every exit record holds before an entry. */
+enum exit_reason {
+	EXIT_UNKNOWN = 0,
+	EXIT_CPUID,
+	EXIT_MSR_READ,
+	EXIT_MSR_WRITE,
+	EXIT_NPF,           /* nested/extended page fault: gpa, access in qualification */
+	EXIT_NMI,
+	EXIT_EXTINT,
+	EXIT_XSETBV,
+	EXIT_IO,
+	EXIT_INIT,
+	EXIT_SIPI,
+	EXIT_SHUTDOWN,      /* triple fault */
+	EXIT_HYPERCALL,     /* VMMCALL / VMCALL */
+	EXIT_EXCEPTION,     /* an intercepted guest exception: vector, error code */
+	EXIT_VIRT_INSN,     /* the guest used a virtualization instruction we do not offer */
+	EXIT_FAILED_ENTRY,  /* the hardware refused to enter the guest */
+	EXIT_NR
+};
+
+/* Access bits in vm_exit.qualification for EXIT_NPF. */
+#define NPF_READ (1U << 0)
+#define NPF_WRITE (1U << 1)
+#define NPF_FETCH (1U << 2)
+
+struct vm_exit {
+	enum exit_reason reason;
+	uint64_t raw_reason;     /* the vendor's exit code, for dumps */
+	uint64_t qualification;  /* vendor-independent detail (NPF access bits, ...) */
+	uint64_t gpa;            /* guest-physical address (NPF) */
+	uint32_t insn_len;       /* length of the exiting instruction, 0 when unknown */
+	uint8_t vector;          /* EXIT_EXCEPTION, EXIT_SIPI */
+	bool has_error_code;
+	uint32_t error_code;
+	uint64_t cr2;            /* EXIT_EXCEPTION #PF: the faulting address */
+	struct {
+		uint16_t port;
+		uint8_t size;    /* 1, 2 or 4 */
+		bool in;
+		bool string;
+		bool rep;
+	} io;
+	const char *failure;     /* EXIT_FAILED_ENTRY: the hardware's reason, by name */
+};
+
+enum vcpu_reg { VCPU_RIP, VCPU_RSP, VCPU_RFLAGS, VCPU_CR0, VCPU_CR2, VCPU_CR3, VCPU_CR4, VCPU_EFER, VCPU_REG_NR };
+
+enum event_type { EVENT_EXCEPTION, EVENT_NMI, EVENT_INTERRUPT };
+
+struct vcpu_event {
+	enum event_type type;
+	uint8_t vector;
+	bool has_error_code;
+	uint32_t error_code;
+};
+
+/* Where a vCPU starts. */
+enum vcpu_start_mode {
+	VCPU_START_FLAT32, /* 32-bit flat protected mode, paging off (multiboot, Linux 32-bit entry) */
+	VCPU_START_IDLE,   /* parked: halts forever in a private page, INIT intercepted */
+};
+
+struct vcpu_start {
+	enum vcpu_start_mode mode;
+	uint64_t rip;
+	struct guest_regs regs;
+};
+
+#define EXIT_HISTORY 16
+
+struct vcpu {
+	struct partition *part;
+	struct percpu *cpu;
+	unsigned int id;
+	struct guest_regs regs;
+	struct vm_exit exit;
+	void *arch;                    /* the backend's state (VMCB/VMCS and friends) */
+	uint64_t exits[EXIT_NR];       /* per-reason counters */
+	uint64_t total_exits;
+	struct {
+		uint64_t raw_reason;
+		uint64_t rip;
+	} history[EXIT_HISTORY];       /* the last exits, dumped when the vCPU stops */
+};
+
+/* The backend of one vendor. Exactly one is active, chosen at boot by arch/x86/virt.c. */
+struct vcpu_ops {
+	const char *name;
+	/* Enter SVM/VMX operation on the calling CPU; a clear message and an error if impossible. */
+	int (*cpu_enable)(void);
+	/* Builds the vCPU's hardware state for `start` in partition `v->part`. */
+	int (*vcpu_create)(struct vcpu *v, const struct vcpu_start *start);
+	/* Enters the guest and returns at the next exit with v->exit decoded. */
+	void (*run)(struct vcpu *v);
+	uint64_t (*read_reg)(struct vcpu *v, enum vcpu_reg reg);
+	void (*write_reg)(struct vcpu *v, enum vcpu_reg reg, uint64_t value);
+	/* Queues an event for the next entry. */
+	void (*inject_event)(struct vcpu *v, const struct vcpu_event *event);
+	/* Intercepts exactly the guest exception vectors in `mask`. */
+	void (*set_exception_intercepts)(struct vcpu *v, uint32_t mask);
+	/* Lets an NMI that caused an NMI exit reach the host handler (it latches cpu->nmi_pending). */
+	void (*take_pending_nmi)(void);
+	/* Prints the raw VMCB/VMCS state. */
+	void (*dump)(struct vcpu *v);
+	/* Makes the second-level page-table format (NPT or EPT) in a pt_ctx. */
+	void (*init_npt_format)(struct pt_ctx *ctx);
+	/* The MSR bitmap layout and size this vendor uses. */
+	int msr_bitmap_layout;
+};
+
+extern const struct vcpu_ops *vcpu_ops;
+
+/* Runs the vCPU until its partition stops. */
+void vcpu_run_loop(struct vcpu *v);
+void vcpu_skip_instruction(struct vcpu *v);
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code);
+static inline void vcpu_inject_gp(struct vcpu *v)
+{
+	vcpu_inject_exception(v, 13, true, 0);
+}
+/* Prints the vCPU's registers, exit counters and recent exits, then the backend's raw state. */
+void vcpu_dump(struct vcpu *v);
+
+#endif

@@ -1,0 +1,32 @@
+/* CPUID exits: answered from the partition's cached policy, never by executing CPUID. */
+#include "vmm/exit.h"
+#include "vmm/partition.h"
+#include "x86/cpufeature.h"
+#include "x86/xcr.h"
+
+/*
+ * The live XCR0 is the guest's: the hypervisor never changes it except on the guest's behalf.
+ * Reading it also covers an XSETBV that never exited (QEMU TCG does not deliver that intercept).
+ */
+static uint64_t guest_xcr0(void)
+{
+	return boot_cpu.xsave ? xgetbv(0) : 1;
+}
+
+enum exit_verdict handle_cpuid(struct vcpu *v)
+{
+	struct cpuid_guest_state g = {
+		.cr4 = vcpu_ops->read_reg(v, VCPU_CR4),
+		.xcr0 = guest_xcr0(),
+		.apic_id = v->cpu->apic_id,
+	};
+	uint32_t out[4];
+
+	cpuid_policy_lookup(&v->part->cpuid, (uint32_t)v->regs.rax, (uint32_t)v->regs.rcx, &g, out);
+	v->regs.rax = out[0];
+	v->regs.rbx = out[1];
+	v->regs.rcx = out[2];
+	v->regs.rdx = out[3];
+	vcpu_skip_instruction(v);
+	return EXIT_RESUME;
+}

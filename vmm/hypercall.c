@@ -1,0 +1,55 @@
+/* Hypercalls (VMMCALL/VMCALL); the ABI is documented in include/vmm/hypercall.h. */
+#include "console.h"
+#include "errno.h"
+#include "lib/string.h"
+#include "mm.h"
+#include "vmm/exit.h"
+#include "vmm/hypercall.h"
+#include "vmm/partition.h"
+
+static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+	char text[HC_CONSOLE_MAX + 1];
+	const char *src;
+
+	if (len == 0 || len > HC_CONSOLE_MAX)
+		return -E_INVAL;
+	src = partition_gpa_to_hva(v->part, gpa, len);
+	if (!src)
+		return -E_FAULT;
+	memcpy(text, src, len);
+	text[len] = 0;
+	for (uint64_t i = 0; i < len; i++)
+		if (text[i] == '\n' || text[i] == '\r' || text[i] == 0)
+			text[i] = ' '; /* one hypercall, one console line */
+	pr_info("guest: %s", text);
+	return (int64_t)len;
+}
+
+enum exit_verdict handle_hypercall(struct vcpu *v)
+{
+	struct guest_regs *r = &v->regs;
+	int64_t result;
+
+	switch ((uint32_t)r->rax) {
+	case HC_VERSION:
+		result = HV_API_VERSION;
+		r->rbx = HV_HYPERCALL_MAGIC;
+		break;
+	case HC_CONSOLE_WRITE:
+		result = hc_console_write(v, r->rbx, r->rcx);
+		break;
+	case HC_HV_RANGE:
+		r->rbx = (uint32_t)hv_layout.hv_base;
+		r->rcx = (uint32_t)hv_layout.hv_end;
+		r->rdx = hv_layout.hv_base >> 32;
+		result = 0;
+		break;
+	default:
+		result = -E_NOSUPP;
+		break;
+	}
+	r->rax = (uint64_t)result;
+	vcpu_skip_instruction(v);
+	return EXIT_RESUME;
+}

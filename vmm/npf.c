@@ -1,0 +1,35 @@
+/*
+ * Nested/extended page faults. Hypervisor memory is absent from the guest's tables: an access is
+ * logged and refused with #GP, and the guest goes on. Any other fault means the tables and the
+ * guest disagree about memory, which is reported and stops the partition.
+ */
+#include "console.h"
+#include "vmm/exit.h"
+#include "vmm/partition.h"
+
+#define NPF_LOG_LIMIT 32 /* a guest looping over our memory must not flood the console */
+
+static const char *access_name(uint64_t access)
+{
+	if (access & NPF_FETCH)
+		return "instruction fetch";
+	return access & NPF_WRITE ? "write" : "read";
+}
+
+enum exit_verdict handle_npf(struct vcpu *v)
+{
+	static unsigned int logged;
+	uint64_t rip = vcpu_ops->read_reg(v, VCPU_RIP);
+
+	if (partition_gpa_is_hypervisor(v->part, v->exit.gpa)) {
+		if (logged++ < NPF_LOG_LIMIT)
+			pr_warn("vcpu%u: guest %s of hypervisor memory at GPA %#llx, RIP %#llx: denied, #GP injected", v->id,
+				access_name(v->exit.qualification), (unsigned long long)v->exit.gpa, (unsigned long long)rip);
+		vcpu_inject_gp(v);
+		return EXIT_RESUME;
+	}
+	pr_err("vcpu%u: guest %s of unmapped GPA %#llx at RIP %#llx", v->id, access_name(v->exit.qualification),
+	       (unsigned long long)v->exit.gpa, (unsigned long long)rip);
+	vcpu_dump(v);
+	return EXIT_STOP;
+}

@@ -1,0 +1,211 @@
+/*
+ * The guest partition's memory and intercept state. Guest-physical addresses equal host-physical
+ * ones; the nested tables map everything below the direct map's limit except hypervisor memory
+ * and the AP trampoline page, RAM write-back and the rest (MMIO, firmware) uncached.
+ */
+#include "console.h"
+#include "frame.h"
+#include "lib/string.h"
+#include "mm.h"
+#include "panic.h"
+#include "vmm/msr_bitmap.h"
+#include "vmm/msr_policy.h"
+#include "vmm/hypercall.h"
+#include "vmm/partition.h"
+#include "vmm/xcr0.h"
+#include "x86/cpu.h"
+#include "x86/cpufeature.h"
+
+#define IDLE_GUEST_PA 0x0 /* the parked vCPU's halt loop, its only page */
+
+struct partition guest_partition;
+
+static paddr_t npt_alloc_table(void *opaque)
+{
+	return frame_alloc_zeroed();
+}
+
+static void *npt_table_virt(paddr_t pa, void *opaque)
+{
+	return phys_to_virt(pa);
+}
+
+static void *alloc_zeroed_pages(uint64_t bytes, paddr_t *pa)
+{
+	*pa = frame_alloc_contig(ALIGN_UP(bytes, FRAME_SIZE) / FRAME_SIZE, FRAME_SIZE);
+	if (!*pa)
+		panic("partition: out of hypervisor memory (raise hvmem=)");
+	memset(phys_to_virt(*pa), 0, ALIGN_UP(bytes, FRAME_SIZE));
+	return phys_to_virt(*pa);
+}
+
+static void npt_map(struct partition *p, paddr_t root, uint64_t start, uint64_t end, uint64_t flags)
+{
+	int rc = pt_map(&p->npt, root, start, start, end - start, flags);
+
+	if (rc)
+		panic("partition: nested mapping of %#llx-%#llx failed (error %d)", (unsigned long long)start,
+		      (unsigned long long)end, rc);
+}
+
+static void build_nested_tables(struct partition *p)
+{
+	const struct range_set *ram = mm_ram_ranges();
+	static struct range_set visible;
+	uint64_t rwx = PTE_P | PTE_W | PTE_U;
+
+	vcpu_ops->init_npt_format(&p->npt);
+	p->npt.alloc_table = npt_alloc_table;
+	p->npt.phys_to_virt = npt_table_virt;
+	p->npt.allow_1g = boot_cpu.pages_1g;
+	p->npt_root = frame_alloc_zeroed();
+
+	range_set_init(&visible);
+	BUG_ON(range_set_add(&visible, 0, hv_layout.physmap_limit));
+	BUG_ON(range_set_remove(&visible, hv_layout.hv_base, hv_layout.hv_end));
+	BUG_ON(range_set_remove(&visible, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE));
+	for (unsigned int i = 0; i < visible.nr; i++)
+		npt_map(p, p->npt_root, visible.r[i].start, visible.r[i].end, rwx | PTE_PCD | PTE_PWT);
+	/* RAM is remapped write-back over the uncached default; hypervisor memory stays absent. */
+	for (unsigned int i = 0; i < ram->nr; i++) {
+		for (unsigned int j = 0; j < visible.nr; j++) {
+			uint64_t start = MAX(ram->r[i].start, visible.r[j].start);
+			uint64_t end = MIN(ram->r[i].end, visible.r[j].end);
+
+			start = ALIGN_UP(start, FRAME_SIZE);
+			end = ALIGN_DOWN(end, FRAME_SIZE);
+			if (start < end)
+				npt_map(p, p->npt_root, start, end, rwx);
+		}
+	}
+	pr_info("partition: nested tables at %#llx map %#llx bytes; hypervisor %#llx-%#llx and page %#llx hidden",
+		(unsigned long long)p->npt_root, (unsigned long long)hv_layout.physmap_limit,
+		(unsigned long long)hv_layout.hv_base, (unsigned long long)hv_layout.hv_end - 1,
+		(unsigned long long)hv_layout.trampoline);
+}
+
+/* Parked vCPUs execute `hlt; jmp $-1` from their own page and can reach nothing else. */
+static void build_idle_tables(struct partition *p)
+{
+	static const uint8_t halt_loop[] = { 0xF4, 0xEB, 0xFD };
+	uint8_t *code = alloc_zeroed_pages(FRAME_SIZE, &p->idle_page);
+
+	memcpy(code, halt_loop, sizeof(halt_loop));
+	p->idle_npt_root = frame_alloc_zeroed();
+	if (pt_map(&p->npt, p->idle_npt_root, IDLE_GUEST_PA, p->idle_page, FRAME_SIZE, PTE_P | PTE_U))
+		panic("partition: cannot map the idle page");
+}
+
+static void cpuid_raw(uint32_t leaf, uint32_t subleaf, uint32_t out[4], void *ctx)
+{
+	cpuid_count(leaf, subleaf, &out[0], &out[1], &out[2], &out[3]);
+}
+
+static uint64_t host_xcr0_supported(void)
+{
+	uint32_t a = 0, b, c, d = 0;
+
+	if (!boot_cpu.xsave)
+		return 0;
+	cpuid_count(0xD, 0, &a, &b, &c, &d);
+	return ((uint64_t)d << 32) | a;
+}
+
+static void build_cpuid_policy(struct partition *p)
+{
+	struct cpuid_policy_config cfg = { .hv_version = HV_API_VERSION };
+	int rc;
+
+	memcpy(cfg.hv_signature, HV_CPUID_SIGNATURE, sizeof(cfg.hv_signature));
+	p->xcr0_allowed = xcr0_guest_allowed(host_xcr0_supported());
+	cfg.xcr0_allowed = p->xcr0_allowed;
+	cfg.hide_xsaves = true; /* IA32_XSS is not virtualized */
+	rc = cpuid_policy_build(&p->cpuid, cpuid_raw, NULL, &cfg);
+	if (rc)
+		panic("partition: cannot build the CPUID policy (error %d)", rc);
+	pr_info("partition: CPUID policy cached (%u entries); XCR0 offered %#llx", p->cpuid.nr,
+		(unsigned long long)p->xcr0_allowed);
+}
+
+static void build_msr_bitmap(struct partition *p)
+{
+	struct msr_features f = { 0 }; /* optional pass-throughs stay intercepted until probed */
+
+	p->msr_bitmap = alloc_zeroed_pages(msr_bitmap_size(vcpu_ops->msr_bitmap_layout), &p->msr_bitmap_pa);
+	msr_policy_build(vcpu_ops->msr_bitmap_layout, p->msr_bitmap, &f);
+}
+
+/* Vectors whose interception is undefined or useless, refused once with a warning. */
+static uint32_t filter_exception_mask(uint32_t mask)
+{
+	static const struct {
+		unsigned int vector;
+		const char *why;
+	} refused[] = {
+		{ 2, "NMI is the hypervisor's" },
+		{ 9, "reserved (coprocessor segment overrun)" },
+		{ 15, "reserved" },
+		{ 10, "SVM gives no error code for #TS, it cannot be reflected exactly" },
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(refused); i++) {
+		uint32_t bit = 1U << refused[i].vector;
+
+		if (refused[i].vector == 10 && vcpu_ops->msr_bitmap_layout != MSR_BITMAP_SVM)
+			continue;
+		if (mask & bit) {
+			pr_warn("force_intercept_exceptions: vector %u refused: %s", refused[i].vector, refused[i].why);
+			mask &= ~bit;
+		}
+	}
+	if (mask & 0x80000000U) {
+		pr_warn("force_intercept_exceptions: vector 31 refused: reserved");
+		mask &= ~0x80000000U;
+	}
+	return mask;
+}
+
+void partition_init(struct partition *p, const struct hv_options *opts)
+{
+	range_set_init(&p->ram);
+	for (unsigned int i = 0; i < mm_guest_ram()->nr; i++)
+		BUG_ON(range_set_add(&p->ram, mm_guest_ram()->r[i].start, mm_guest_ram()->r[i].end));
+	build_nested_tables(p);
+	build_idle_tables(p);
+	build_cpuid_policy(p);
+	build_msr_bitmap(p);
+	p->io_bitmap = alloc_zeroed_pages(IO_BITMAP_SIZE, &p->io_bitmap_pa);
+	p->exception_mask = filter_exception_mask(opts->force_intercept_exceptions);
+	if (p->exception_mask)
+		pr_info("partition: intercepting guest exceptions %#x (force_intercept_exceptions)", p->exception_mask);
+	p->test_unhandled_exit = opts->test_unhandled_exit;
+	pr_info("partition: %llu MiB of guest RAM in %u ranges", (unsigned long long)(range_set_total(&p->ram) / MiB),
+		p->ram.nr);
+}
+
+void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len)
+{
+	if (!len || gpa + len < gpa || !range_set_contains(&p->ram, gpa, gpa + len))
+		return NULL;
+	return phys_to_virt(gpa);
+}
+
+bool partition_gpa_is_hypervisor(const struct partition *p, uint64_t gpa)
+{
+	return (gpa >= hv_layout.hv_base && gpa < hv_layout.hv_end) ||
+	       (gpa >= hv_layout.trampoline && gpa < hv_layout.trampoline + FRAME_SIZE);
+}
+
+void io_intercept(struct partition *p, uint16_t port, bool intercept)
+{
+	if (intercept)
+		p->io_bitmap[port / 8] |= 1U << (port % 8);
+	else
+		p->io_bitmap[port / 8] &= ~(1U << (port % 8));
+}
+
+void partition_stop(struct partition *p, const char *why)
+{
+	if (!__atomic_exchange_n(&p->stopped, true, __ATOMIC_ACQ_REL))
+		pr_err("partition stopped: %s", why);
+}

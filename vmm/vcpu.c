@@ -1,0 +1,77 @@
+/* The vCPU run loop and the helpers handlers share. */
+#include "console.h"
+#include "lib/string.h"
+#include "vmm/exit.h"
+#include "vmm/partition.h"
+#include "x86/cpu.h"
+
+void vcpu_skip_instruction(struct vcpu *v)
+{
+	vcpu_ops->write_reg(v, VCPU_RIP, vcpu_ops->read_reg(v, VCPU_RIP) + v->exit.insn_len);
+}
+
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code)
+{
+	struct vcpu_event e = {
+		.type = EVENT_EXCEPTION,
+		.vector = vector,
+		.has_error_code = has_error_code,
+		.error_code = error_code,
+	};
+
+	vcpu_ops->inject_event(v, &e);
+}
+
+static void record_exit(struct vcpu *v)
+{
+	unsigned int reason = v->exit.reason < EXIT_NR ? v->exit.reason : EXIT_UNKNOWN;
+
+	v->exits[reason]++;
+	v->history[v->total_exits % EXIT_HISTORY].raw_reason = v->exit.raw_reason;
+	v->history[v->total_exits % EXIT_HISTORY].rip = vcpu_ops->read_reg(v, VCPU_RIP);
+	v->total_exits++;
+}
+
+void vcpu_run_loop(struct vcpu *v)
+{
+	while (!v->part->stopped) {
+		/* No handler can act on a stale reason: every entry starts from a blank record. */
+		memset(&v->exit, 0, sizeof(v->exit));
+		v->exit.reason = EXIT_UNKNOWN;
+		vcpu_ops->run(v);
+		record_exit(v);
+		if (exit_dispatch(v) != EXIT_RESUME) {
+			partition_stop(v->part, "a vCPU could not go on (see above)");
+			break;
+		}
+	}
+	pr_info("vcpu%u: left its run loop after %llu exits", v->id, (unsigned long long)v->total_exits);
+}
+
+void vcpu_dump(struct vcpu *v)
+{
+	const struct guest_regs *r = &v->regs;
+
+	pr_err("vcpu%u: RIP %016llx RSP %016llx RFLAGS %016llx", v->id,
+	       (unsigned long long)vcpu_ops->read_reg(v, VCPU_RIP), (unsigned long long)vcpu_ops->read_reg(v, VCPU_RSP),
+	       (unsigned long long)vcpu_ops->read_reg(v, VCPU_RFLAGS));
+	pr_err("vcpu%u: CR0 %016llx CR3 %016llx CR4 %016llx EFER %016llx", v->id,
+	       (unsigned long long)vcpu_ops->read_reg(v, VCPU_CR0), (unsigned long long)vcpu_ops->read_reg(v, VCPU_CR3),
+	       (unsigned long long)vcpu_ops->read_reg(v, VCPU_CR4), (unsigned long long)vcpu_ops->read_reg(v, VCPU_EFER));
+	pr_err("vcpu%u: RAX %016llx RBX %016llx RCX %016llx RDX %016llx", v->id, (unsigned long long)r->rax,
+	       (unsigned long long)r->rbx, (unsigned long long)r->rcx, (unsigned long long)r->rdx);
+	pr_err("vcpu%u: RSI %016llx RDI %016llx RBP %016llx", v->id, (unsigned long long)r->rsi,
+	       (unsigned long long)r->rdi, (unsigned long long)r->rbp);
+	pr_err("vcpu%u: R8  %016llx R9  %016llx R10 %016llx R11 %016llx", v->id, (unsigned long long)r->r8,
+	       (unsigned long long)r->r9, (unsigned long long)r->r10, (unsigned long long)r->r11);
+	pr_err("vcpu%u: R12 %016llx R13 %016llx R14 %016llx R15 %016llx", v->id, (unsigned long long)r->r12,
+	       (unsigned long long)r->r13, (unsigned long long)r->r14, (unsigned long long)r->r15);
+	for (unsigned int i = 0; i < EXIT_NR; i++)
+		if (v->exits[i])
+			pr_err("vcpu%u: %llu %s exits", v->id, (unsigned long long)v->exits[i], exit_reason_name(i));
+	for (uint64_t n = v->total_exits > EXIT_HISTORY ? v->total_exits - EXIT_HISTORY : 0; n < v->total_exits; n++)
+		pr_err("vcpu%u: recent exit #%llu: code %#llx at RIP %#llx", v->id, (unsigned long long)n,
+		       (unsigned long long)v->history[n % EXIT_HISTORY].raw_reason,
+		       (unsigned long long)v->history[n % EXIT_HISTORY].rip);
+	vcpu_ops->dump(v);
+}

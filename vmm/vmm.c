@@ -1,0 +1,85 @@
+/* Bringing virtualization up on every CPU, parking the APs, and running the guest. */
+#include "console.h"
+#include "frame.h"
+#include "mm.h"
+#include "panic.h"
+#include "timer.h"
+#include "vmm/guest.h"
+#include "vmm/partition.h"
+#include "vmm/vmm.h"
+#include "x86/cpu.h"
+#include "x86/smp.h"
+
+#define PARK_TIMEOUT_US 2000000
+
+_Static_assert(sizeof(struct vcpu) <= FRAME_SIZE, "a vCPU fits in one frame");
+
+static volatile unsigned int parked_cpus;
+
+static struct vcpu *vcpu_new(struct partition *p, const struct vcpu_start *start)
+{
+	struct vcpu *v = phys_to_virt(frame_alloc_zeroed());
+	struct percpu *cpu = this_cpu();
+
+	v->part = p;
+	v->cpu = cpu;
+	v->id = cpu->cpu_id;
+	cpu->vcpu = v;
+	p->vcpus[v->id] = v;
+	if (vcpu_ops->vcpu_create(v, start))
+		panic("vmm: cannot create vCPU %u", v->id);
+	return v;
+}
+
+/* Runs on each AP: a parked AP is an idle vCPU, so a guest INIT can never reset it. */
+static void park_ap(void)
+{
+	struct vcpu_start idle = { .mode = VCPU_START_IDLE };
+	struct vcpu *v;
+
+	if (vcpu_ops->cpu_enable()) {
+		pr_err("vmm: CPU %u cannot enable %s; it stays halted", this_cpu_id(), vcpu_ops->name);
+		cpu_halt_forever();
+	}
+	v = vcpu_new(&guest_partition, &idle);
+	__atomic_fetch_add(&parked_cpus, 1, __ATOMIC_RELEASE);
+	vcpu_run_loop(v);
+	cpu_halt_forever();
+}
+
+bool vmm_prepare(const struct hv_options *opts)
+{
+	uint64_t deadline;
+
+	if (virt_select() || vcpu_ops->cpu_enable())
+		return false;
+	partition_init(&guest_partition, opts);
+	io_intercept_defaults(&guest_partition);
+	smp_run_on_aps(park_ap);
+	deadline = tsc_deadline_us(PARK_TIMEOUT_US);
+	while (parked_cpus < smp_cpu_count() - 1 && rdtsc() < deadline)
+		cpu_relax();
+	pr_info("vmm: %s on %u CPUs; %u CPUs parked in idle vCPUs (INIT intercepted)", vcpu_ops->name,
+		parked_cpus + 1, parked_cpus);
+	return parked_cpus == smp_cpu_count() - 1;
+}
+
+void vmm_run_guest(const struct boot_info *bi)
+{
+	struct vcpu *v;
+	struct vcpu_start start = { .mode = VCPU_START_FLAT32 };
+
+	if (!bi->nr_mods) {
+		pr_warn("vmm: no guest image (the first multiboot module is the guest); nothing to run");
+		return;
+	}
+	if (guest_load_multiboot(&guest_partition, bi)) {
+		partition_stop(&guest_partition, "the guest image could not be loaded");
+		return;
+	}
+	start.rip = guest_partition.entry.rip;
+	start.regs = guest_partition.entry.regs;
+	v = vcpu_new(&guest_partition, &start);
+	pr_info("vmm: starting the guest on CPU 0 at %#llx", (unsigned long long)start.rip);
+	vcpu_run_loop(v);
+}
