@@ -2,7 +2,7 @@
 #include "vmm/exit.h"
 #include "vmm/partition.h"
 #include "x86/cpufeature.h"
-#include "x86/xcr.h"
+#include "x86/safe_insn.h"
 
 /*
  * The live XCR0 is the guest's: the hypervisor never changes it except on the guest's behalf.

@@ -7,7 +7,7 @@
 #include "vmm/exit.h"
 #include "vmm/partition.h"
 #include "x86/msr.h"
-#include "x86/msr_safe.h"
+#include "x86/safe_insn.h"
 
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_PLATFORM_ID 0x17

@@ -9,7 +9,7 @@
 #include "vmm/xcr0.h"
 #include "x86/cpu.h"
 #include "x86/traps.h"
-#include "x86/xcr.h"
+#include "x86/safe_insn.h"
 
 enum exit_verdict handle_xsetbv(struct vcpu *v)
 {

@@ -7,7 +7,7 @@
 #include "errno.h"
 #include "selftest.h"
 #include "x86/msr.h"
-#include "x86/msr_safe.h"
+#include "x86/safe_insn.h"
 #include "x86/percpu.h"
 #include "x86/traps.h"
 

@@ -10,7 +10,7 @@
 #include "x86/cpu.h"
 #include "x86/cpufeature.h"
 #include "x86/msr.h"
-#include "x86/msr_safe.h"
+#include "x86/safe_insn.h"
 #include "x86/percpu.h"
 #include "x86/svm_ops.h"
 
