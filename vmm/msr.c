@@ -5,6 +5,8 @@
  */
 #include "console.h"
 #include "vmm/exit.h"
+#include "vmm/lapic.h"
+#include "x86/apic.h"
 #include "vmm/partition.h"
 #include "x86/msr.h"
 #include "x86/safe_insn.h"
@@ -124,6 +126,8 @@ enum exit_verdict handle_msr_write(struct vcpu *v)
 		vcpu_ops->write_reg(v, VCPU_EFER, value);
 		return done(v);
 	}
+	if (msr == MSR_X2APIC_ICR && lapic_icr_filtered(v, (uint32_t)value, (uint32_t)(value >> 32)))
+		return done(v);
 	if (is_vmx_capability(msr) || i < 0 || !forwarded[i].writable || wrmsr_safe(msr, value))
 		return refuse(v, "write", msr);
 	return done(v);

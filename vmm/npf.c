@@ -5,6 +5,7 @@
  */
 #include "console.h"
 #include "vmm/exit.h"
+#include "vmm/lapic.h"
 #include "vmm/partition.h"
 
 #define NPF_LOG_LIMIT 32 /* a guest looping over our memory must not flood the console */
@@ -21,6 +22,8 @@ enum exit_verdict handle_npf(struct vcpu *v)
 	static unsigned int logged;
 	uint64_t rip = vcpu_ops->read_reg(v, VCPU_RIP);
 
+	if (lapic_is_mmio(v->part, v->exit.gpa) && (v->exit.qualification & NPF_WRITE))
+		return lapic_mmio(v);
 	if (partition_gpa_is_hypervisor(v->part, v->exit.gpa)) {
 		if (logged++ < NPF_LOG_LIMIT)
 			pr_warn("vcpu%u: guest %s of hypervisor memory at GPA %#llx, RIP %#llx: denied, #GP injected", v->id,

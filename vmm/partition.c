@@ -13,6 +13,7 @@
 #include "vmm/hypercall.h"
 #include "vmm/partition.h"
 #include "vmm/xcr0.h"
+#include "x86/apic.h"
 #include "x86/cpu.h"
 #include "x86/cpufeature.h"
 
@@ -78,6 +79,10 @@ static void build_nested_tables(struct partition *p)
 				npt_map(p, p->npt_root, start, end, rwx);
 		}
 	}
+	/* Reads of the local APIC go straight through; writes trap so IPIs can be checked. */
+	p->apic_page = apic_mmio_base();
+	if (p->apic_page)
+		npt_map(p, p->npt_root, p->apic_page, p->apic_page + FRAME_SIZE, PTE_P | PTE_U | PTE_PCD | PTE_PWT);
 	pr_info("partition: nested tables at %#llx map %#llx bytes; hypervisor %#llx-%#llx and page %#llx hidden",
 		(unsigned long long)p->npt_root, (unsigned long long)hv_layout.physmap_limit,
 		(unsigned long long)hv_layout.hv_base, (unsigned long long)hv_layout.hv_end - 1,

@@ -10,6 +10,19 @@ void vcpu_skip_instruction(struct vcpu *v)
 	vcpu_ops->write_reg(v, VCPU_RIP, vcpu_ops->read_reg(v, VCPU_RIP) + v->exit.insn_len);
 }
 
+uint64_t vcpu_gpr(struct vcpu *v, unsigned int n)
+{
+	const struct guest_regs *r = &v->regs;
+	const uint64_t by_number[16] = {
+		r->rax, r->rcx, r->rdx, r->rbx, 0, r->rbp, r->rsi, r->rdi,
+		r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
+	};
+
+	if (n == 4)
+		return vcpu_ops->read_reg(v, VCPU_RSP); /* RSP lives in the VMCB/VMCS */
+	return by_number[n & 15];
+}
+
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code)
 {
 	struct vcpu_event e = {

@@ -10,20 +10,21 @@
 
 static volatile uint32_t *xapic_regs;
 static bool x2apic_mode;
+static paddr_t xapic_phys;
 
 bool apic_is_x2apic(void)
 {
 	return x2apic_mode;
 }
 
-static uint32_t apic_read(uint32_t reg)
+uint32_t apic_read(uint32_t reg)
 {
 	if (x2apic_mode)
 		return (uint32_t)rdmsr(MSR_X2APIC_BASE + reg / 16);
 	return xapic_regs[reg / 4];
 }
 
-static void apic_write(uint32_t reg, uint32_t value)
+void apic_write(uint32_t reg, uint32_t value)
 {
 	if (x2apic_mode)
 		wrmsr(MSR_X2APIC_BASE + reg / 16, value);
@@ -39,6 +40,7 @@ void apic_init(uint64_t madt_address)
 	if (!(base & APIC_BASE_ENABLE))
 		panic("apic: the local APIC is disabled in IA32_APIC_BASE (%#llx)", (unsigned long long)base);
 	x2apic_mode = base & APIC_BASE_X2APIC;
+	xapic_phys = pa & ~0xFFFULL;
 	if (!x2apic_mode) {
 		xapic_regs = ioremap(pa, 4096);
 		if (!xapic_regs)
@@ -57,6 +59,11 @@ void apic_init_cpu(void)
 	if (x2apic_mode && !(base & APIC_BASE_X2APIC))
 		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
 	apic_write(APIC_REG_SVR, apic_read(APIC_REG_SVR) | APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR);
+}
+
+paddr_t apic_mmio_base(void)
+{
+	return xapic_phys;
 }
 
 uint32_t apic_id(void)

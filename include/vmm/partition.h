@@ -27,6 +27,7 @@ struct partition {
 	paddr_t npt_root;
 	paddr_t idle_npt_root;       /* for parked vCPUs: only the idle page */
 	paddr_t idle_page;
+	paddr_t apic_page;           /* the xAPIC page: read-only for the guest (vmm/lapic.c) */
 	void *msr_bitmap;
 	paddr_t msr_bitmap_pa;
 	uint8_t *io_bitmap;

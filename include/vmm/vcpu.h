@@ -64,7 +64,14 @@ struct vm_exit {
 	const char *failure;     /* EXIT_FAILED_ENTRY: the hardware's reason, by name */
 };
 
-enum vcpu_reg { VCPU_RIP, VCPU_RSP, VCPU_RFLAGS, VCPU_CR0, VCPU_CR2, VCPU_CR3, VCPU_CR4, VCPU_EFER, VCPU_REG_NR };
+enum vcpu_reg {
+	VCPU_RIP, VCPU_RSP, VCPU_RFLAGS, VCPU_CR0, VCPU_CR2, VCPU_CR3, VCPU_CR4, VCPU_EFER,
+	VCPU_CS_BASE,
+	VCPU_CS_LD, /* read only: bit 0 = CS.L (64-bit code), bit 1 = CS.D (32-bit default size) */
+	VCPU_REG_NR
+};
+#define VCPU_CS_L (1U << 0)
+#define VCPU_CS_D (1U << 1)
 
 enum event_type { EVENT_EXCEPTION, EVENT_NMI, EVENT_INTERRUPT };
 
@@ -134,6 +141,8 @@ extern const struct vcpu_ops *vcpu_ops;
 /* Runs the vCPU until its partition stops. */
 void vcpu_run_loop(struct vcpu *v);
 void vcpu_skip_instruction(struct vcpu *v);
+/* General register n in ModRM order (0 = RAX ... 15 = R15). */
+uint64_t vcpu_gpr(struct vcpu *v, unsigned int n);
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code);
 static inline void vcpu_inject_gp(struct vcpu *v)
 {

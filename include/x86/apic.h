@@ -19,6 +19,7 @@
 #define APIC_SVR_ENABLE (1U << 8)
 #define APIC_SPURIOUS_VECTOR 0xFF
 
+#define APIC_ICR_MODE(icr) (((icr) >> 8) & 7)
 #define APIC_ICR_FIXED (0U << 8)
 #define APIC_ICR_NMI (4U << 8)
 #define APIC_ICR_INIT (5U << 8)
@@ -42,6 +43,11 @@ void apic_init(uint64_t madt_address);
 /* Per CPU: the same mode as the boot CPU, software-enabled. */
 void apic_init_cpu(void);
 bool apic_is_x2apic(void);
+/* The xAPIC register page's physical address (also where the guest sees it). */
+paddr_t apic_mmio_base(void);
+/* Register access by xAPIC offset, in either mode. */
+uint32_t apic_read(uint32_t reg);
+void apic_write(uint32_t reg, uint32_t value);
 uint32_t apic_id(void);
 void apic_eoi(void);
 /* Sends an IPI (ICR delivery mode and flags in `icr`) to `dest` (ignored with a shorthand). */

@@ -192,6 +192,11 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 		return s->cr4;
 	case VCPU_EFER:
 		return s->efer;
+	case VCPU_CS_BASE:
+		return s->cs.base;
+	case VCPU_CS_LD:
+		/* VMCB attributes hold descriptor bits 52-55 in 8-11: L is bit 9, D/B bit 10. */
+		return ((s->cs.attrib >> 9) & 1 ? VCPU_CS_L : 0) | ((s->cs.attrib >> 10) & 1 ? VCPU_CS_D : 0);
 	default:
 		BUG_ON(true);
 		return 0;

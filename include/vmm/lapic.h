@@ -1,0 +1,15 @@
+/* Guest local APIC accesses the hypervisor must see (vmm/lapic.c). */
+#ifndef HV_VMM_LAPIC_H
+#define HV_VMM_LAPIC_H
+
+#include "vmm/exit.h"
+
+struct partition;
+
+/* True if an ICR command (low word, destination) must not reach the hardware. */
+bool lapic_icr_filtered(struct vcpu *v, uint32_t icr_low, uint32_t dest);
+bool lapic_is_mmio(const struct partition *p, uint64_t gpa);
+/* A nested page fault on the APIC page: decode, filter and perform the write. */
+enum exit_verdict lapic_mmio(struct vcpu *v);
+
+#endif
