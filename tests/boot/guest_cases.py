@@ -20,9 +20,9 @@ def guest_forbid():
     return [r"not ok \d+ - "] + HV_FORBID
 
 
-def variants(name, cmdline="", args="", smp=(1, 2, 1, 1)):
+def variants(name, cmdline="", args="", smp=(1, 2, 2, 1)):
     """The four standard runs of one guest; smp gives the CPU count of each (QEMU -kernel twice,
-    GRUB ISO, Bochs)."""
+    GRUB BIOS ISO, Bochs). The ISO run uses 2 CPUs so the parked AP is there on that path too."""
     module = [(f"build/guests/{name}.elf", f"{name}.elf {args}".strip())]
     base = dict(cmdline=cmdline, modules=module, expect=guest_expect(name), forbid=guest_forbid(), done=DONE)
     runs = [
