@@ -71,19 +71,24 @@ $(BUILD)/unit/%: tests/unit/%.c Makefile
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
 
+# The default guest until the Linux guest lands: the CPUID test guest, which reports what the
+# hypervisor shows it and then ends QEMU through isa-debug-exit.
 HV_CMDLINE ?=
-$(BUILD)/hv.iso: $(BUILD)/hv.elf scripts/mkiso.sh
+GUEST ?= $(BUILD)/guests/cpuid.elf
+$(BUILD)/hv.iso: $(BUILD)/hv.elf scripts/mkiso.sh guests
 	@echo "  ISO     $@"
-	@scripts/mkiso.sh $@ $(BUILD)/hv.elf multiboot2 "$(HV_CMDLINE)"
+	@scripts/mkiso.sh $@ $(BUILD)/hv.elf multiboot2 "$(HV_CMDLINE)" $(GUEST) "$(notdir $(GUEST))"
 
 iso:
 	@scripts/deps.sh run
 	@$(MAKE) --no-print-directory $(BUILD)/hv.iso
 
+# isa-debug-exit ends QEMU with (status << 1) | 1: 1 means the guest passed.
 run: iso
 	qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 1024 \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-serial stdio -display none -monitor none -no-reboot -cdrom $(BUILD)/hv.iso
+		-serial stdio -display none -monitor none -no-reboot -cdrom $(BUILD)/hv.iso; \
+		status=$$?; [ $$status -eq 1 ] || [ $$status -eq 0 ] || echo "qemu exited with $$status"
 
 # Test guests (tests/guests/guests.mk defines `guests`).
 -include tests/guests/guests.mk
