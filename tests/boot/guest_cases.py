@@ -109,6 +109,19 @@ def initsipi_cases():
     return cases
 
 
+def uefi_cases():
+    """Under OVMF, GRUB hands over an EFI memory map and ACPI 2.0 tables: the guest's memory map,
+    the hidden hypervisor range and the parked AP must come out the same as under BIOS."""
+    cases = []
+    for name in ("hvmem", "initsipi"):
+        case = dict(variants(name, smp=(1, 2, 2, 2))[2])  # the GRUB ISO variant, 2 CPUs
+        case.update(name=f"guest-{name}-uefi-mb2-smp2", firmware="ovmf", timeout=120)
+        if name == "initsipi":
+            case["expect"] = case["expect"] + [r"guest INIT IPI \(ICR 0x[0-9a-f]+, .*\) dropped"]
+        cases.append(case)
+    return cases
+
+
 GUEST_CASES = (
     variants("cpuid")
     + variants("msr")
@@ -121,4 +134,5 @@ GUEST_CASES = (
     + exceptions_force_cases()
     + unhandled_exit_cases()
     + initsipi_cases()
+    + uefi_cases()
 )
