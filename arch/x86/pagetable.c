@@ -237,6 +237,8 @@ int pt_map(struct pt_ctx *ctx, paddr_t root, uint64_t va, paddr_t pa, uint64_t s
 {
 	uint64_t phys_limit = (ctx->addr_mask | (PAGE_SIZE_4K - 1)) + 1;
 
+	if (ctx->flags_from_x86)
+		flags = ctx->flags_from_x86(flags); /* 0 when inexpressible: refused as not present */
 	if (check_range(va, size))
 		return -E_INVAL;
 	if (!IS_ALIGNED(pa, PAGE_SIZE_4K) || pa >= phys_limit || size > phys_limit - pa)
@@ -270,8 +272,11 @@ int pt_lookup(const struct pt_ctx *ctx, paddr_t root, uint64_t va, paddr_t *pa,
 		if (is_leaf(ctx, e, l)) {
 			if (pa)
 				*pa = entry_addr(ctx, e, l) | (va & (PT_LEVEL_SIZE(l) - 1));
-			if (leaf_flags)
+			if (leaf_flags) {
 				*leaf_flags = leaf_decode(ctx, e, l);
+				if (ctx->flags_to_x86)
+					*leaf_flags = ctx->flags_to_x86(*leaf_flags);
+			}
 			if (level)
 				*level = l;
 			return 0;

@@ -48,6 +48,10 @@
  * Leaf flags are always given and returned in the 4 KiB-leaf encoding (for x86: PTE_PAT is bit 7);
  * the builder sets the large-page bit, and moves the PAT bit, when it writes a 2 MiB or 1 GiB leaf.
  * An entry is present when any bit of present_mask is set (x86: P; EPT: read, write or execute).
+ *
+ * A format whose entries are not x86 ones (EPT) may set flags_from_x86 and flags_to_x86: callers
+ * then keep speaking x86 leaf flags (PTE_P, PTE_W, PTE_U, PTE_PWT, PTE_PCD, PTE_NX), so the same
+ * vendor-neutral code builds NPT and EPT. When they are NULL, flags are the format's own bits.
  */
 struct pt_ctx {
 	/* A zeroed 4 KiB table's physical address, or 0 when out of memory. */
@@ -65,18 +69,28 @@ struct pt_ctx {
 	uint64_t pat_4k;      /* PAT bit in a 4 KiB leaf, moved to pat_large in large leaves; 0: none */
 	uint64_t pat_large;
 	uint64_t addr_mask;   /* physical address bits of an entry */
+
+	/*
+	 * Optional (NULL: the caller's flags are this format's bits). flags_from_x86 turns the x86
+	 * leaf flags given to pt_map into this format's 4 KiB-leaf bits, or returns 0 for flags it
+	 * cannot express (pt_map then fails with -E_INVAL); flags_to_x86 turns a leaf's bits back
+	 * for pt_lookup. Both are pure; the walker itself only ever sees the format's own bits.
+	 */
+	uint64_t (*flags_from_x86)(uint64_t x86_flags);
+	uint64_t (*flags_to_x86)(uint64_t leaf_flags);
 };
 
-/* Fill ctx for the x86-64 format (host paging and NPT); allow_1g starts false. */
+/* Fill ctx for the x86-64 format (host paging and NPT); allow_1g starts false, no flag hooks. */
 void pt_ctx_init_x86(struct pt_ctx *ctx, paddr_t (*alloc_table)(void *opaque),
 		     void *(*phys_to_virt)(paddr_t pa, void *opaque), void *opaque);
 
 /*
  * Map [va, va + size) to [pa, pa + size) with leaf flags (4 KiB encoding, must be present and
- * hold no address bits), using at each step the largest page that is aligned in both va and pa
- * and fits in what remains (1 GiB only if ctx->allow_1g). Existing mappings in the range are
- * replaced; a large page that is only partly covered is first split into smaller pages that keep
- * its old mapping, so the rest of it stays mapped as before.
+ * hold no address bits; x86 flags when ctx->flags_from_x86 is set), using at each step the
+ * largest page that is aligned in both va and pa and fits in what remains (1 GiB only if
+ * ctx->allow_1g). Existing mappings in the range are replaced; a large page that is only partly
+ * covered is first split into smaller pages that keep its old mapping, so the rest of it stays
+ * mapped as before.
  *
  * va must be canonical and 4 KiB aligned, size a non-zero multiple of 4 KiB with the range inside
  * one canonical half, pa 4 KiB aligned and below PT_MAX_PHYS: else -E_INVAL.
@@ -96,7 +110,8 @@ int pt_unmap(struct pt_ctx *ctx, paddr_t root, uint64_t va, uint64_t size);
 
 /*
  * Translate va. On success returns 0 and stores (each pointer may be NULL) the physical address
- * of va itself, the leaf's flags in the 4 KiB encoding, and the leaf's level (PT_LEVEL_*).
+ * of va itself, the leaf's flags in the 4 KiB encoding (through ctx->flags_to_x86 when set), and
+ * the leaf's level (PT_LEVEL_*).
  * Returns -E_NOENT if va is not mapped, -E_INVAL if it is not canonical.
  */
 int pt_lookup(const struct pt_ctx *ctx, paddr_t root, uint64_t va, paddr_t *pa,

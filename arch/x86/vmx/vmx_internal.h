@@ -1,0 +1,36 @@
+/* Shared between the files of the VMX backend only. */
+#ifndef HV_VMX_INTERNAL_H
+#define HV_VMX_INTERNAL_H
+
+#include "vmm/vcpu.h"
+#include "x86/vmx.h"
+
+/* The exit-information fields the backend reads (VMREAD) after every exit, for the decoder. */
+struct vmx_exit_fields {
+	uint32_t reason;           /* VMCS_EXIT_REASON: basic reason in 15:0, entry failure in bit 31 */
+	uint64_t qualification;    /* VMCS_EXIT_QUALIFICATION */
+	uint64_t guest_physical;   /* VMCS_GUEST_PHYSICAL_ADDR (EPT violations and misconfigurations) */
+	uint64_t guest_linear;     /* VMCS_GUEST_LINEAR_ADDR (for dumps) */
+	uint32_t insn_len;         /* VMCS_EXIT_INSN_LEN */
+	uint32_t intr_info;        /* VMCS_EXIT_INTR_INFO */
+	uint32_t intr_error_code;  /* VMCS_EXIT_INTR_ERROR_CODE */
+	uint64_t guest_rip;        /* VMCS_GUEST_RIP (for dumps) */
+};
+
+/*
+ * Translates one VM exit into the neutral record: e is cleared, then filled from f. Exits with no
+ * neutral meaning become EXIT_UNKNOWN with raw_reason kept, so the dispatcher dumps and stops.
+ * EXIT_EXTINT carries the vector only when the exit acknowledged the interrupt (vector 0 else).
+ */
+void vmx_decode_exit(struct vm_exit *e, const struct vmx_exit_fields *f);
+
+/*
+ * Records a VMLAUNCH/VMRESUME that did not enter the guest and produced no exit (VMfailValid
+ * with the VM-instruction error insn_error, or VMfailInvalid when insn_error is 0) as
+ * EXIT_FAILED_ENTRY, named. raw_reason is VMX_RAW_VMFAIL | insn_error, outside the range of
+ * hardware exit reasons.
+ */
+#define VMX_RAW_VMFAIL (1ULL << 32)
+void vmx_decode_vmfail(struct vm_exit *e, uint32_t insn_error);
+
+#endif
