@@ -55,10 +55,9 @@ static void build_nested_tables(struct partition *p)
 	static struct range_set visible;
 	uint64_t rwx = PTE_P | PTE_W | PTE_U;
 
-	vcpu_ops->init_npt_format(&p->npt);
+	vcpu_ops->init_npt_format(&p->npt); /* entry format and whether 1 GiB leaves exist */
 	p->npt.alloc_table = npt_alloc_table;
 	p->npt.phys_to_virt = npt_table_virt;
-	p->npt.allow_1g = boot_cpu.pages_1g;
 	p->npt_root = frame_alloc_zeroed();
 
 	range_set_init(&visible);

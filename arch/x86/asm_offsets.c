@@ -5,6 +5,7 @@
  */
 #include "vmm/vcpu.h"
 #include "x86/smp.h"
+#include "x86/vmx.h"
 
 #define DEFINE(name, value) asm volatile("\n->" #name " %c0" : : "i"(value))
 #define OFFSET(name, type, member) DEFINE(name, __builtin_offsetof(type, member))
@@ -35,4 +36,6 @@ void asm_offsets(void)
 	OFFSET(GR_R13, struct guest_regs, r13);
 	OFFSET(GR_R14, struct guest_regs, r14);
 	OFFSET(GR_R15, struct guest_regs, r15);
+
+	DEFINE(VMCS_HOST_RSP_FIELD, VMCS_HOST_RSP);
 }

@@ -6,6 +6,7 @@
 #include "x86/cpufeature.h"
 
 extern const struct vcpu_ops svm_vcpu_ops;
+extern const struct vcpu_ops vmx_vcpu_ops;
 
 const struct vcpu_ops *vcpu_ops;
 
@@ -14,8 +15,7 @@ int virt_select(void)
 	if (boot_cpu.vendor == VENDOR_AMD && boot_cpu.svm) {
 		vcpu_ops = &svm_vcpu_ops;
 	} else if (boot_cpu.vendor == VENDOR_INTEL && boot_cpu.vmx) {
-		pr_err("virt: this Intel CPU has VMX, but the VMX backend is not built yet");
-		return -E_NOSUPP;
+		vcpu_ops = &vmx_vcpu_ops;
 	} else {
 		pr_err("virt: this CPU offers neither SVM nor VMX (CPUID): nothing can be virtualized");
 		return -E_NOSUPP;

@@ -130,7 +130,7 @@ struct vcpu_ops {
 	void (*take_pending_nmi)(void);
 	/* Prints the raw VMCB/VMCS state. */
 	void (*dump)(struct vcpu *v);
-	/* Makes the second-level page-table format (NPT or EPT) in a pt_ctx. */
+	/* Makes the second-level page-table format (NPT or EPT) in a pt_ctx, 1 GiB leaves included. */
 	void (*init_npt_format)(struct pt_ctx *ctx);
 	/* The MSR bitmap layout and size this vendor uses. */
 	int msr_bitmap_layout;

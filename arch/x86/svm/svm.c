@@ -277,6 +277,7 @@ static void svm_init_npt_format(struct pt_ctx *ctx)
 	/* NPT uses the host page-table format; walks are user accesses, so every level has U=1. */
 	pt_ctx_init_x86(ctx, NULL, NULL, NULL);
 	ctx->table_flags = PTE_P | PTE_W | PTE_U;
+	ctx->allow_1g = boot_cpu.pages_1g; /* NPT has 1 GiB pages where the host paging has them */
 }
 
 const struct vcpu_ops svm_vcpu_ops = {

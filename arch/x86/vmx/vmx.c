@@ -1,0 +1,254 @@
+/*
+ * The Intel VMX backend of struct vcpu_ops (Intel SDM vol. 3, chapters 23-29). The VMCS is built
+ * in vmx_vmcs.c; exits are decoded in vmx_exit.c. Control-register exits exist only because VMX
+ * forces some CR0/CR4 bits (NE, VMXE) on the guest: they are handled here, at the border, and
+ * never reach the vendor-neutral layer.
+ */
+#include "console.h"
+#include "frame.h"
+#include "lib/string.h"
+#include "mm.h"
+#include "panic.h"
+#include "vmm/msr_bitmap.h"
+#include "vmm/partition.h"
+#include "vmx_backend.h"
+#include "vmx_internal.h"
+#include "x86/cpu.h"
+#include "x86/cpufeature.h"
+#include "x86/ept.h"
+#include "x86/msr.h"
+#include "x86/percpu.h"
+#include "x86/safe_insn.h"
+#include "x86/vmx_ops.h"
+
+struct vmx_config vmx_config;
+
+static struct vmx_vcpu *vmx(struct vcpu *v)
+{
+	return v->arch;
+}
+
+static int read_msr(uint32_t msr, uint64_t *value)
+{
+	return rdmsr_safe(msr, value);
+}
+
+/* Once, on the boot CPU: what this CPU offers, and the control values we run with. */
+static int vmx_configure(void)
+{
+	struct vmx_config *c = &vmx_config;
+	char why[160];
+
+	if (vmx_caps_read(&c->caps, read_msr) || vmx_caps_check(&c->caps, &c->f, why, sizeof(why))) {
+		pr_err("vmx: cannot use this CPU's VMX: %s", why);
+		return -E_NOSUPP;
+	}
+	return vmx_compute_controls(c);
+}
+
+static int enable_feature_control(void)
+{
+	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+
+	if (fc & FEATURE_CONTROL_LOCK) {
+		if (fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)
+			return 0;
+		pr_err("vmx: VMX is disabled by firmware (IA32_FEATURE_CONTROL %#llx is locked without VMXON outside "
+		       "SMX); enable VT-x in the setup menu", (unsigned long long)fc);
+		return -E_NOSUPP;
+	}
+	wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_VMX_OUTSIDE_SMX | FEATURE_CONTROL_LOCK);
+	return 0;
+}
+
+static int vmx_cpu_enable(void)
+{
+	const struct vmx_features *f = &vmx_config.f;
+	struct vmx_cpu *cpu;
+	uint32_t *region;
+	int rc;
+
+	if (!boot_cpu.vmx) {
+		pr_err("vmx: this CPU has no VMX (CPUID 1 ECX[5])");
+		return -E_NOSUPP;
+	}
+	rc = enable_feature_control();
+	if (!rc && this_cpu_id() == 0)
+		rc = vmx_configure();
+	if (rc)
+		return rc;
+	/* CR0.NE may be 0 under GRUB: the FIXED MSRs decide what VMX operation requires (SDM 23.8). */
+	write_cr0(vmx_apply_fixed(read_cr0(), vmx_config.caps.cr0_fixed0, vmx_config.caps.cr0_fixed1));
+	write_cr4(vmx_apply_fixed(read_cr4() | CR4_VMXE | (boot_cpu.xsave ? CR4_OSXSAVE : 0),
+				  vmx_config.caps.cr4_fixed0, vmx_config.caps.cr4_fixed1));
+	cpu = phys_to_virt(frame_alloc_zeroed());
+	cpu->vmxon_pa = frame_alloc_zeroed();
+	region = phys_to_virt(cpu->vmxon_pa);
+	region[0] = f->revision_id;
+	this_cpu()->virt = cpu;
+	if (vmxon(cpu->vmxon_pa)) {
+		pr_err("vmx: VMXON failed on CPU %u", this_cpu_id());
+		return -E_NOSUPP;
+	}
+	if (this_cpu_id() == 0)
+		pr_info("vmx: enabled: EPT%s%s, unrestricted guest, %s, %s, VMCS revision %#x",
+			f->ept_2m ? " 2M" : "", f->ept_1g ? " 1G" : "", f->vpid ? "VPID" : "no VPID",
+			f->act_wait_sipi ? "wait-for-SIPI" : "no wait-for-SIPI", f->revision_id);
+	return 0;
+}
+
+static void vmx_run_vcpu(struct vcpu *v)
+{
+	struct vmx_vcpu *xv = vmx(v);
+	int rc;
+
+	for (;;) {
+		rc = vmx_run(&v->regs, xv->launched);
+		if (rc == 1) {
+			v->exit.reason = EXIT_FAILED_ENTRY;
+			v->exit.failure = "VMfailInvalid: this CPU has no current VMCS";
+			return;
+		}
+		if (rc) {
+			vmx_decode_vmfail(&v->exit, vmcs_read32(VMCS_INSN_ERROR));
+			return;
+		}
+		xv->launched = true;
+		vmx_requeue_interrupted_event();
+		if (!vmx_handle_cr_access(v))
+			break;
+	}
+	vmx_read_exit(v);
+}
+
+void vmx_read_exit(struct vcpu *v)
+{
+	struct vmx_exit_fields f = {
+		.reason = vmcs_read32(VMCS_EXIT_REASON),
+		.qualification = vmcs_readl(VMCS_EXIT_QUALIFICATION),
+		.guest_physical = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDR),
+		.guest_linear = vmcs_readl(VMCS_GUEST_LINEAR_ADDR),
+		.insn_len = vmcs_read32(VMCS_EXIT_INSN_LEN),
+		.intr_info = vmcs_read32(VMCS_EXIT_INTR_INFO),
+		.intr_error_code = vmcs_read32(VMCS_EXIT_INTR_ERROR_CODE),
+		.guest_rip = vmcs_readl(VMCS_GUEST_RIP),
+	};
+
+	vmx_decode_exit(&v->exit, &f);
+}
+
+static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg reg)
+{
+	switch (reg) {
+	case VCPU_RIP:
+		return vmcs_readl(VMCS_GUEST_RIP);
+	case VCPU_RSP:
+		return vmcs_readl(VMCS_GUEST_RSP);
+	case VCPU_RFLAGS:
+		return vmcs_readl(VMCS_GUEST_RFLAGS);
+	case VCPU_CR0:
+		return vmx_guest_cr(VMCS_GUEST_CR0, VMCS_CR0_GUEST_HOST_MASK, VMCS_CR0_READ_SHADOW);
+	case VCPU_CR2:
+		return read_cr2(); /* not in the VMCS: the guest runs with the hardware CR2 */
+	case VCPU_CR3:
+		return vmcs_readl(VMCS_GUEST_CR3);
+	case VCPU_CR4:
+		return vmx_guest_cr(VMCS_GUEST_CR4, VMCS_CR4_GUEST_HOST_MASK, VMCS_CR4_READ_SHADOW);
+	case VCPU_EFER:
+		return vmcs_read64(VMCS_GUEST_EFER);
+	case VCPU_CS_BASE:
+		return vmcs_readl(VMCS_GUEST_CS_BASE);
+	case VCPU_CS_LD: {
+		uint32_t ar = vmcs_read32(VMCS_GUEST_CS_AR);
+
+		return ((ar & VMX_AR_L) ? VCPU_CS_L : 0) | ((ar & VMX_AR_DB) ? VCPU_CS_D : 0);
+	}
+	default:
+		BUG_ON(true);
+		return 0;
+	}
+}
+
+static void vmx_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
+{
+	switch (reg) {
+	case VCPU_RIP:
+		vmcs_writel(VMCS_GUEST_RIP, value);
+		break;
+	case VCPU_RSP:
+		vmcs_writel(VMCS_GUEST_RSP, value);
+		break;
+	case VCPU_RFLAGS:
+		vmcs_writel(VMCS_GUEST_RFLAGS, value);
+		break;
+	case VCPU_CR0:
+		vmx_set_guest_cr0(v, value);
+		break;
+	case VCPU_CR2:
+		write_cr2(value);
+		break;
+	case VCPU_CR3:
+		vmcs_writel(VMCS_GUEST_CR3, value);
+		break;
+	case VCPU_CR4:
+		vmx_set_guest_cr4(v, value);
+		break;
+	case VCPU_EFER:
+		vmx_set_guest_efer(value);
+		break;
+	default:
+		BUG_ON(true);
+	}
+}
+
+static void vmx_inject_event(struct vcpu *v, const struct vcpu_event *e)
+{
+	uint32_t type = e->type == EVENT_NMI ? VMX_INTR_TYPE_NMI
+			: e->type == EVENT_INTERRUPT ? VMX_INTR_TYPE_EXT_INTR
+						     : VMX_INTR_TYPE_HW_EXCEPTION;
+	uint32_t info = e->vector | type | VMX_INTR_INFO_VALID;
+	uint32_t pending = vmcs_read32(VMCS_ENTRY_INTR_INFO);
+
+	if (e->has_error_code) {
+		info |= VMX_INTR_INFO_ERROR_VALID;
+		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, e->error_code);
+	}
+	/* A new exception on top of one still being delivered becomes a double fault. */
+	if ((pending & VMX_INTR_INFO_VALID) && e->type == EVENT_EXCEPTION &&
+	    (pending & VMX_INTR_INFO_TYPE_MASK) == VMX_INTR_TYPE_HW_EXCEPTION) {
+		info = 8 | VMX_INTR_TYPE_HW_EXCEPTION | VMX_INTR_INFO_ERROR_VALID | VMX_INTR_INFO_VALID;
+		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, 0);
+	}
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
+}
+
+static void vmx_set_exception_intercepts(struct vcpu *v, uint32_t mask)
+{
+	vmcs_write32(VMCS_EXCEPTION_BITMAP, mask);
+}
+
+static void vmx_take_pending_nmi(void)
+{
+	/* With NMI exiting, the NMI caused the exit and is gone: count it for the handler. */
+	__atomic_fetch_add(&this_cpu()->nmi_pending, 1, __ATOMIC_RELAXED);
+}
+
+static void vmx_init_npt_format(struct pt_ctx *ctx)
+{
+	ept_ctx_init(ctx, vmx_config.f.ept_1g);
+}
+
+const struct vcpu_ops vmx_vcpu_ops = {
+	.name = "VMX",
+	.cpu_enable = vmx_cpu_enable,
+	.vcpu_create = vmx_vcpu_create,
+	.run = vmx_run_vcpu,
+	.read_reg = vmx_read_reg,
+	.write_reg = vmx_write_reg,
+	.inject_event = vmx_inject_event,
+	.set_exception_intercepts = vmx_set_exception_intercepts,
+	.take_pending_nmi = vmx_take_pending_nmi,
+	.dump = vmx_dump,
+	.init_npt_format = vmx_init_npt_format,
+	.msr_bitmap_layout = MSR_BITMAP_VMX,
+};

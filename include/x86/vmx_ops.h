@@ -1,0 +1,146 @@
+/*
+ * VMX instruction wrappers (Intel SDM vol. 3, 30.2 conventions). Every one checks both failure
+ * flags: CF = VMfailInvalid, ZF = VMfailValid (the error number is in the VMCS), and goes
+ * through the exception table, so a #UD/#GP (VMX already off, in the emergency path) becomes an
+ * error instead of a crash. VMCS accesses check the field's width from its encoding.
+ */
+#ifndef HV_X86_VMX_OPS_H
+#define HV_X86_VMX_OPS_H
+
+#include "errno.h"
+#include "panic.h"
+#include "x86/extable.h"
+#include "x86/vmx.h"
+
+#define VMX_FAIL -E_INVAL  /* VMfailInvalid or VMfailValid */
+
+
+#define DEFINE_VMX_PA_OP(name, insn)                                                              \
+	static inline int name(uint64_t pa)                                                       \
+	{                                                                                         \
+		asm volatile goto("1: " insn " %0\n\t"                                            \
+				  "jbe %l[fail]\n\t" EXTABLE_ENTRY("1b", "%l[fail]")              \
+				  :                                                               \
+				  : "m"(pa)                                                       \
+				  : "cc", "memory"                                                \
+				  : fail);                                                        \
+		return 0;                                                                         \
+	fail:                                                                                     \
+		return VMX_FAIL;                                                                  \
+	}
+
+DEFINE_VMX_PA_OP(vmxon, "vmxon")
+DEFINE_VMX_PA_OP(vmclear, "vmclear")
+DEFINE_VMX_PA_OP(vmptrld, "vmptrld")
+#undef DEFINE_VMX_PA_OP
+
+static inline int vmxoff(void)
+{
+	asm volatile goto("1: vmxoff\n\t"
+			  "jbe %l[fail]\n\t" EXTABLE_ENTRY("1b", "%l[fail]")
+			  :
+			  :
+			  : "cc", "memory"
+			  : fail);
+	return 0;
+fail:
+	return VMX_FAIL;
+}
+
+static inline int vmread_safe(uint64_t field, uint64_t *value)
+{
+	uint64_t v;
+
+	asm volatile goto("1: vmread %1, %0\n\t"
+			  "jbe %l[fail]\n\t" EXTABLE_ENTRY("1b", "%l[fail]")
+			  : "=r"(v)
+			  : "r"(field)
+			  : "cc"
+			  : fail);
+	*value = v;
+	return 0;
+fail:
+	return VMX_FAIL;
+}
+
+static inline int vmwrite_safe(uint64_t field, uint64_t value)
+{
+	asm volatile goto("1: vmwrite %1, %0\n\t"
+			  "jbe %l[fail]\n\t" EXTABLE_ENTRY("1b", "%l[fail]")
+			  :
+			  : "r"(field), "rm"(value)
+			  : "cc", "memory"
+			  : fail);
+	return 0;
+fail:
+	return VMX_FAIL;
+}
+
+/* A failed VMCS access here is a bug in the backend, not a guest's doing: stop loudly. */
+static inline uint64_t vmcs_read(uint64_t field, unsigned int width)
+{
+	uint64_t value = 0;
+
+	if (VMCS_ENC_WIDTH(field) != width || vmread_safe(field, &value))
+		panic("vmx: VMREAD of field %#llx (width %u) failed", (unsigned long long)field, width);
+	return value;
+}
+
+static inline void vmcs_write(uint64_t field, unsigned int width, uint64_t value)
+{
+	if (VMCS_ENC_WIDTH(field) != width || vmwrite_safe(field, value))
+		panic("vmx: VMWRITE of %#llx to field %#llx (width %u) failed", (unsigned long long)value,
+		      (unsigned long long)field, width);
+}
+
+#define vmcs_read16(f) ((uint16_t)vmcs_read((f), VMCS_WIDTH_16))
+#define vmcs_read32(f) ((uint32_t)vmcs_read((f), VMCS_WIDTH_32))
+#define vmcs_read64(f) vmcs_read((f), VMCS_WIDTH_64)
+#define vmcs_readl(f) vmcs_read((f), VMCS_WIDTH_NATURAL)
+#define vmcs_write16(f, v) vmcs_write((f), VMCS_WIDTH_16, (v))
+#define vmcs_write32(f, v) vmcs_write((f), VMCS_WIDTH_32, (v))
+#define vmcs_write64(f, v) vmcs_write((f), VMCS_WIDTH_64, (v))
+#define vmcs_writel(f, v) vmcs_write((f), VMCS_WIDTH_NATURAL, (v))
+
+struct invept_desc {
+	uint64_t eptp, reserved;
+};
+
+struct invvpid_desc {
+	uint64_t vpid, linear;
+};
+
+static inline int invept(uint64_t type, uint64_t eptp)
+{
+	struct invept_desc d = { eptp, 0 };
+
+	asm volatile goto("1: invept %0, %1\n\t"
+			  "jbe %l[fail]\n\t" EXTABLE_ENTRY("1b", "%l[fail]")
+			  :
+			  : "m"(d), "r"(type)
+			  : "cc", "memory"
+			  : fail);
+	return 0;
+fail:
+	return VMX_FAIL;
+}
+
+static inline int invvpid(uint64_t type, uint16_t vpid, uint64_t linear)
+{
+	struct invvpid_desc d = { vpid, linear };
+
+	asm volatile goto("1: invvpid %0, %1\n\t"
+			  "jbe %l[fail]\n\t" EXTABLE_ENTRY("1b", "%l[fail]")
+			  :
+			  : "m"(d), "r"(type)
+			  : "cc", "memory"
+			  : fail);
+	return 0;
+fail:
+	return VMX_FAIL;
+}
+
+/* The guest run, in vmx_entry.asm: 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid. */
+int vmx_run(void *regs, int launched);
+
+#endif
