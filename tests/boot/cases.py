@@ -19,7 +19,8 @@ BANNER = [
     r"^\[cpu0\] mm: own page tables",
     r"^\[cpu0\] boot complete",
 ]
-NO_PANIC = [r"PANIC", r"EXCEPTION"]
+# The hypervisor's own exception dump ("EXCEPTION #GP ..."), not a VMCS field name such as EXCEPTION_BITMAP.
+NO_PANIC = [r"PANIC", r"\bEXCEPTION (#|NMI|reserved)"]
 
 
 def smp(n):
