@@ -79,8 +79,6 @@ def run_boot_case(case):
     workdir = os.path.join(BUILD, "tests", name)
     shutil.rmtree(workdir, ignore_errors=True)
     os.makedirs(workdir)
-    if case.get("skip"):
-        return Result(name, "SKIP", case["skip"])
     missing = emulators.missing_tools(case)
     if missing:
         return Result(name, "SKIP", f"needs {missing}")
