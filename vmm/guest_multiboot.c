@@ -56,6 +56,7 @@ struct segment {
 };
 
 struct image {
+	paddr_t mod_start[BOOT_MODS_MAX]; /* where each module is now (modules in the way are moved) */
 	const uint8_t *data;
 	uint64_t size;
 	const char *name;
@@ -171,9 +172,24 @@ static int parse_elf(struct image *img)
 	return fail(img, "the entry point lies outside every loaded segment");
 }
 
-/* Segments go to guest RAM and may overwrite neither their own file nor the other modules. */
-static int check_destinations(struct partition *p, const struct image *img, const struct boot_info *bi)
+static bool overlaps_segment(const struct image *img, paddr_t start, paddr_t end)
 {
+	for (unsigned int i = 0; i < img->nr_seg; i++)
+		if (start < img->seg[i].dest + img->seg[i].mem_size && img->seg[i].dest < end)
+			return true;
+	return false;
+}
+
+/*
+ * Segments must land in guest RAM. A loader may have put a module (even the kernel's own file:
+ * GRUB under UEFI does) where a segment goes: such a module is moved to free guest RAM first,
+ * and the guest is told its new address.
+ */
+static int place_segments(struct partition *p, struct image *img, const struct boot_info *bi)
+{
+	static struct range_set free;
+	uint64_t dest;
+
 	for (unsigned int i = 0; i < img->nr_seg; i++) {
 		const struct segment *s = &img->seg[i];
 
@@ -182,15 +198,37 @@ static int check_destinations(struct partition *p, const struct image *img, cons
 			       (unsigned long long)(s->dest + s->mem_size - 1));
 			return -E_RANGE;
 		}
-		for (uint32_t m = 0; m < bi->nr_mods; m++) {
-			if (s->dest < bi->mods[m].end && bi->mods[m].start < s->dest + s->mem_size) {
-				pr_err("guest: '%s' segment %#llx-%#llx overlaps module %u at %#llx-%#llx", img->name,
-				       (unsigned long long)s->dest, (unsigned long long)(s->dest + s->mem_size - 1), m,
-				       (unsigned long long)bi->mods[m].start, (unsigned long long)bi->mods[m].end - 1);
-				return -E_RANGE;
-			}
-		}
 	}
+	range_set_init(&free);
+	for (unsigned int i = 0; i < p->ram.nr; i++) {
+		uint64_t start = MAX(p->ram.r[i].start, MiB), end = MIN(p->ram.r[i].end, 4 * GiB);
+
+		if (start < end)
+			BUG_ON(range_set_add(&free, start, end));
+	}
+	for (unsigned int i = 0; i < img->nr_seg; i++)
+		BUG_ON(range_set_remove(&free, img->seg[i].dest, img->seg[i].dest + img->seg[i].mem_size));
+	for (uint32_t m = 0; m < bi->nr_mods; m++)
+		BUG_ON(range_set_remove(&free, bi->mods[m].start, bi->mods[m].end));
+	BUG_ON(range_set_align_pages(&free, FRAME_SIZE));
+	for (uint32_t m = 0; m < bi->nr_mods; m++) {
+		uint64_t size = bi->mods[m].end - bi->mods[m].start;
+
+		img->mod_start[m] = bi->mods[m].start;
+		if (!size || !overlaps_segment(img, bi->mods[m].start, bi->mods[m].end))
+			continue;
+		if (range_set_find_top(&free, ALIGN_UP(size, FRAME_SIZE), FRAME_SIZE, 4 * GiB, &dest)) {
+			pr_err("guest: module %u is where '%s' must load, and there is no free RAM to move it to", m,
+			       img->name);
+			return -E_NOMEM;
+		}
+		BUG_ON(range_set_remove(&free, dest, dest + ALIGN_UP(size, FRAME_SIZE)));
+		memmove(phys_to_virt(dest), phys_to_virt(bi->mods[m].start), size);
+		pr_info("guest: module %u moved from %#llx to %#llx, out of the kernel's way", m,
+			(unsigned long long)bi->mods[m].start, (unsigned long long)dest);
+		img->mod_start[m] = dest;
+	}
+	img->data = phys_to_virt(img->mod_start[0]);
 	return 0;
 }
 
@@ -206,7 +244,7 @@ static int place_info(struct partition *p, const struct image *img, const struct
 	for (unsigned int i = 0; i < img->nr_seg; i++)
 		BUG_ON(range_set_remove(&low, img->seg[i].dest, img->seg[i].dest + img->seg[i].mem_size));
 	for (uint32_t m = 0; m < bi->nr_mods; m++)
-		BUG_ON(range_set_remove(&low, bi->mods[m].start, bi->mods[m].end));
+		BUG_ON(range_set_remove(&low, img->mod_start[m], img->mod_start[m] + bi->mods[m].end - bi->mods[m].start));
 	if (range_set_align_pages(&low, FRAME_SIZE) || range_set_find_top(&low, INFO_AREA_SIZE, FRAME_SIZE, LOW_MEMORY_LIMIT, gpa)) {
 		pr_err("guest: no room below 640 KiB for the guest's multiboot information");
 		return -E_NOMEM;
@@ -283,7 +321,7 @@ static void set_mem_fields(struct partition *p, struct mb1_info *info)
 	}
 }
 
-static void build_info(struct partition *p, const struct boot_info *bi, uint64_t gpa)
+static void build_info(struct partition *p, const struct image *img, const struct boot_info *bi, uint64_t gpa)
 {
 	struct info_builder b = { phys_to_virt(gpa), gpa, 0 };
 	struct mb1_info *info;
@@ -299,7 +337,8 @@ static void build_info(struct partition *p, const struct boot_info *bi, uint64_t
 	info->mods_count = bi->nr_mods - 1;
 	info->mods_addr = info_alloc(&b, (bi->nr_mods - 1) * sizeof(*mods) + 1, (void **)&mods);
 	for (uint32_t m = 1; m < bi->nr_mods; m++)
-		mods[m - 1] = (struct mb1_module){ (uint32_t)bi->mods[m].start, (uint32_t)bi->mods[m].end,
+		mods[m - 1] = (struct mb1_module){ (uint32_t)img->mod_start[m],
+						   (uint32_t)(img->mod_start[m] + bi->mods[m].end - bi->mods[m].start),
 						   info_string(&b, bi->mods[m].cmdline), 0 };
 	info->mmap_addr = build_mmap(p, bi, &b, &info->mmap_length);
 	p->entry.regs.rax = MB1_BOOT_MAGIC;
@@ -323,7 +362,7 @@ int guest_load_multiboot(struct partition *p, const struct boot_info *bi)
 		return fail(&img, "no multiboot header in its first 8 KiB (is it a multiboot kernel?)");
 	rc = (h->flags & MB1_FLAG_ADDRESS_FIELDS) ? parse_address_fields(&img, h, header_offset) : parse_elf(&img);
 	if (!rc)
-		rc = check_destinations(p, &img, bi);
+		rc = place_segments(p, &img, bi);
 	if (!rc)
 		rc = place_info(p, &img, bi, &info_gpa);
 	if (rc)
@@ -335,7 +374,7 @@ int guest_load_multiboot(struct partition *p, const struct boot_info *bi)
 		memcpy(dst, img.data + s->file_offset, s->file_size);
 		memset(dst + s->file_size, 0, s->mem_size - s->file_size);
 	}
-	build_info(p, bi, info_gpa);
+	build_info(p, &img, bi, info_gpa);
 	p->entry.rip = img.entry;
 	pr_info("guest: loaded '%s': %u segments, entry %#llx, multiboot info at %#llx", img.name, img.nr_seg,
 		(unsigned long long)img.entry, (unsigned long long)info_gpa);
