@@ -18,7 +18,10 @@ static const exit_handler_t exit_handlers[EXIT_NR] = {
 	[EXIT_EXCEPTION] = handle_exception,
 	[EXIT_VIRT_INSN] = handle_virt_insn,
 	[EXIT_FAILED_ENTRY] = handle_failed_entry,
-	/* EXIT_UNKNOWN and EXIT_EXTINT have no handler yet: they stop the partition with a dump. */
+	[EXIT_EXTINT] = handle_extint,
+	[EXIT_IRQ_WINDOW] = handle_event_window,
+	[EXIT_NMI_WINDOW] = handle_event_window,
+	/* EXIT_UNKNOWN has no handler: it stops the partition with a dump. */
 };
 
 static const char *const reason_names[EXIT_NR] = {
@@ -30,6 +33,7 @@ static const char *const reason_names[EXIT_NR] = {
 	[EXIT_SIPI] = "sipi",		      [EXIT_SHUTDOWN] = "shutdown",
 	[EXIT_HYPERCALL] = "hypercall",	      [EXIT_EXCEPTION] = "exception",
 	[EXIT_VIRT_INSN] = "virt-insn",	      [EXIT_FAILED_ENTRY] = "failed-entry",
+	[EXIT_IRQ_WINDOW] = "irq-window",     [EXIT_NMI_WINDOW] = "nmi-window",
 };
 
 const char *exit_reason_name(enum exit_reason reason)

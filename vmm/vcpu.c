@@ -49,6 +49,7 @@ void vcpu_run_loop(struct vcpu *v)
 {
 	while (!v->part->stopped) {
 		/* No handler can act on a stale reason: every entry starts from a blank record. */
+		vcpu_deliver_events(v);
 		memset(&v->exit, 0, sizeof(v->exit));
 		v->exit.reason = EXIT_UNKNOWN;
 		vcpu_ops->run(v);

@@ -24,6 +24,7 @@ static struct vcpu *vcpu_new(struct partition *p, const struct vcpu_start *start
 	v->part = p;
 	v->cpu = cpu;
 	v->id = cpu->cpu_id;
+	v->idle = start->mode == VCPU_START_IDLE;
 	cpu->vcpu = v;
 	p->vcpus[v->id] = v;
 	if (vcpu_ops->vcpu_create(v, start))

@@ -21,12 +21,13 @@ struct idt_gate {
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 
 static struct idt_gate idt[256] __aligned(4096);
+static struct idt_gate window_idt[256] __aligned(4096);
 
-static void set_gate(unsigned int vector, void *handler, unsigned int ist)
+static void set_gate_in(struct idt_gate *table, unsigned int vector, void *handler, unsigned int ist)
 {
 	uintptr_t addr = (uintptr_t)handler;
 
-	idt[vector] = (struct idt_gate){
+	table[vector] = (struct idt_gate){
 		.offset_low = addr & 0xFFFF,
 		.selector = GDT_SEL_CODE,
 		.ist = ist,
@@ -38,12 +39,25 @@ static void set_gate(unsigned int vector, void *handler, unsigned int ist)
 
 void idt_init(void)
 {
-	for (unsigned int v = 0; v < NR_EXCEPTIONS; v++)
-		set_gate(v, exception_stubs[v], 0);
+	for (unsigned int v = 0; v < NR_VECTORS; v++) {
+		set_gate_in(idt, v, interrupt_stubs[v], 0);
+		set_gate_in(window_idt, v, v < NR_EXCEPTIONS ? low_irq_stubs[v] : interrupt_stubs[v], 0);
+	}
 	/* These may strike on a broken stack or in the middle of VM entry/exit: give them their own. */
 	idt[EXC_NMI].ist = IST_NMI;
 	idt[EXC_DF].ist = IST_DF;
 	idt[EXC_MC].ist = IST_MC;
+	/* In the window only NMI and #MC can still be what they are. */
+	window_idt[EXC_NMI] = idt[EXC_NMI];
+	window_idt[EXC_MC] = idt[EXC_MC];
+}
+
+void irq_window(void)
+{
+	struct desc_ptr normal = { sizeof(idt) - 1, (uintptr_t)idt };
+	struct desc_ptr window = { sizeof(window_idt) - 1, (uintptr_t)window_idt };
+
+	asm volatile("lidt %0; sti; nop; cli; lidt %1" : : "m"(window), "m"(normal) : "memory");
 }
 
 static void set_tss_descriptor(uint64_t *slot, struct tss64 *tss)

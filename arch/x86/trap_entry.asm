@@ -1,5 +1,6 @@
-; Exception entry stubs. Each pushes a zero where the CPU pushes no error code, then the vector,
-; so every exception reaches trap_dispatch with the same struct trap_frame (include/x86/traps.h).
+; Interrupt and exception entry stubs for all 256 vectors. Each pushes a zero where the CPU pushes
+; no error code, then the vector, so everything reaches trap_dispatch with the same struct
+; trap_frame (include/x86/traps.h).
 
 extern trap_dispatch
 
@@ -8,12 +9,25 @@ extern trap_dispatch
 
 section .text
 %assign v 0
-%rep 32
+%rep 256
 exception_stub_%+v:
 %if !HAS_ERROR_CODE(v)
 	push	0
 %endif
 	push	v
+	jmp	trap_common
+%assign v v + 1
+%endrep
+
+; Interrupts on vectors 0-31 (the legacy PIC left at BIOS's base 8 delivers there): no error
+; code, and the vector is marked with IRQ_VECTOR_FLAG so trap_dispatch knows it is no exception.
+; Only the interrupt window's IDT points here.
+%define IRQ_VECTOR_FLAG 0x100
+%assign v 0
+%rep 32
+low_irq_stub_%+v:
+	push	0
+	push	v | IRQ_VECTOR_FLAG
 	jmp	trap_common
 %assign v v + 1
 %endrep
@@ -56,10 +70,18 @@ trap_common:
 	iretq
 
 section .rodata
-global exception_stubs
-exception_stubs:
+global low_irq_stubs
+low_irq_stubs:
 %assign v 0
 %rep 32
+	dq low_irq_stub_%+v
+%assign v v + 1
+%endrep
+
+global interrupt_stubs
+interrupt_stubs:
+%assign v 0
+%rep 256
 	dq exception_stub_%+v
 %assign v v + 1
 %endrep

@@ -3,6 +3,7 @@
 #include "panic.h"
 #include "x86/cpu.h"
 #include "x86/extable.h"
+#include "x86/irq.h"
 #include "x86/percpu.h"
 #include "x86/traps.h"
 
@@ -86,6 +87,10 @@ void trap_dispatch(struct trap_frame *frame)
 {
 	if (extable_fixup(frame))
 		return;
+	if (frame->vector >= NR_EXCEPTIONS) {
+		host_interrupt(frame->vector & ~IRQ_VECTOR_FLAG);
+		return;
+	}
 	if (frame->vector == EXC_NMI) {
 		/* Latched for the exit path; no locks, no allocation, no faults here. */
 		__atomic_fetch_add(&this_cpu()->nmi_pending, 1, __ATOMIC_RELAXED);

@@ -30,5 +30,7 @@ enum exit_verdict handle_hypercall(struct vcpu *v);
 enum exit_verdict handle_exception(struct vcpu *v);
 enum exit_verdict handle_virt_insn(struct vcpu *v);
 enum exit_verdict handle_failed_entry(struct vcpu *v);
+enum exit_verdict handle_extint(struct vcpu *v);
+enum exit_verdict handle_event_window(struct vcpu *v);
 
 #endif

@@ -36,6 +36,8 @@ enum exit_reason {
 	EXIT_EXCEPTION,     /* an intercepted guest exception: vector, error code */
 	EXIT_VIRT_INSN,     /* the guest used a virtualization instruction we do not offer */
 	EXIT_FAILED_ENTRY,  /* the hardware refused to enter the guest */
+	EXIT_IRQ_WINDOW,    /* the guest can take an interrupt now */
+	EXIT_NMI_WINDOW,    /* the guest can take an NMI now */
 	EXIT_NR
 };
 
@@ -50,7 +52,8 @@ struct vm_exit {
 	uint64_t qualification;  /* vendor-independent detail (NPF access bits, ...) */
 	uint64_t gpa;            /* guest-physical address (NPF) */
 	uint32_t insn_len;       /* length of the exiting instruction, 0 when unknown */
-	uint8_t vector;          /* EXIT_EXCEPTION, EXIT_SIPI */
+	uint8_t vector;          /* EXIT_EXCEPTION, EXIT_SIPI, EXIT_EXTINT (when has_vector) */
+	bool has_vector;         /* EXIT_EXTINT: the hardware acknowledged the interrupt (VMX) */
 	bool has_error_code;
 	uint32_t error_code;
 	uint64_t cr2;            /* EXIT_EXCEPTION #PF: the faulting address */
@@ -100,9 +103,13 @@ struct vcpu {
 	struct partition *part;
 	struct percpu *cpu;
 	unsigned int id;
+	bool idle;                     /* a parked CPU's vCPU: nothing to deliver interrupts to */
 	struct guest_regs regs;
 	struct vm_exit exit;
 	void *arch;                    /* the backend's state (VMCB/VMCS and friends) */
+	uint64_t irq_pending[4];       /* guest vectors acknowledged at the APIC, waiting for injection */
+	uint32_t nmi_pending;          /* NMIs for the guest, waiting until it can take one */
+	uint64_t injected_irqs;
 	uint64_t exits[EXIT_NR];       /* per-reason counters */
 	uint64_t total_exits;
 	struct {
@@ -128,6 +135,12 @@ struct vcpu_ops {
 	void (*set_exception_intercepts)(struct vcpu *v, uint32_t mask);
 	/* Lets an NMI that caused an NMI exit reach the host handler (it latches cpu->nmi_pending). */
 	void (*take_pending_nmi)(void);
+	/* Lets interrupts that caused an exit reach the host IDT, which latches them (SVM). */
+	void (*take_host_interrupts)(void);
+	/* Whether an event of this type can be injected at the next entry. */
+	bool (*event_allowed)(struct vcpu *v, enum event_type type);
+	/* Asks for an exit as soon as the guest can take such an event. */
+	void (*request_event_window)(struct vcpu *v, enum event_type type);
 	/* Prints the raw VMCB/VMCS state. */
 	void (*dump)(struct vcpu *v);
 	/* Makes the second-level page-table format (NPT or EPT) in a pt_ctx, 1 GiB leaves included. */
@@ -141,6 +154,8 @@ extern const struct vcpu_ops *vcpu_ops;
 /* Runs the vCPU until its partition stops. */
 void vcpu_run_loop(struct vcpu *v);
 void vcpu_skip_instruction(struct vcpu *v);
+/* Before every entry: hand the guest the best pending event it can take, or ask for a window. */
+void vcpu_deliver_events(struct vcpu *v);
 /* General register n in ModRM order (0 = RAX ... 15 = R15). */
 uint64_t vcpu_gpr(struct vcpu *v, unsigned int n);
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code);

@@ -35,7 +35,12 @@ struct desc_ptr {
 struct percpu;
 /* Builds this CPU's GDT and TSS (with IST stacks) in its per-CPU block and loads GDT, TR and the IDT. */
 void desc_init_cpu(struct percpu *cpu);
-/* Fills the shared IDT once, before any CPU loads it. */
+/* Fills the shared IDTs once, before any CPU loads them. */
 void idt_init(void);
+/*
+ * Runs a short window with interrupts enabled (IF=1) under an IDT where every vector is an
+ * interrupt, so that a device interrupt on a vector below 32 is not taken for an exception.
+ */
+void irq_window(void);
 
 #endif

@@ -22,6 +22,8 @@ struct percpu {
 	volatile int fixup_vector; /* vector of the last fault the exception table recovered */
 	volatile bool online;
 	volatile uint32_t nmi_pending;  /* NMIs taken by the host handler, not yet handed on */
+	volatile uint64_t irq_latched[4]; /* guest vectors the host acknowledged, not yet handed on */
+	uint64_t hv_ipis;               /* hypervisor IPIs received (HV_IPI_VECTOR) */
 	void *virt;                     /* the virtualization backend's per-CPU state */
 	struct vcpu *vcpu;              /* the vCPU this CPU runs */
 	void (*volatile work)(void);    /* what a parked AP is asked to run (smp_run_on_aps) */

@@ -43,6 +43,10 @@
 
 #define SVM_TLB_FLUSH_ALL 1
 #define SVM_VINTR_MASKING (1ULL << 24)
+#define SVM_V_IRQ (1ULL << 8)
+#define SVM_V_INTR_PRIO_SHIFT 16
+#define SVM_V_IGN_TPR (1ULL << 20)
+#define SVM_INTERRUPT_SHADOW (1ULL << 0)
 #define SVM_NP_ENABLE (1ULL << 0)
 
 /* EVENTINJ / EXITINTINFO */

@@ -35,7 +35,13 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-extern void *const exception_stubs[NR_EXCEPTIONS];
+#define NR_VECTORS 256
+
+/* Marks a vector below 32 that arrived as an interrupt (window IDT), not as an exception. */
+#define IRQ_VECTOR_FLAG 0x100
+
+extern void *const interrupt_stubs[NR_VECTORS];
+extern void *const low_irq_stubs[NR_EXCEPTIONS];
 
 void trap_dispatch(struct trap_frame *frame);
 const char *exception_name(unsigned int vector);

@@ -9,10 +9,12 @@
 #include "vmm/partition.h"
 #include "x86/cpu.h"
 #include "x86/cpufeature.h"
+#include "x86/desc.h"
 #include "x86/msr.h"
 #include "x86/safe_insn.h"
 #include "x86/percpu.h"
 #include "x86/svm_ops.h"
+#include "x86/traps.h"
 
 #define GUEST_ASID 1 /* one partition: every vCPU uses the same ASID, one per CPU */
 #define PAT_POWER_ON 0x0007040600070406ULL
@@ -112,7 +114,7 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 	sv->vmcb = vmcb;
 	v->arch = sv;
 	/* VMRUN must be intercepted (APM 15.5.1); the rest is the policy of design.md. */
-	c->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_SHUTDOWN;
+	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_SHUTDOWN;
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN;
 	if (!idle) {
 		c->intercept_misc1 |= SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR;
@@ -120,6 +122,7 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 				      SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI | SVM_INTERCEPT_SKINIT |
 				      SVM_INTERCEPT_XSETBV;
 		c->intercept_exceptions = p->exception_mask;
+		sv->guest_exception_mask = p->exception_mask;
 		if (p->test_unhandled_exit)
 			c->intercept_misc1 |= SVM_INTERCEPT_RDTSC; /* deliberately without a handler */
 	}
@@ -169,6 +172,8 @@ static void svm_run_vcpu(struct vcpu *v)
 	if (vmcb->control.exit_int_info & SVM_EVENT_VALID)
 		vmcb->control.event_inj = vmcb->control.exit_int_info;
 	svm_decode_exit(v, vmcb);
+	if (svm_track_events(v))
+		v->exit.reason = EXIT_NMI_WINDOW;
 }
 
 static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
@@ -248,6 +253,11 @@ static void svm_inject_event(struct vcpu *v, const struct vcpu_event *e)
 
 	if (e->has_error_code)
 		inj |= SVM_EVENT_ERROR_VALID | ((uint64_t)e->error_code << 32);
+	if (e->type == EVENT_NMI) {
+		/* SVM does not show NMI blocking: watch for the IRET that ends the guest's handler. */
+		svm(v)->nmi_blocked = true;
+		c->intercept_misc1 |= SVM_INTERCEPT_IRET;
+	}
 	/* A new exception on top of one still being delivered becomes a double fault. */
 	if ((c->event_inj & SVM_EVENT_VALID) && e->type == EVENT_EXCEPTION &&
 	    (c->event_inj & (7U << 8)) == SVM_EVENT_TYPE_EXCEPTION)
@@ -257,7 +267,39 @@ static void svm_inject_event(struct vcpu *v, const struct vcpu_event *e)
 
 static void svm_set_exception_intercepts(struct vcpu *v, uint32_t mask)
 {
-	svm(v)->vmcb->control.intercept_exceptions = mask;
+	svm(v)->guest_exception_mask = mask;
+	svm(v)->vmcb->control.intercept_exceptions = mask | (svm(v)->nmi_stepping ? 1U << EXC_DB : 0);
+}
+
+static bool svm_event_allowed(struct vcpu *v, enum event_type type)
+{
+	const struct vmcb *vmcb = svm(v)->vmcb;
+
+	if ((vmcb->control.event_inj & SVM_EVENT_VALID) || (vmcb->control.interrupt_shadow & SVM_INTERRUPT_SHADOW))
+		return false;
+	if (type == EVENT_NMI)
+		return !svm(v)->nmi_blocked;
+	return vmcb->save.rflags & RFLAGS_IF;
+}
+
+static void svm_request_event_window(struct vcpu *v, enum event_type type)
+{
+	struct vmcb_control *c = &svm(v)->vmcb->control;
+
+	/* An NMI waits for the IRET intercept (set when the last one was injected). */
+	if (type == EVENT_NMI && svm(v)->nmi_blocked)
+		return;
+	/* A virtual interrupt request makes the CPU exit as soon as the guest can take interrupts. */
+	c->vintr |= SVM_V_IRQ | SVM_V_IGN_TPR | (0xFULL << SVM_V_INTR_PRIO_SHIFT);
+	c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
+}
+
+static void svm_take_host_interrupts(void)
+{
+	/* A short window with GIF and IF set: the host IDT acknowledges and latches what is pending. */
+	(void)svm_stgi();
+	irq_window();
+	(void)svm_clgi();
 }
 
 static void svm_take_pending_nmi(void)
@@ -290,6 +332,9 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.inject_event = svm_inject_event,
 	.set_exception_intercepts = svm_set_exception_intercepts,
 	.take_pending_nmi = svm_take_pending_nmi,
+	.take_host_interrupts = svm_take_host_interrupts,
+	.event_allowed = svm_event_allowed,
+	.request_event_window = svm_request_event_window,
 	.dump = svm_dump,
 	.init_npt_format = svm_init_npt_format,
 	.msr_bitmap_layout = MSR_BITMAP_SVM,

@@ -60,6 +60,43 @@ static uint32_t fixed_length(enum exit_reason reason)
 	}
 }
 
+#define DR6_BS (1ULL << 14)
+#define RFLAGS_TF (1ULL << 8)
+
+/*
+ * The guest's NMI handler ends with IRET, intercepted while an NMI we injected is blocked. The
+ * intercept comes before the IRET runs, so the IRET is single-stepped (TF set at its start traps
+ * after it, whatever flags it pops) and the #DB that follows ends the blocking. The window exit
+ * clears its own request.
+ */
+bool svm_track_events(struct vcpu *v)
+{
+	struct svm_vcpu *sv = v->arch;
+	struct vmcb *vmcb = sv->vmcb;
+	uint64_t code = vmcb->control.exit_code;
+
+	if (code == SVM_EXIT_VINTR) {
+		vmcb->control.vintr &= ~SVM_V_IRQ;
+		vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+		return false;
+	}
+	if (code == SVM_EXIT_IRET && sv->nmi_blocked) {
+		vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+		vmcb->save.rflags |= RFLAGS_TF;
+		vmcb->control.intercept_exceptions |= 1U << EXC_DB;
+		sv->nmi_stepping = true;
+		return true;
+	}
+	if (code == SVM_EXIT_EXCP_BASE + EXC_DB && sv->nmi_stepping && (vmcb->save.dr6 & DR6_BS)) {
+		vmcb->save.dr6 &= ~DR6_BS;
+		vmcb->control.intercept_exceptions = sv->guest_exception_mask;
+		sv->nmi_stepping = false;
+		sv->nmi_blocked = false;
+		return true;
+	}
+	return false;
+}
+
 void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb)
 {
 	struct vm_exit *e = &v->exit;
@@ -94,6 +131,9 @@ void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb)
 		return;
 	case SVM_EXIT_INTR:
 		e->reason = EXIT_EXTINT;
+		return;
+	case SVM_EXIT_VINTR:
+		e->reason = EXIT_IRQ_WINDOW;
 		return;
 	case SVM_EXIT_INIT:
 		e->reason = EXIT_INIT;

@@ -8,6 +8,9 @@
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
+	uint32_t guest_exception_mask; /* what the partition asked for; #DB may be added below */
+	bool nmi_blocked;   /* an NMI was injected and the guest has not finished its IRET yet */
+	bool nmi_stepping;  /* single-stepping over that IRET to see it complete */
 };
 
 struct svm_cpu {
@@ -18,6 +21,8 @@ struct svm_cpu {
 extern bool svm_has_nrips;
 
 void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb);
+/* NMI blocking and the interrupt window: true if the exit was bookkeeping of ours. */
+bool svm_track_events(struct vcpu *v);
 void svm_dump_vmcb(const struct vmcb *vmcb);
 
 #endif

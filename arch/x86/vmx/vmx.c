@@ -15,6 +15,7 @@
 #include "vmx_internal.h"
 #include "x86/cpu.h"
 #include "x86/cpufeature.h"
+#include "x86/desc.h"
 #include "x86/ept.h"
 #include "x86/msr.h"
 #include "x86/percpu.h"
@@ -135,6 +136,19 @@ void vmx_read_exit(struct vcpu *v)
 	};
 
 	vmx_decode_exit(&v->exit, &f);
+	switch (f.reason & VMX_EXIT_REASON_BASIC_MASK) {
+	case VMX_EXIT_EXTINT:
+		v->exit.has_vector = f.intr_info & VMX_INTR_INFO_VALID; /* acknowledged on exit */
+		break;
+	case VMX_EXIT_INTR_WINDOW:
+		vmcs_write32(VMCS_PROC_CONTROLS, vmcs_read32(VMCS_PROC_CONTROLS) & ~VMX_PROC_INTR_WINDOW_EXITING);
+		v->exit.reason = EXIT_IRQ_WINDOW;
+		break;
+	case VMX_EXIT_NMI_WINDOW:
+		vmcs_write32(VMCS_PROC_CONTROLS, vmcs_read32(VMCS_PROC_CONTROLS) & ~VMX_PROC_NMI_WINDOW_EXITING);
+		v->exit.reason = EXIT_NMI_WINDOW;
+		break;
+	}
 }
 
 static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg reg)
@@ -233,6 +247,33 @@ static void vmx_take_pending_nmi(void)
 	__atomic_fetch_add(&this_cpu()->nmi_pending, 1, __ATOMIC_RELAXED);
 }
 
+static bool vmx_event_allowed(struct vcpu *v, enum event_type type)
+{
+	uint32_t blocked = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+
+	if (vmcs_read32(VMCS_ENTRY_INTR_INFO) & VMX_INTR_INFO_VALID)
+		return false;
+	if (type == EVENT_NMI)
+		return !(blocked & (VMX_INTR_BLOCK_NMI | VMX_INTR_BLOCK_MOV_SS | VMX_INTR_BLOCK_STI));
+	return (vmcs_readl(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(blocked & (VMX_INTR_BLOCK_STI | VMX_INTR_BLOCK_MOV_SS));
+}
+
+static void vmx_request_event_window(struct vcpu *v, enum event_type type)
+{
+	/* NMI-window exiting needs virtual NMIs; without them an NMI waits for any exit. */
+	uint32_t want = type == EVENT_NMI ? (vmx_config.f.virtual_nmis ? VMX_PROC_NMI_WINDOW_EXITING : 0)
+					  : VMX_PROC_INTR_WINDOW_EXITING;
+
+	vmcs_write32(VMCS_PROC_CONTROLS, vmcs_read32(VMCS_PROC_CONTROLS) | want);
+}
+
+static void vmx_take_host_interrupts(void)
+{
+	/* Only when the CPU could not acknowledge on exit: let the host IDT take it. */
+	irq_window();
+}
+
 static void vmx_init_npt_format(struct pt_ctx *ctx)
 {
 	ept_ctx_init(ctx, vmx_config.f.ept_1g);
@@ -248,6 +289,9 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.inject_event = vmx_inject_event,
 	.set_exception_intercepts = vmx_set_exception_intercepts,
 	.take_pending_nmi = vmx_take_pending_nmi,
+	.take_host_interrupts = vmx_take_host_interrupts,
+	.event_allowed = vmx_event_allowed,
+	.request_event_window = vmx_request_event_window,
 	.dump = vmx_dump,
 	.init_npt_format = vmx_init_npt_format,
 	.msr_bitmap_layout = MSR_BITMAP_VMX,

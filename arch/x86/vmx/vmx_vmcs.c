@@ -42,16 +42,16 @@ static int adjust(const char *what, uint64_t cap, uint32_t wanted, uint32_t requ
 int vmx_compute_controls(struct vmx_config *c)
 {
 	const struct vmx_features *f = &c->f;
-	uint32_t pin = VMX_PIN_NMI_EXITING | (f->virtual_nmis ? VMX_PIN_VIRTUAL_NMIS : 0);
+	uint32_t pin = VMX_PIN_EXTINT_EXITING | VMX_PIN_NMI_EXITING | (f->virtual_nmis ? VMX_PIN_VIRTUAL_NMIS : 0);
 	uint32_t proc = VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_USE_IO_BITMAPS | VMX_PROC_SECONDARY_CONTROLS;
 	/* RDTSCP and INVPCID #UD in the guest unless enabled here; CPUID still offers them. */
 	uint32_t proc2 = VMX_PROC2_ENABLE_EPT | VMX_PROC2_UNRESTRICTED_GUEST | VMX_PROC2_ENABLE_RDTSCP |
 			 VMX_PROC2_ENABLE_INVPCID | (f->vpid ? VMX_PROC2_ENABLE_VPID : 0);
 	uint32_t exit = VMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE | VMX_EXIT_CTL_SAVE_EFER | VMX_EXIT_CTL_LOAD_EFER |
-			VMX_EXIT_CTL_SAVE_PAT | VMX_EXIT_CTL_LOAD_PAT;
+			VMX_EXIT_CTL_SAVE_PAT | VMX_EXIT_CTL_LOAD_PAT | VMX_EXIT_CTL_ACK_INTR_ON_EXIT;
 	uint32_t entry = VMX_ENTRY_CTL_LOAD_EFER | VMX_ENTRY_CTL_LOAD_PAT;
 
-	if (adjust("pin-based", c->caps.pin, pin, VMX_PIN_NMI_EXITING, &c->pin) ||
+	if (adjust("pin-based", c->caps.pin, pin, VMX_PIN_EXTINT_EXITING | VMX_PIN_NMI_EXITING, &c->pin) ||
 	    adjust("processor-based", c->caps.proc, proc, proc, &c->proc) ||
 	    adjust("secondary", c->caps.proc2, proc2, VMX_PROC2_ENABLE_EPT | VMX_PROC2_UNRESTRICTED_GUEST, &c->proc2) ||
 	    adjust("VM-exit", c->caps.exit, exit,
