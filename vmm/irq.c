@@ -22,7 +22,7 @@ static int highest_pending(const uint64_t pending[4])
 
 static void record_vector(struct vcpu *v, unsigned int vector)
 {
-	if (vector >= HV_VECTOR_FIRST) {
+	if (vector == HV_IPI_VECTOR || vector == SPURIOUS_VECTOR) {
 		/* Ours (acknowledged on exit): complete it here; it never reaches the guest. */
 		host_interrupt(vector);
 		return;

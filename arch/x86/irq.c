@@ -9,7 +9,7 @@ void host_interrupt(unsigned int vector)
 
 	if (vector == SPURIOUS_VECTOR)
 		return; /* no EOI for a spurious interrupt (SDM 11.9) */
-	if (vector >= HV_VECTOR_FIRST) {
+	if (vector == HV_IPI_VECTOR) {
 		cpu->hv_ipis++;
 		apic_eoi();
 		return;

@@ -1,17 +1,18 @@
 /*
- * External interrupts as the hypervisor sees them. The local APIC belongs to the guest; the
- * hypervisor keeps the top priority class (0xF0-0xFF) for itself: its own IPI and the spurious
- * vector. Everything else is the guest's and is handed on without an EOI (the guest's own EOI
- * completes it at the APIC).
+ * External interrupts as the hypervisor sees them. The local APIC belongs to the guest, and a
+ * Linux guest uses almost every vector, its system vectors 0xEC-0xFF included: the hypervisor
+ * keeps one vector for its own IPIs, the one Linux reserves for a hypervisor callback and uses
+ * only for hypervisors it recognizes (which this one is not). Everything else is the guest's and
+ * is handed on without an EOI (the guest's own EOI completes it at the APIC). Spurious
+ * interrupts need no EOI and are dropped.
  */
 #ifndef HV_X86_IRQ_H
 #define HV_X86_IRQ_H
 
 #include "types.h"
 
-#define HV_VECTOR_FIRST 0xF0  /* vectors from here up are the hypervisor's */
-#define HV_IPI_VECTOR 0xF0    /* cross-CPU requests of the hypervisor */
-#define SPURIOUS_VECTOR 0xFF  /* the APIC's spurious vector: never acknowledged */
+#define HV_IPI_VECTOR 0xF3    /* cross-CPU requests of the hypervisor (Linux: HYPERVISOR_CALLBACK_VECTOR) */
+#define SPURIOUS_VECTOR 0xFF  /* the APIC's spurious vector (as firmware and Linux program it) */
 
 /* An interrupt taken by the host IDT (vector >= 32). */
 void host_interrupt(unsigned int vector);
