@@ -41,6 +41,7 @@ static const struct name_val log_levels[] = {
 static const char *const selftest_names[SELFTEST_NR] = {
 	[SELFTEST_UD] = "ud", [SELFTEST_GP] = "gp", [SELFTEST_PF] = "pf", [SELFTEST_DE] = "de",
 	[SELFTEST_BP] = "bp", [SELFTEST_DF] = "df", [SELFTEST_MSR] = "msr",
+	[SELFTEST_PANIC] = "panic", [SELFTEST_LEAVEFAULT] = "leavefault",
 };
 
 static bool is_space(char c)
@@ -238,7 +239,7 @@ static const struct opt_desc options[] = {
 	  "serial speed, e.g. 9600 (default 115200)" },
 	{ "loglevel", OPT_VALUE, parse_loglevel, "0..7 or a level name",
 	  "messages up to this level, 0 emerg .. 7 debug (default 6 info)" },
-	{ "selftest", OPT_VALUE, parse_selftest, "ud|gp|pf|de|bp|df|msr[,...]",
+	{ "selftest", OPT_VALUE, parse_selftest, "ud|gp|pf|de|bp|df|msr|panic|leavefault[,...]",
 	  "testing only: faults to trigger at boot" },
 	{ "panic", OPT_VALUE, parse_panic, "reboot or halt",
 	  "what to do after a panic (default reboot)" },

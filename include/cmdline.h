@@ -21,6 +21,8 @@ enum selftest_fault {
 	SELFTEST_BP,  /* #BP breakpoint */
 	SELFTEST_DF,  /* #DF double fault */
 	SELFTEST_MSR, /* access to a non-existent MSR */
+	SELFTEST_PANIC,      /* panic once virtualization is on on every CPU (the reboot path) */
+	SELFTEST_LEAVEFAULT, /* leave virtualization twice on the reboot path: the second faults */
 	SELFTEST_NR
 };
 

@@ -6,6 +6,7 @@
 #include "vmm/exit.h"
 #include "vmm/partition.h"
 #include "x86/cpu.h"
+#include "x86/reboot.h"
 #include "x86/traps.h"
 
 #define EXCEPTION_LOG_LIMIT 64
@@ -45,11 +46,12 @@ enum exit_verdict handle_exception(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/* A triple fault resets a real machine: the guest gets the same, through the reboot path. */
 enum exit_verdict handle_shutdown(struct vcpu *v)
 {
 	pr_err("vcpu%u: the guest triple-faulted (shutdown)", v->id);
 	vcpu_dump(v);
-	return EXIT_STOP;
+	reboot_machine("guest reset request: triple fault", true);
 }
 
 enum exit_verdict handle_virt_insn(struct vcpu *v)

@@ -1,21 +1,41 @@
 /*
- * I/O exits. Only the ports the hypervisor must see are intercepted: the reset controls (0xCF9
- * and the keyboard controller's 0x64). Everything else on them is performed for the guest.
+ * I/O exits. Only the ports the hypervisor must see are intercepted: the reset controls (0xCF9,
+ * the keyboard controller's 0x64 and the FADT reset register). A reset request takes the reboot
+ * path; everything else on them is performed for the guest.
  */
 #include "console.h"
 #include "vmm/exit.h"
 #include "vmm/partition.h"
+#include "platform.h"
 #include "x86/cpu.h"
+#include "x86/reboot.h"
 
 #define PORT_RESET_CONTROL 0xCF9
 #define RESET_CONTROL_RST_CPU 0x04
 #define PORT_KBD_COMMAND 0x64
 #define KBD_CMD_PULSE_RESET 0xFE
 
+/* The FADT reset register, when it is an I/O port (QEMU q35 has 0xCF9 there). */
+static bool fadt_reset_port(uint16_t *port, uint8_t *value)
+{
+	const struct acpi_fadt_info *f = &platform_acpi.fadt;
+
+	if (!acpi_reset_reg_usable(&platform_acpi) || f->reset_reg.space_id != ACPI_GAS_SYSTEM_IO)
+		return false;
+	*port = (uint16_t)f->reset_reg.address;
+	*value = f->reset_value;
+	return true;
+}
+
 void io_intercept_defaults(struct partition *p)
 {
+	uint16_t port;
+	uint8_t value;
+
 	io_intercept(p, PORT_RESET_CONTROL, true);
 	io_intercept(p, PORT_KBD_COMMAND, true);
+	if (fadt_reset_port(&port, &value))
+		io_intercept(p, port, true);
 }
 
 static uint32_t port_in(uint16_t port, uint8_t size)
@@ -35,12 +55,21 @@ static void port_out(uint16_t port, uint8_t size, uint32_t value)
 		outl(port, value);
 }
 
-static bool is_reset_request(uint16_t port, uint8_t size, uint32_t value)
+/* Which reset a write asks for, or NULL. */
+static const char *reset_request(uint16_t port, uint8_t size, uint32_t value)
 {
+	uint16_t fadt_port;
+	uint8_t fadt_value;
+
 	if (size != 1)
-		return false;
-	return (port == PORT_RESET_CONTROL && (value & RESET_CONTROL_RST_CPU)) ||
-	       (port == PORT_KBD_COMMAND && (value & 0xFF) == KBD_CMD_PULSE_RESET);
+		return NULL;
+	if (fadt_reset_port(&fadt_port, &fadt_value) && port == fadt_port && value == fadt_value)
+		return "guest reset request: FADT reset register";
+	if (port == PORT_RESET_CONTROL && (value & RESET_CONTROL_RST_CPU))
+		return "guest reset request: port 0xcf9";
+	if (port == PORT_KBD_COMMAND && value == KBD_CMD_PULSE_RESET)
+		return "guest reset request: keyboard controller";
+	return NULL;
 }
 
 enum exit_verdict handle_io(struct vcpu *v)
@@ -62,12 +91,10 @@ enum exit_verdict handle_io(struct vcpu *v)
 		v->regs.rax = size == 4 ? value : (v->regs.rax & ~(uint64_t)mask) | value;
 	} else {
 		uint32_t value = (uint32_t)v->regs.rax & mask;
+		const char *reset = reset_request(port, size, value);
 
-		if (is_reset_request(port, size, value)) {
-			pr_info("vcpu%u: guest requested a reset: %#x written to port %#x", v->id, value, port);
-			partition_stop(v->part, "guest reset request (the machine reset path is not built yet)");
-			return EXIT_STOP;
-		}
+		if (reset)
+			reboot_machine(reset, true);
 		port_out(port, size, value);
 	}
 	vcpu_skip_instruction(v);

@@ -6,9 +6,13 @@
 #include "vmm/exit.h"
 #include "vmm/partition.h"
 #include "x86/percpu.h"
+#include "x86/reboot.h"
 
 enum exit_verdict handle_nmi(struct vcpu *v)
 {
+	/* On VMX the exit consumed the NMI: the reboot path's request is seen here, not in the handler. */
+	if (reboot_requested())
+		reboot_respond();
 	vcpu_ops->take_pending_nmi();
 	return EXIT_RESUME;
 }

@@ -16,6 +16,7 @@
 #include "x86/cpufeature.h"
 #include "x86/desc.h"
 #include "x86/percpu.h"
+#include "x86/reboot.h"
 #include "vmm/vmm.h"
 #include "x86/smp.h"
 
@@ -108,6 +109,9 @@ __noreturn void hv_main(uint32_t magic, uint32_t info_pa)
 	tsc_calibrate();                    /* delays for INIT-SIPI-SIPI */
 	smp_init(&platform_acpi, options.ghost_cpu); /* start every other CPU */
 	virt_ready = vmm_prepare(&options);  /* SVM/VMX on every CPU, APs parked in idle vCPUs */
+	reboot_set_leave_fault(options.selftest & SELFTEST_BIT(SELFTEST_LEAVEFAULT));
+	if (options.selftest & SELFTEST_BIT(SELFTEST_PANIC))
+		panic("selftest: forced panic");
 
 	pr_info("boot complete: %u CPUs, %s, %llu KiB of hypervisor memory free", smp_cpu_count(),
 		virt_ready ? "virtualization on" : "no virtualization",

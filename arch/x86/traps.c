@@ -4,6 +4,7 @@
 #include "x86/cpu.h"
 #include "x86/extable.h"
 #include "x86/irq.h"
+#include "x86/reboot.h"
 #include "x86/percpu.h"
 #include "x86/traps.h"
 
@@ -92,6 +93,8 @@ void trap_dispatch(struct trap_frame *frame)
 		return;
 	}
 	if (frame->vector == EXC_NMI) {
+		if (reboot_requested())
+			reboot_respond();
 		/* Latched for the exit path; no locks, no allocation, no faults here. */
 		__atomic_fetch_add(&this_cpu()->nmi_pending, 1, __ATOMIC_RELAXED);
 		return;

@@ -3,10 +3,13 @@
 #include "errno.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmm.h"
+#include "x86/reboot.h"
 #include "x86/cpufeature.h"
 
 extern const struct vcpu_ops svm_vcpu_ops;
 extern const struct vcpu_ops vmx_vcpu_ops;
+unsigned int svm_leave_cpu(void);
+unsigned int vmx_leave_cpu(void);
 
 const struct vcpu_ops *vcpu_ops;
 
@@ -22,4 +25,22 @@ int virt_select(void)
 	}
 	pr_info("virt: using %s", vcpu_ops->name);
 	return 0;
+}
+
+/*
+ * The reboot path does not trust bookkeeping: whatever this CPU supports, it tries to leave,
+ * and the exception table eats what faults because it was never entered.
+ */
+unsigned int virt_leave_cpu(void)
+{
+	if (boot_cpu.svm)
+		return svm_leave_cpu();
+	if (boot_cpu.vmx)
+		return vmx_leave_cpu();
+	return 0;
+}
+
+const char *virt_name(void)
+{
+	return boot_cpu.svm ? "SVM" : boot_cpu.vmx ? "VMX" : "no virtualization";
 }

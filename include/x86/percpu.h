@@ -22,6 +22,9 @@ struct percpu {
 	volatile int fixup_vector; /* vector of the last fault the exception table recovered */
 	volatile bool online;
 	volatile uint32_t nmi_pending;  /* NMIs taken by the host handler, not yet handed on */
+	volatile uint32_t requests;     /* what the NMI sender wants (CPU_REQ_*): tells our NMIs from others */
+	volatile uint32_t leave_state;  /* the reboot path's acknowledgement (LEAVE_*) */
+	volatile uint32_t leave_faults; /* faults eaten while leaving virtualization */
 	volatile uint64_t irq_latched[4]; /* guest vectors the host acknowledged, not yet handed on */
 	uint64_t hv_ipis;               /* hypervisor IPIs received (HV_IPI_VECTOR) */
 	void *virt;                     /* the virtualization backend's per-CPU state */

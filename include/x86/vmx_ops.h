@@ -47,6 +47,18 @@ fail:
 	return VMX_FAIL;
 }
 
+static inline int vmptrst_safe(uint64_t *pa)
+{
+	asm volatile goto("1: vmptrst %0\n\t" EXTABLE_ENTRY("1b", "%l[fail]")
+			  : "=m"(*pa)
+			  :
+			  : "memory"
+			  : fail);
+	return 0;
+fail:
+	return VMX_FAIL;
+}
+
 static inline int vmread_safe(uint64_t field, uint64_t *value)
 {
 	uint64_t v;

@@ -42,8 +42,8 @@ def fault(name, fault_name, dump_lines, **kw):
     expect = [rf"selftest: raising {fault_name} on purpose", r"EXCEPTION " + dump_lines,
               r"^\[cpu0\] RIP 0008:ffffffff8[0-9a-f]{7} RFLAGS", r"CR0 [0-9a-f]{16} CR2 [0-9a-f]{16}",
               r"RAX [0-9a-f]{16} RBX", r"R12 [0-9a-f]{16}", r"stack trace", r"PANIC: unhandled",
-              r"reset: trying port 0xcf9"]
-    return boot(name, cmdline=f"selftest={fault_name}", expect=expect, forbid=[], done=r"reset: trying port",
+              r"reboot: resetting through port 0xcf9"]
+    return boot(name, cmdline=f"selftest={fault_name}", expect=expect, forbid=[], done=r"reboot: resetting through port",
                 **kw)
 
 
@@ -87,7 +87,7 @@ CASES = [
     boot("option-unknown", cmdline="frobnicate=1 loglevel=6",
          expect=BANNER + [r"warning: unknown option 'frobnicate' ignored"]),
     boot("option-bad-value", cmdline="console=com9", done=r"PANIC|boot complete", forbid=[r"boot complete"],
-         expect=[r"bad value for console=", r"PANIC: bad command line", r"reset: trying port 0xcf9"]),
+         expect=[r"bad value for console=", r"PANIC: bad command line", r"reboot: resetting through port 0xcf9"]),
     boot("option-help", cmdline="help", expect=BANNER + [r"options: +console=", r"options: +selftest="]),
     # COM1 says where the console went; the banner and the rest then appear on COM2 only.
     boot("option-console-com2", cmdline="console=com2", com2=True, done=r"console: COM1 -> port", linger=1,
@@ -108,7 +108,7 @@ CASES = [
     fault("selftest-de", "de", r"#DE divide error \(vector 0\)"),
     fault("selftest-bp", "bp", r"#BP breakpoint \(vector 3\)"),
     fault("selftest-df", "df", r"#DF double fault \(vector 8\) error code 0x0"),
-    boot("selftest-panic-halt", cmdline="selftest=ud panic=halt", forbid=[r"reset: trying"],
+    boot("selftest-panic-halt", cmdline="selftest=ud panic=halt", forbid=[r"reboot: resetting"],
          expect=[r"EXCEPTION #UD", r"panic: halting"], done=r"panic: halting"),
 ]
 

@@ -322,6 +322,20 @@ static void svm_init_npt_format(struct pt_ctx *ctx)
 	ctx->allow_1g = boot_cpu.pages_1g; /* NPT has 1 GiB pages where the host paging has them */
 }
 
+/* STGI, then clear EFER.SVME (APM 15.4); each step may fault if SVM is already off. */
+unsigned int svm_leave_cpu(void);
+unsigned int svm_leave_cpu(void)
+{
+	unsigned int faults = 0;
+	uint64_t efer;
+
+	if (svm_stgi())
+		faults++;
+	if (rdmsr_safe(MSR_EFER, &efer) || wrmsr_safe(MSR_EFER, efer & ~EFER_SVME))
+		faults++;
+	return faults;
+}
+
 const struct vcpu_ops svm_vcpu_ops = {
 	.name = "SVM",
 	.cpu_enable = svm_cpu_enable,

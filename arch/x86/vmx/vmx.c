@@ -21,6 +21,7 @@
 #include "x86/percpu.h"
 #include "x86/safe_insn.h"
 #include "x86/vmx_ops.h"
+#include "x86/extable.h"
 
 struct vmx_config vmx_config;
 
@@ -277,6 +278,32 @@ static void vmx_take_host_interrupts(void)
 static void vmx_init_npt_format(struct pt_ctx *ctx)
 {
 	ept_ctx_init(ctx, vmx_config.f.ept_1g);
+}
+
+static int write_cr4_safe(uint64_t value)
+{
+	asm volatile goto("1: mov %0, %%cr4\n\t" EXTABLE_ENTRY("1b", "%l[fault]") : : "r"(value) : "memory" : fault);
+	return 0;
+fault:
+	return -E_FAULT;
+}
+
+/* VMCLEAR the current VMCS, VMXOFF, clear CR4.VMXE (SDM 23.7); each step may fault if VMX is off. */
+unsigned int vmx_leave_cpu(void);
+unsigned int vmx_leave_cpu(void)
+{
+	unsigned int faults = 0;
+	uint64_t current = ~0ULL;
+
+	if (vmptrst_safe(&current))
+		faults++;
+	else if (current != ~0ULL && vmclear(current))
+		faults++;
+	if (vmxoff())
+		faults++;
+	if (write_cr4_safe(read_cr4() & ~CR4_VMXE))
+		faults++;
+	return faults;
 }
 
 const struct vcpu_ops vmx_vcpu_ops = {
