@@ -23,10 +23,7 @@ static void step_over_trap_instruction(struct vcpu *v)
 	}
 	/* No length from the hardware (no NRIPS): read it where the guest runs without paging. */
 	insn = (vcpu_ops->read_reg(v, VCPU_CR0) & CR0_PG) ? NULL : partition_gpa_to_hva(v->part, rip, 2);
-	if (insn && insn[0] == 0xCD)
-		vcpu_ops->write_reg(v, VCPU_RIP, rip + 2); /* int imm8 */
-	else
-		vcpu_ops->write_reg(v, VCPU_RIP, rip + 1); /* int3 / into */
+	vcpu_advance_rip(v, insn && insn[0] == 0xCD ? 2 : 1); /* int imm8, or int3 / into */
 }
 
 enum exit_verdict handle_exception(struct vcpu *v)

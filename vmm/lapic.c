@@ -95,6 +95,11 @@ enum exit_verdict lapic_mmio(struct vcpu *v)
 	value = (uint32_t)(insn.has_imm ? insn.imm : vcpu_gpr(v, insn.reg));
 	if (offset != APIC_REG_ICR_LOW || !lapic_icr_filtered(v, value, apic_read(APIC_REG_ICR_HIGH) >> 24))
 		apic_write(offset, value);
-	vcpu_ops->write_reg(v, VCPU_RIP, vcpu_ops->read_reg(v, VCPU_RIP) + insn.len);
+	/*
+	 * A TPR or EOI write may have unmasked a pending interrupt, an ICR write sent one to this CPU:
+	 * take it now, so it is injected right after this instruction, as the hardware would deliver it.
+	 */
+	vcpu_ops->take_host_interrupts();
+	vcpu_advance_rip(v, insn.len);
 	return EXIT_RESUME;
 }

@@ -5,9 +5,15 @@
 #include "vmm/partition.h"
 #include "x86/cpu.h"
 
+void vcpu_advance_rip(struct vcpu *v, uint64_t len)
+{
+	vcpu_ops->write_reg(v, VCPU_RIP, vcpu_ops->read_reg(v, VCPU_RIP) + len);
+	vcpu_ops->clear_interrupt_shadow(v);
+}
+
 void vcpu_skip_instruction(struct vcpu *v)
 {
-	vcpu_ops->write_reg(v, VCPU_RIP, vcpu_ops->read_reg(v, VCPU_RIP) + v->exit.insn_len);
+	vcpu_advance_rip(v, v->exit.insn_len);
 }
 
 uint64_t vcpu_gpr(struct vcpu *v, unsigned int n)

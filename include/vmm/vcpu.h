@@ -137,6 +137,8 @@ struct vcpu_ops {
 	void (*take_pending_nmi)(void);
 	/* Lets interrupts that caused an exit reach the host IDT, which latches them (SVM). */
 	void (*take_host_interrupts)(void);
+	/* The guest's instruction was completed for it: an STI/MOV SS interrupt shadow ends with it. */
+	void (*clear_interrupt_shadow)(struct vcpu *v);
 	/* Whether an event of this type can be injected at the next entry. */
 	bool (*event_allowed)(struct vcpu *v, enum event_type type);
 	/* Asks for an exit as soon as the guest can take such an event. */
@@ -154,6 +156,8 @@ extern const struct vcpu_ops *vcpu_ops;
 /* Runs the vCPU until its partition stops. */
 void vcpu_run_loop(struct vcpu *v);
 void vcpu_skip_instruction(struct vcpu *v);
+/* Completes `len` bytes of guest instruction for the guest (RIP and the interrupt shadow). */
+void vcpu_advance_rip(struct vcpu *v, uint64_t len);
 /* Before every entry: hand the guest the best pending event it can take, or ask for a window. */
 void vcpu_deliver_events(struct vcpu *v);
 /* General register n in ModRM order (0 = RAX ... 15 = R15). */

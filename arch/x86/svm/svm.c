@@ -302,11 +302,27 @@ static void svm_take_host_interrupts(void)
 	(void)svm_clgi();
 }
 
+#define NMI_WINDOW_SPINS 1000
+
 static void svm_take_pending_nmi(void)
 {
-	/* GIF=1 lets the held NMI through to the host handler (IF stays clear); then close it again. */
+	volatile uint32_t *latched = &this_cpu()->nmi_pending;
+	uint32_t before = *latched;
+
+	/*
+	 * GIF=1 lets the held NMI through to the host handler (IF stays clear). Hardware takes it at
+	 * once; emulators only where they look for events: QEMU TCG at the end of a translation block,
+	 * which a CR0 write forces. Wait for it, briefly, before closing GIF again.
+	 */
 	(void)svm_stgi();
+	for (int spin = 0; spin < NMI_WINDOW_SPINS && *latched == before; spin++)
+		write_cr0(read_cr0());
 	(void)svm_clgi();
+}
+
+static void svm_clear_interrupt_shadow(struct vcpu *v)
+{
+	svm(v)->vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW;
 }
 
 static void svm_dump(struct vcpu *v)
@@ -347,6 +363,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.set_exception_intercepts = svm_set_exception_intercepts,
 	.take_pending_nmi = svm_take_pending_nmi,
 	.take_host_interrupts = svm_take_host_interrupts,
+	.clear_interrupt_shadow = svm_clear_interrupt_shadow,
 	.event_allowed = svm_event_allowed,
 	.request_event_window = svm_request_event_window,
 	.dump = svm_dump,

@@ -87,7 +87,8 @@ bool svm_track_events(struct vcpu *v)
 		sv->nmi_stepping = true;
 		return true;
 	}
-	if (code == SVM_EXIT_EXCP_BASE + EXC_DB && sv->nmi_stepping && (vmcb->save.dr6 & DR6_BS)) {
+	/* Bochs does not set DR6.BS on an intercepted #DB: while stepping over the IRET, it is ours. */
+	if (code == SVM_EXIT_EXCP_BASE + EXC_DB && sv->nmi_stepping) {
 		vmcb->save.dr6 &= ~DR6_BS;
 		vmcb->control.intercept_exceptions = sv->guest_exception_mask;
 		sv->nmi_stepping = false;

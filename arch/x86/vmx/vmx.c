@@ -269,6 +269,14 @@ static void vmx_request_event_window(struct vcpu *v, enum event_type type)
 	vmcs_write32(VMCS_PROC_CONTROLS, vmcs_read32(VMCS_PROC_CONTROLS) | want);
 }
 
+static void vmx_clear_interrupt_shadow(struct vcpu *v)
+{
+	uint32_t blocked = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+
+	if (blocked & (VMX_INTR_BLOCK_STI | VMX_INTR_BLOCK_MOV_SS))
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, blocked & ~(VMX_INTR_BLOCK_STI | VMX_INTR_BLOCK_MOV_SS));
+}
+
 static void vmx_take_host_interrupts(void)
 {
 	/* Only when the CPU could not acknowledge on exit: let the host IDT take it. */
@@ -317,6 +325,7 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.set_exception_intercepts = vmx_set_exception_intercepts,
 	.take_pending_nmi = vmx_take_pending_nmi,
 	.take_host_interrupts = vmx_take_host_interrupts,
+	.clear_interrupt_shadow = vmx_clear_interrupt_shadow,
 	.event_allowed = vmx_event_allowed,
 	.request_event_window = vmx_request_event_window,
 	.dump = vmx_dump,

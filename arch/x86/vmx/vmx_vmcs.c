@@ -143,7 +143,7 @@ bool vmx_handle_cr_access(struct vcpu *v)
 		return false; /* MOV from CR never exits with our controls: let the dump show it */
 	}
 	vcpu_ops->write_reg(v, cr ? VCPU_CR4 : VCPU_CR0, value);
-	vmcs_writel(VMCS_GUEST_RIP, vmcs_readl(VMCS_GUEST_RIP) + vmcs_read32(VMCS_EXIT_INSN_LEN));
+	vcpu_advance_rip(v, vmcs_read32(VMCS_EXIT_INSN_LEN));
 	return true;
 }
 
