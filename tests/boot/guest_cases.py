@@ -109,6 +109,20 @@ def initsipi_cases():
     return cases
 
 
+def irq_timer_cases():
+    """Timer interrupts. QEMU TCG (without -icount) runs its timers on host time and drops periodic ticks
+    when the host is busy, hypervisor or not, so its runs pass `hostclock`: exact counts (one-shots, the
+    10,000-interrupt chain) stay exact, a periodic count may fall short but never exceed the periods
+    elapsed. Bochs' time is virtual (ips), so its runs check every rate both ways. The `long` run (10,000
+    one-shot timer interrupts in a chain, each exactly once, then 5 s at 2 kHz) is QEMU only: Bochs runs
+    10M instructions per virtual second."""
+    qemu = [c for c in variants("irq_timer", args="hostclock") if c["emulator"] == "qemu"]
+    bochs = [c for c in variants("irq_timer") if c["emulator"] == "bochs"]
+    long_run = dict(variants("irq_timer", args="long hostclock")[0], name="guest-irq_timer-long-qemu-smp1",
+                    timeout=120)
+    return qemu + bochs + [long_run]
+
+
 def uefi_cases():
     """Under OVMF, GRUB hands over an EFI memory map and ACPI 2.0 tables: the guest's memory map,
     the hidden hypervisor range and the parked AP must come out the same as under BIOS."""
@@ -161,5 +175,8 @@ AMD_CASES = (
     + unhandled_exit_cases()
     + initsipi_cases()
     + uefi_cases()
+    + irq_timer_cases()
+    + variants("irq_ipi")
+    + variants("nmi")
 )
 GUEST_CASES = AMD_CASES + intel_variants(AMD_CASES)

@@ -1,4 +1,4 @@
-/* The guest's GDT and IDT, and the exception dispatcher with its exception table. */
+/* The guest's GDT and IDT, and the dispatcher: interrupt handlers, then the exception table. */
 #include "guest.h"
 #include "trap.h"
 #include "x86.h"
@@ -21,7 +21,7 @@ struct ex_entry {
 	uint32_t fixup;
 };
 
-#define NR_VECTORS 32
+#define NR_VECTORS 32 /* exceptions; the IDT has NR_IDT_VECTORS */
 #define GATE_INTR32 0x8e /* present, DPL 0, 32-bit interrupt gate: IF cleared on entry */
 
 /* Flat 4 GiB segments (SDM vol. 3, 3.4.5): base 0, limit 0xfffff with G=1, D/B=1. */
@@ -33,9 +33,10 @@ static const uint64_t gdt[] __aligned(8) = {
 };
 _Static_assert(sizeof(gdt) == GDT_LIMIT + 1, "GDT_LIMIT matches the table");
 
-static struct idt_gate idt[NR_VECTORS] __aligned(8);
+static struct idt_gate idt[NR_IDT_VECTORS] __aligned(8);
+static irq_handler_t handlers[NR_IDT_VECTORS];
 
-extern const uint32_t trap_stubs[NR_VECTORS];
+extern const uint32_t trap_stubs[NR_IDT_VECTORS];
 extern const struct ex_entry __ex_table_start[], __ex_table_end[];
 
 volatile struct trap_record last_trap = { .vector = NO_FAULT };
@@ -71,7 +72,7 @@ void desc_init(void)
 		     : "m"(gdtr), "i"(SEL_CODE), "r"(SEL_DATA)
 		     : "memory");
 
-	for (unsigned int v = 0; v < NR_VECTORS; v++) {
+	for (unsigned int v = 0; v < NR_IDT_VECTORS; v++) {
 		idt[v] = (struct idt_gate){
 			.offset_lo = trap_stubs[v] & 0xffff,
 			.selector = SEL_CODE,
@@ -80,6 +81,12 @@ void desc_init(void)
 		};
 	}
 	asm volatile("lidt %0" : : "m"(idtr));
+}
+
+void set_irq_handler(unsigned int vector, irq_handler_t fn)
+{
+	if (vector < NR_IDT_VECTORS)
+		handlers[vector] = fn;
 }
 
 void trap_arm(void)
@@ -105,12 +112,27 @@ static bool fixup(struct trap_frame *f)
 	return false;
 }
 
+/* The exceptions that push an error code (SDM vol. 3, 6.13), as entry.S has them. */
+static bool has_error_code(unsigned int vector)
+{
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 || vector == 29 ||
+	       vector == 30;
+}
+
 void trap_dispatch(struct trap_frame *f);
 void trap_dispatch(struct trap_frame *f)
 {
 	static bool in_unexpected;
 
-	if (fixup(f))
+	if (f->vector < NR_IDT_VECTORS && handlers[f->vector]) {
+		handlers[f->vector](f);
+		return;
+	}
+	/*
+	 * Only an exception can be an expected fault: an NMI or interrupt taken just before a listed
+	 * instruction has that instruction's address too.
+	 */
+	if (f->vector < NR_VECTORS && f->vector != X86_NMI && fixup(f))
 		return;
 	/* An exception while reporting one: say so as plainly as possible and stop. */
 	if (in_unexpected) {
@@ -118,6 +140,17 @@ void trap_dispatch(struct trap_frame *f)
 		guest_exit(false);
 	}
 	in_unexpected = true;
+	/*
+	 * An external interrupt (or INT n) on a vector whose exception has an error code pushes none:
+	 * the frame is one word short, so "eip" holds CS and "cs" holds EFLAGS (bit 1 always set).
+	 */
+	if (has_error_code(f->vector) && f->eip == SEL_CODE && (f->cs & EFLAGS_FIXED))
+		abort_test("interrupt on exception vector %u (%s) without an error code: an external interrupt or "
+			   "INT n, not the exception, at eip 0x%x (eflags 0x%x)",
+			   f->vector, exception_name(f->vector), f->error_code, f->cs);
+	if (f->vector >= NR_VECTORS)
+		abort_test("unexpected interrupt vector 0x%x at eip 0x%x (eflags 0x%x)", f->vector, f->eip,
+			   f->eflags);
 	abort_test("unexpected exception %u (%s) error code 0x%x at eip 0x%x (cr2 0x%x, eax 0x%x, ebx 0x%x, "
 		   "ecx 0x%x, edx 0x%x, esp 0x%x)",
 		   f->vector, exception_name(f->vector), f->error_code, f->eip, read_cr2(), f->eax, f->ebx,

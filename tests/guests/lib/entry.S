@@ -1,5 +1,5 @@
 /*
- * Multiboot 1 header, entry and exception stubs of the test guests (32-bit, GNU as).
+ * Multiboot 1 header, entry and the IDT stubs of the test guests (32-bit, GNU as).
  *
  * Entry state (multiboot 1 spec, 3.2): 32-bit flat protected mode, paging and interrupts off,
  * EAX = 0x2BADB002, EBX = physical address of the multiboot information. GDTR and IDTR are not
@@ -85,6 +85,21 @@ trap_stub_\vector:
 	STUB 30, 1
 	STUB 31, 0
 
+/*
+ * Vectors 32-255 (external interrupts, IPIs, INT n): the same frame with a zero error code. A
+ * guest attaches a handler with set_irq_handler() (trap.h); any other vector is a failed check.
+ */
+	.altmacro
+	.macro IRQ_STUB vector
+	STUB \vector, 0
+	.endm
+	.set vec, 32
+	.rept 256 - 32
+	IRQ_STUB %vec
+	.set vec, vec + 1
+	.endr
+	.noaltmacro
+
 /* Builds struct trap_frame (lib/trap.h), calls trap_dispatch(frame), resumes at frame->eip. */
 trap_common:
 	pusha
@@ -106,14 +121,21 @@ trap_common:
 	add $8, %esp /* vector and error code */
 	iret
 
-/* Addresses of the stubs, for the IDT. */
+/* Addresses of the stubs, for the IDT: all 256 vectors. */
 	.section .rodata
 	.balign 4
 	.globl trap_stubs
 trap_stubs:
-	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.long trap_stub_\v
+	.altmacro
+	.macro STUB_ADDR vector
+	.long trap_stub_\vector
+	.endm
+	.set vec, 0
+	.rept 256
+	STUB_ADDR %vec
+	.set vec, vec + 1
 	.endr
+	.noaltmacro
 
 	.bss
 	.balign 16

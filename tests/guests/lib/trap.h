@@ -1,10 +1,11 @@
 /*
- * Exceptions in the test guests.
+ * Exceptions and interrupts in the test guests.
  *
- * Every one of the 32 vectors enters trap_dispatch() with a struct trap_frame. An instruction that
- * is *expected* to fault is listed in the exception table (ASM_TRY); a fault on it records the
- * vector, error code, EIP and CR2 in `last_trap` and resumes at its recovery label. Any other
- * exception is a failed check: it prints `not ok` with the vector and EIP, then the guest exits.
+ * Every one of the 256 vectors enters trap_dispatch() with a struct trap_frame; a vector with a
+ * handler (set_irq_handler) goes to it. For the exceptions, an instruction that is *expected* to
+ * fault is listed in the exception table (ASM_TRY); a fault on it records the vector, error code,
+ * EIP and CR2 in `last_trap` and resumes at its recovery label. Any other exception or interrupt
+ * is a failed check: it prints `not ok` with the vector and EIP, then the guest exits.
  *
  * The table is written with asm goto, so the recovery path is an ordinary C label:
  *
@@ -43,6 +44,16 @@ struct trap_record {
 };
 
 extern volatile struct trap_record last_trap;
+
+/*
+ * Handlers for any of the 256 vectors: interrupts (32-255, no error code) and the NMI. A handler
+ * runs in trap_dispatch() with interrupts off (interrupt gates); it sends its own EOI. For a vector
+ * with a handler the exception table is not consulted. NULL removes the handler: an interrupt on a
+ * vector without one is a failed check, as an unexpected exception is.
+ */
+#define NR_IDT_VECTORS 256
+typedef void (*irq_handler_t)(struct trap_frame *f);
+void set_irq_handler(unsigned int vector, irq_handler_t fn);
 
 /* Forgets the previous recovered exception; call right before the instruction that may fault. */
 void trap_arm(void);

@@ -29,6 +29,9 @@
 #define APIC_BASE_X2APIC (1ULL << 10)
 #define APIC_BASE_ENABLE (1ULL << 11)
 
+#define EFLAGS_FIXED (1U << 1) /* always 1 */
+#define EFLAGS_IF (1U << 9)
+
 #define CR0_PG (1U << 31)
 #define CR4_PSE (1U << 4)
 #define CR4_OSXSAVE (1U << 18)
@@ -125,6 +128,25 @@ static inline void mmio_write32(uint32_t addr, uint32_t v)
 static inline uint32_t mmio_read32(uint32_t addr)
 {
 	return *(volatile uint32_t *)(uintptr_t)addr;
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Both are compiler barriers: memory the interrupt handlers share is not cached across them. */
+static inline void irq_enable(void)
+{
+	asm volatile("sti" ::: "memory");
+}
+
+static inline void irq_disable(void)
+{
+	asm volatile("cli" ::: "memory");
 }
 
 static inline void cpu_relax(void)
