@@ -89,13 +89,14 @@ def run_boot_case(case):
         return Result(name, "FAIL", f"setup: {e}")
     timeout = case.get("timeout", 60)
     done = re.compile(case.get("done", boot_cases.DEFAULT_DONE), re.M)
+    done_count = case.get("done_count", 1)  # e.g. 2: the banner again after a real reset
     with open(os.path.join(workdir, "emulator.out"), "w") as out:
         proc = subprocess.Popen(argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         reason = None
         while True:
             log = read_text(serial_log)
-            if done.search(log):
+            if sum(1 for _ in done.finditer(log)) >= done_count:
                 reason = "done"
                 break
             if proc.poll() is not None:
@@ -112,6 +113,11 @@ def run_boot_case(case):
     log = read_text(serial_log)
     seconds = time.time() - start
     problem = check_log(case, log)
+    for fname, patterns in case.get("expect_files", {}).items():  # e.g. {"bochs.log": [regex]}
+        text = read_text(os.path.join(workdir, fname))
+        missing = [p for p in patterns if not re.search(p, text, re.M)]
+        if missing and not problem:
+            problem = f"missing /{missing[0]}/ in {fname}"
     if reason == "timeout" and not problem:
         problem = f"timed out after {timeout}s waiting for /{done.pattern}/"
     if problem is None and "exit_code" in case and reason.startswith("emulator exited"):

@@ -118,3 +118,8 @@ try:
 except ImportError:
     GUEST_CASES = []
 CASES += GUEST_CASES
+try:  # the reboot path (tests/boot/reboot_cases.py)
+    from reboot_cases import REBOOT_CASES
+except ImportError:
+    REBOOT_CASES = []
+CASES += REBOOT_CASES

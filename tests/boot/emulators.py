@@ -45,6 +45,8 @@ def qemu_argv(case, workdir, serial_log):
             "-d", "int,cpu_reset,guest_errors", "-D", os.path.join(workdir, "qemu.log")]
     if case.get("qemu_log", False) is False:
         argv = argv[:-4]  # exception logging is slow; enable per case when debugging
+    if case.get("no_reboot", True) is False:
+        argv.remove("-no-reboot")  # a reset really resets the machine (the runner stops it)
     if case.get("com2"):
         argv += ["-serial", f"file:{os.path.join(workdir, 'com2.log')}"]
     if case["boot"] == "kernel":
