@@ -107,9 +107,13 @@ def reboot_cases():
                             qemu_extra=["-M", "q35"]))
     # Bochs: SVM (ryzen) and VMX (Skylake); Bochs' log shows the machine reset. Its FADT (revision 1)
     # has no reset register either.
-    cases.append(guest_case("reboot-cf9-bochs-ryzen-smp2", "cf9", "bochs", 2, "SVM", through="port 0xcf9",
-                            cpu_model=RYZEN))
-    for method in ("cf9", "triple"):
+    # Bochs 2.7 SVM never delivers the SHUTDOWN intercept: a guest triple fault stops Bochs itself
+    # ("3rd (13) exception with no resolution" in bochs.log with the intercept set). SVM triple
+    # faults are proven on QEMU, VMX ones on Bochs.
+    for method in ("cf9", "kbd", "triple"):
+        if method != "triple":
+            cases.append(guest_case(f"reboot-{method}-bochs-ryzen-smp2", method, "bochs", 2, "SVM",
+                                    through="port 0xcf9", cpu_model=RYZEN))
         cases.append(guest_case(f"reboot-{method}-bochs-skylake-smp2", method, "bochs", 2, "VMX",
                                 through="port 0xcf9", cpu_model=SKYLAKE))
     # One real reset on QEMU: without -no-reboot the machine boots the hypervisor again.
@@ -119,6 +123,8 @@ def reboot_cases():
     cases.append(second_boot(real))
     # A forced hypervisor panic takes the same path.
     cases.append(panic_case("reboot-panic-qemu-smp2", "qemu", 2, "SVM", through="port 0xcf9"))
+    cases.append(panic_case("reboot-panic-bochs-ryzen-smp2", "bochs", 2, "SVM", through="port 0xcf9",
+                            cpu_model=RYZEN))
     cases.append(panic_case("reboot-panic-bochs-skylake-smp2", "bochs", 2, "VMX", through="port 0xcf9",
                             cpu_model=SKYLAKE))
     # A fault in the leave step (every CPU leaves twice: the second time each step faults) is eaten,
@@ -126,6 +132,8 @@ def reboot_cases():
     eaten = [r"reboot: CPU \d+ left (SVM|VMX) \(\d+ faults? eaten\)"]
     for case in (guest_case("reboot-leavefault-qemu-smp2", "cf9", "qemu", 2, "SVM", through="port 0xcf9",
                             cmdline="selftest=leavefault"),
+                 guest_case("reboot-leavefault-bochs-ryzen-smp2", "cf9", "bochs", 2, "SVM", through="port 0xcf9",
+                            cpu_model=RYZEN, cmdline="selftest=leavefault"),
                  guest_case("reboot-leavefault-bochs-skylake-smp2", "cf9", "bochs", 2, "VMX", through="port 0xcf9",
                             cpu_model=SKYLAKE, cmdline="selftest=leavefault")):
         cases.append(dict(case, expect=case["expect"] + eaten))
