@@ -18,7 +18,6 @@
 #define MB1_INFO_LOADER_NAME (1U << 9)
 #define MB1_BOOT_MAGIC 0x2BADB002
 #define INFO_AREA_SIZE (32 * KiB) /* info, strings, module list and memory map */
-#define LOW_MEMORY_LIMIT (640 * KiB)
 #define MAX_GUEST_SEGMENTS 16
 #define GUEST_MMAP_MAX (BOOT_MMAP_MAX + 8)
 
@@ -235,21 +234,14 @@ static int place_segments(struct partition *p, struct image *img, const struct b
 /* Guest RAM below 640 KiB that neither the kernel nor a module uses: where the info goes. */
 static int place_info(struct partition *p, const struct image *img, const struct boot_info *bi, uint64_t *gpa)
 {
-	static struct range_set low;
+	static struct range_set busy;
 
-	range_set_init(&low);
-	for (unsigned int i = 0; i < p->ram.nr; i++)
-		if (p->ram.r[i].start < LOW_MEMORY_LIMIT)
-			BUG_ON(range_set_add(&low, MAX(p->ram.r[i].start, FRAME_SIZE), MIN(p->ram.r[i].end, LOW_MEMORY_LIMIT)));
+	range_set_init(&busy);
 	for (unsigned int i = 0; i < img->nr_seg; i++)
-		BUG_ON(range_set_remove(&low, img->seg[i].dest, img->seg[i].dest + img->seg[i].mem_size));
+		BUG_ON(range_set_add(&busy, img->seg[i].dest, img->seg[i].dest + img->seg[i].mem_size));
 	for (uint32_t m = 0; m < bi->nr_mods; m++)
-		BUG_ON(range_set_remove(&low, img->mod_start[m], img->mod_start[m] + bi->mods[m].end - bi->mods[m].start));
-	if (range_set_align_pages(&low, FRAME_SIZE) || range_set_find_top(&low, INFO_AREA_SIZE, FRAME_SIZE, LOW_MEMORY_LIMIT, gpa)) {
-		pr_err("guest: no room below 640 KiB for the guest's multiboot information");
-		return -E_NOMEM;
-	}
-	return 0;
+		BUG_ON(range_set_add(&busy, img->mod_start[m], img->mod_start[m] + bi->mods[m].end - bi->mods[m].start));
+	return guest_place_low(p, &busy, INFO_AREA_SIZE, gpa);
 }
 
 struct info_builder {
@@ -277,35 +269,16 @@ static uint32_t info_string(struct info_builder *b, const char *s)
 	return gpa;
 }
 
-static void add_mmap(struct mb1_mmap_entry *map, unsigned int *n, uint64_t base, uint64_t end, uint32_t type)
-{
-	unsigned int i = *n;
-
-	if (end <= base || *n == GUEST_MMAP_MAX)
-		return;
-	/* Insertion keeps the map sorted by base, as guests expect. */
-	while (i > 0 && map[i - 1].base > base) {
-		map[i] = map[i - 1];
-		i--;
-	}
-	map[i] = (struct mb1_mmap_entry){ 20, base, end - base, type };
-	(*n)++;
-}
-
-/* The guest's memory map: its RAM usable, firmware ranges as they were, ours reserved. */
+/* The guest's memory map in multiboot's entry format. */
 static uint32_t build_mmap(struct partition *p, const struct boot_info *bi, struct info_builder *b, uint32_t *length)
 {
+	static struct guest_mem_entry entries[GUEST_MMAP_MAX];
 	struct mb1_mmap_entry *map;
-	unsigned int n = 0;
-	uint32_t gpa = info_alloc(b, GUEST_MMAP_MAX * sizeof(*map), (void **)&map);
+	unsigned int n = guest_memory_map(p, bi, entries, GUEST_MMAP_MAX);
+	uint32_t gpa = info_alloc(b, n * sizeof(*map), (void **)&map);
 
-	for (unsigned int i = 0; i < p->ram.nr; i++)
-		add_mmap(map, &n, p->ram.r[i].start, p->ram.r[i].end, MEM_USABLE);
-	for (uint32_t i = 0; i < bi->nr_mmap; i++)
-		if (bi->mmap[i].type != MEM_USABLE)
-			add_mmap(map, &n, bi->mmap[i].base, bi->mmap[i].base + bi->mmap[i].len, bi->mmap[i].type);
-	add_mmap(map, &n, hv_layout.hv_base, hv_layout.hv_end, MEM_RESERVED);
-	add_mmap(map, &n, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE, MEM_RESERVED);
+	for (unsigned int i = 0; i < n; i++)
+		map[i] = (struct mb1_mmap_entry){ 20, entries[i].base, entries[i].len, entries[i].type };
 	*length = n * sizeof(*map);
 	return gpa;
 }
@@ -315,7 +288,7 @@ static void set_mem_fields(struct partition *p, struct mb1_info *info)
 {
 	for (unsigned int i = 0; i < p->ram.nr; i++) {
 		if (p->ram.r[i].start == 0)
-			info->mem_lower = (uint32_t)(MIN(p->ram.r[i].end, LOW_MEMORY_LIMIT) / KiB);
+			info->mem_lower = (uint32_t)(MIN(p->ram.r[i].end, GUEST_LOW_MEMORY_LIMIT) / KiB);
 		if (p->ram.r[i].start <= MiB && p->ram.r[i].end > MiB)
 			info->mem_upper = (uint32_t)(MIN(p->ram.r[i].end - MiB, 4 * GiB) / KiB);
 	}

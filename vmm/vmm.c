@@ -74,12 +74,14 @@ void vmm_run_guest(const struct boot_info *bi)
 		pr_warn("vmm: no guest image (the first multiboot module is the guest); nothing to run");
 		return;
 	}
-	if (guest_load_multiboot(&guest_partition, bi)) {
+	if (guest_is_linux(bi) ? guest_load_linux(&guest_partition, bi) : guest_load_multiboot(&guest_partition, bi)) {
 		partition_stop(&guest_partition, "the guest image could not be loaded");
 		return;
 	}
 	start.rip = guest_partition.entry.rip;
 	start.regs = guest_partition.entry.regs;
+	if (guest_partition.entry.linux_selectors)
+		start.mode = VCPU_START_LINUX32;
 	v = vcpu_new(&guest_partition, &start);
 	pr_info("vmm: starting the guest on CPU 0 at %#llx", (unsigned long long)start.rip);
 	vcpu_run_loop(v);

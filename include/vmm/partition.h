@@ -19,6 +19,7 @@
 struct guest_entry {
 	uint64_t rip;
 	struct guest_regs regs;
+	bool linux_selectors; /* CS 0x10, DS/ES/SS 0x18, as the Linux boot protocol asks */
 };
 
 struct partition {

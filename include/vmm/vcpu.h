@@ -87,7 +87,8 @@ struct vcpu_event {
 
 /* Where a vCPU starts. */
 enum vcpu_start_mode {
-	VCPU_START_FLAT32, /* 32-bit flat protected mode, paging off (multiboot, Linux 32-bit entry) */
+	VCPU_START_FLAT32, /* 32-bit flat protected mode, paging off, CS 0x08, data 0x10 (multiboot) */
+	VCPU_START_LINUX32, /* the same with CS 0x10 and data 0x18 (Linux 32-bit boot protocol) */
 	VCPU_START_IDLE,   /* parked: halts forever in a private page, INIT intercepted */
 };
 

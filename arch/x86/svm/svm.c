@@ -82,10 +82,10 @@ static int svm_cpu_enable(void)
 	return 0;
 }
 
-static void set_flat32(struct vmcb_save *s)
+static void set_flat32(struct vmcb_save *s, uint16_t code_sel, uint16_t data_sel)
 {
-	struct vmcb_seg code = { 0x08, SEG_CODE32, 0xFFFFFFFF, 0 };
-	struct vmcb_seg data = { 0x10, SEG_DATA32, 0xFFFFFFFF, 0 };
+	struct vmcb_seg code = { code_sel, SEG_CODE32, 0xFFFFFFFF, 0 };
+	struct vmcb_seg data = { data_sel, SEG_DATA32, 0xFFFFFFFF, 0 };
 
 	s->cs = code;
 	s->ds = s->es = s->ss = s->fs = s->gs = data;
@@ -136,8 +136,10 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 
 	if (idle)
 		set_real_mode(s);
+	else if (start->mode == VCPU_START_LINUX32)
+		set_flat32(s, 0x10, 0x18);
 	else
-		set_flat32(s);
+		set_flat32(s, 0x08, 0x10);
 	s->ldtr = (struct vmcb_seg){ 0, SEG_LDT, 0xFFFF, 0 };
 	s->tr = (struct vmcb_seg){ 0, SEG_TSS_BUSY, 0xFFFF, 0 };
 	s->gdtr.limit = 0xFFFF;

@@ -174,17 +174,19 @@ static void set_segment(uint64_t sel_field, uint64_t base_field, uint64_t limit_
 	set_segment(VMCS_GUEST_##seg##_SELECTOR, VMCS_GUEST_##seg##_BASE, VMCS_GUEST_##seg##_LIMIT,    \
 		    VMCS_GUEST_##seg##_AR, sel, base, limit, ar)
 
-static void set_guest_segments(bool flat32)
+/* Flat 32-bit segments with these selectors, or real-mode ones when code_sel is 0. */
+static void set_guest_segments(uint16_t code_sel, uint16_t data_sel)
 {
+	bool flat32 = code_sel != 0;
 	uint32_t code = flat32 ? AR_CODE32 : AR_CODE16, data = flat32 ? AR_DATA32 : AR_DATA16;
 	uint32_t limit = flat32 ? 0xFFFFFFFF : 0xFFFF;
 
-	SET_SEG(CS, flat32 ? 0x08 : 0, 0, limit, code);
-	SET_SEG(DS, flat32 ? 0x10 : 0, 0, limit, data);
-	SET_SEG(ES, flat32 ? 0x10 : 0, 0, limit, data);
-	SET_SEG(SS, flat32 ? 0x10 : 0, 0, limit, data);
-	SET_SEG(FS, flat32 ? 0x10 : 0, 0, limit, data);
-	SET_SEG(GS, flat32 ? 0x10 : 0, 0, limit, data);
+	SET_SEG(CS, code_sel, 0, limit, code);
+	SET_SEG(DS, data_sel, 0, limit, data);
+	SET_SEG(ES, data_sel, 0, limit, data);
+	SET_SEG(SS, data_sel, 0, limit, data);
+	SET_SEG(FS, data_sel, 0, limit, data);
+	SET_SEG(GS, data_sel, 0, limit, data);
 	SET_SEG(LDTR, 0, 0, 0, VMX_AR_UNUSABLE);
 	SET_SEG(TR, 0, 0, 0xFFFF, AR_TSS_BUSY);
 	vmcs_writel(VMCS_GUEST_GDTR_BASE, 0);
@@ -271,7 +273,12 @@ int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 	}
 	set_controls(v->part, idle);
 	set_host_state();
-	set_guest_segments(!idle);
+	if (idle)
+		set_guest_segments(0, 0);
+	else if (start->mode == VCPU_START_LINUX32)
+		set_guest_segments(0x10, 0x18);
+	else
+		set_guest_segments(0x08, 0x10);
 	vmcs_writel(VMCS_CR0_READ_SHADOW, 0);
 	vmcs_writel(VMCS_CR4_READ_SHADOW, 0);
 	vmcs_write64(VMCS_GUEST_EFER, 0);
