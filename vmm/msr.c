@@ -17,6 +17,11 @@
 #define MSR_MTRR_CAP 0xFE
 #define MSR_IA32_MCG_CAP 0x179
 #define MSR_IA32_MCG_STATUS 0x17A
+#define MSR_IA32_MCG_CTL 0x17B
+#define MSR_IA32_MC_CTL2_FIRST 0x280
+#define MSR_IA32_MC_CTL2_LAST 0x29F
+#define MSR_IA32_MC_BANKS_FIRST 0x400 /* MCi_CTL, _STATUS, _ADDR, _MISC for up to 32 banks */
+#define MSR_IA32_MC_BANKS_LAST 0x47F
 #define MSR_IA32_MISC_ENABLE 0x1A0
 #define MSR_MTRR_PHYS_FIRST 0x200
 #define MSR_MTRR_PHYS_LAST 0x21F
@@ -33,6 +38,7 @@
 #define MSR_AMD_HWCR 0xC0010015
 #define MSR_AMD_TOP_MEM 0xC001001A
 #define MSR_AMD_TOP_MEM2 0xC001001D
+#define MSR_AMD_INT_PENDING_MSG 0xC0010055
 
 #define FEATURE_CONTROL_LOCKED 0x1 /* locked, VMX off inside and outside SMX */
 #define VM_CR_GUEST_VIEW 0x18      /* LOCK and SVMDIS: SVM is not offered */
@@ -47,7 +53,11 @@ static const struct {
 	{ MSR_IA32_PLATFORM_ID, MSR_IA32_PLATFORM_ID, false },
 	{ MSR_IA32_UCODE_REV, MSR_IA32_UCODE_REV, false },
 	{ MSR_MTRR_CAP, MSR_MTRR_CAP, false },
-	{ MSR_IA32_MCG_CAP, MSR_IA32_MCG_STATUS, false },
+	/* The machine belongs to the guest: so does machine-check reporting (MCG_CAP says how many banks). */
+	{ MSR_IA32_MCG_CAP, MSR_IA32_MCG_CAP, false },
+	{ MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL, true },
+	{ MSR_IA32_MC_CTL2_FIRST, MSR_IA32_MC_CTL2_LAST, true },
+	{ MSR_IA32_MC_BANKS_FIRST, MSR_IA32_MC_BANKS_LAST, true },
 	{ MSR_IA32_MISC_ENABLE, MSR_IA32_MISC_ENABLE, false },
 	{ MSR_MTRR_PHYS_FIRST, MSR_MTRR_PHYS_LAST, true },
 	{ MSR_MTRR_FIX_64K, MSR_MTRR_FIX_64K, true },
@@ -62,6 +72,7 @@ static const struct {
 	{ MSR_AMD_HWCR, MSR_AMD_HWCR, false },
 	{ MSR_AMD_TOP_MEM, MSR_AMD_TOP_MEM, false },
 	{ MSR_AMD_TOP_MEM2, MSR_AMD_TOP_MEM2, false },
+	{ MSR_AMD_INT_PENDING_MSG, MSR_AMD_INT_PENDING_MSG, false },
 };
 
 static int forward_index(uint32_t msr)

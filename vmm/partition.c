@@ -131,10 +131,26 @@ static void build_cpuid_policy(struct partition *p)
 		(unsigned long long)p->xcr0_allowed);
 }
 
+/* Which optional MSRs exist, from the CPUID the guest is shown (Intel SDM vol. 2A, AMD 24594). */
+static void probe_msr_features(const struct partition *p, struct msr_features *f)
+{
+	struct cpuid_guest_state g = { 0 };
+	uint32_t l7[4], e1[4], e8[4];
+
+	cpuid_policy_lookup(&p->cpuid, 7, 0, &g, l7);
+	cpuid_policy_lookup(&p->cpuid, 0x80000001, 0, &g, e1);
+	cpuid_policy_lookup(&p->cpuid, 0x80000008, 0, &g, e8);
+	f->tsc_aux = (e1[3] & (1U << 27)) || (l7[2] & (1U << 22));       /* RDTSCP, RDPID */
+	f->spec_ctrl = (l7[3] & (1U << 26)) || (e8[1] & (1U << 14));     /* IBRS (Intel, AMD) */
+	f->pred_cmd = (l7[3] & (1U << 26)) || (e8[1] & (1U << 12));      /* IBPB (Intel, AMD) */
+	f->pat_virtualized = true; /* NPT switches G_PAT; the VMX controls save and load IA32_PAT */
+}
+
 static void build_msr_bitmap(struct partition *p)
 {
-	struct msr_features f = { 0 }; /* optional pass-throughs stay intercepted until probed */
+	struct msr_features f = { 0 };
 
+	probe_msr_features(p, &f);
 	p->msr_bitmap = alloc_zeroed_pages(msr_bitmap_size(vcpu_ops->msr_bitmap_layout), &p->msr_bitmap_pa);
 	msr_policy_build(vcpu_ops->msr_bitmap_layout, p->msr_bitmap, &f);
 }
@@ -177,7 +193,7 @@ void partition_init(struct partition *p, const struct hv_options *opts)
 	build_nested_tables(p);
 	build_idle_tables(p);
 	build_cpuid_policy(p);
-	build_msr_bitmap(p);
+	build_msr_bitmap(p); /* after the CPUID policy: it says which optional MSRs exist */
 	p->io_bitmap = alloc_zeroed_pages(IO_BITMAP_SIZE, &p->io_bitmap_pa);
 	p->exception_mask = filter_exception_mask(opts->force_intercept_exceptions);
 	if (p->exception_mask)

@@ -14,7 +14,11 @@
 #include "x86/paging.h"
 
 #define LOW_MEMORY_END (1 * MiB)          /* real-mode area, BIOS data, trampolines: never the pool's */
-#define EBDA_LIMIT 0x9F000                 /* the AP trampoline stays below the usual EBDA */
+/*
+ * The AP trampoline page is hidden from the guest: it goes below 64 KiB, which Linux keeps for the
+ * BIOS and never reads (it scans the top of base memory, where an EBDA or MP table might be).
+ */
+#define TRAMPOLINE_LIMIT 0x10000
 #define HV_REGION_ALIGN (2 * MiB)         /* lets the guest's nested tables use large pages around us */
 #define IOREMAP_BASE 0xFFFFC00000000000ULL
 #define IOREMAP_SIZE (1 * GiB)
@@ -166,8 +170,8 @@ static void reserve_trampoline_page(const struct boot_info *bi)
 	usable_ram(&low, bi);
 	remove_loader_data(&low, bi);
 	must(range_set_remove(&low, 0, FRAME_SIZE), "listing low memory");
-	if (range_set_find_top(&low, FRAME_SIZE, FRAME_SIZE, EBDA_LIMIT, &page))
-		panic("no free page below %#x for the AP start trampoline", EBDA_LIMIT);
+	if (range_set_find_top(&low, FRAME_SIZE, FRAME_SIZE, TRAMPOLINE_LIMIT, &page))
+		panic("no free page below %#x for the AP start trampoline", TRAMPOLINE_LIMIT);
 	hv_layout.trampoline = page;
 }
 
