@@ -25,7 +25,7 @@ C_SRCS   := $(filter-out arch/x86/asm_offsets.c,$(foreach d,$(SRC_DIRS),$(wildca
 ASM_SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.asm))
 OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(C_SRCS)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(ASM_SRCS))
 
-.PHONY: all iso run test unit boot-tests clean help
+.PHONY: all iso run test test-slow unit boot-tests guest clean help
 all: $(BUILD)/hv.elf
 
 help:
@@ -34,6 +34,8 @@ help:
 	@echo "make run        boot the ISO in QEMU (SVM, TCG) with the serial console here; HV_CMDLINE=... adds options"
 	@echo "make test       unit tests, then every boot case (tests/boot/cases.py)"
 	@echo "make unit       host unit tests only;  make boot-tests  boot cases only (K=substring filters)"
+	@echo "make guest      build/guest/vmlinuz + initrd.gz: Debian's kernel and a busybox initramfs"
+	@echo "make test-slow  the slow cases: Linux on Bochs VMX"
 
 $(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -71,19 +73,36 @@ $(BUILD)/unit/%: tests/unit/%.c Makefile
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
 
-# The default guest until the Linux guest lands: the CPUID test guest, which reports what the
-# hypervisor shows it and then ends QEMU through isa-debug-exit.
+# The default guest: Debian's Linux with a busybox initramfs that gives a shell on the serial
+# console. GUEST=build/guests/NAME.elf boots a multiboot test guest instead.
 HV_CMDLINE ?=
-GUEST ?= $(BUILD)/guests/cpuid.elf
-$(BUILD)/hv.iso: $(BUILD)/hv.elf scripts/mkiso.sh guests
+LINUX_CMDLINE ?= console=ttyS0
+GUEST ?=
+GUEST_IMAGE = $(BUILD)/guest/vmlinuz $(BUILD)/guest/initrd.gz
+ifeq ($(GUEST),)
+ISO_MODULES = $(BUILD)/guest/vmlinuz "$(LINUX_CMDLINE)" $(BUILD)/guest/initrd.gz initrd
+ISO_DEPS = guest
+else
+ISO_MODULES = $(GUEST) "$(notdir $(GUEST))"
+ISO_DEPS = guests
+endif
+
+$(GUEST_IMAGE): scripts/mklinux.py tests/linux/init tests/linux/hvmarker.c
+	@echo "  GUEST   $(GUEST_IMAGE)"
+	@$(PYTHON) scripts/mklinux.py
+
+guest: $(GUEST_IMAGE)
+
+$(BUILD)/hv.iso: $(BUILD)/hv.elf scripts/mkiso.sh $(ISO_DEPS)
 	@echo "  ISO     $@"
-	@scripts/mkiso.sh $@ $(BUILD)/hv.elf multiboot2 "$(HV_CMDLINE)" $(GUEST) "$(notdir $(GUEST))"
+	@scripts/mkiso.sh $@ $(BUILD)/hv.elf multiboot2 "$(HV_CMDLINE)" $(ISO_MODULES)
 
 iso:
 	@scripts/deps.sh run
 	@$(MAKE) --no-print-directory $(BUILD)/hv.iso
 
-# isa-debug-exit ends QEMU with (status << 1) | 1: 1 means the guest passed.
+# A test guest ends QEMU through isa-debug-exit ((status << 1) | 1: 1 means it passed); Linux
+# ends it with 'poweroff -f'.
 run: iso
 	qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 1024 \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
@@ -95,13 +114,18 @@ run: iso
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory all guests $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all guests guest $(UNIT_BINS)
 	@$(PYTHON) tests/run.py
 
-boot-tests: all guests
+test-slow:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all guest
+	@$(PYTHON) tests/run.py --boot-only --slow
+
+boot-tests: all guests guest
 	@$(PYTHON) tests/run.py --boot-only -k "$(K)"
 
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/unit $(BUILD)/include -name '*.d' -type f 2>/dev/null)

@@ -142,6 +142,7 @@ def main():
     ap.add_argument("--boot-only", action="store_true")
     ap.add_argument("-k", dest="filter", default="")
     ap.add_argument("-j", dest="jobs", type=int, default=2)
+    ap.add_argument("--slow", action="store_true", help="the slow cases only (Linux on Bochs)")
     args = ap.parse_args()
 
     results = []
@@ -151,7 +152,8 @@ def main():
                 print(r.line(), flush=True)
                 results.append(r)
     if not args.unit_only:
-        selected = [c for c in boot_cases.CASES if args.filter in c["name"]]
+        pool_cases = boot_cases.SLOW_CASES if args.slow else boot_cases.CASES
+        selected = [c for c in pool_cases if args.filter in c["name"]]
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
             for r in pool.map(run_boot_case, selected):
                 print(r.line(), flush=True)

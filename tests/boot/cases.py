@@ -123,3 +123,10 @@ try:  # the reboot path (tests/boot/reboot_cases.py)
 except ImportError:
     REBOOT_CASES = []
 CASES += REBOOT_CASES
+
+# Linux guests (tests/boot/linux_cases.py); the slow Bochs ones only with --slow (make test-slow).
+try:
+    from linux_cases import LINUX_CASES, SLOW_CASES
+except ImportError:
+    LINUX_CASES, SLOW_CASES = [], []
+CASES += LINUX_CASES
