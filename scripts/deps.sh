@@ -4,11 +4,12 @@
 # usage: deps.sh build|run|test
 set -eu
 build="gcc make nasm binutils"
+guest="libc6-dev python3"  # make guest: a static marker program, the initramfs writer
 iso="grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools"
 case ${1:-build} in
 build) pkgs="$build" ;;
-run) pkgs="$build $iso qemu-system-x86" ;;
-test) pkgs="$build $iso qemu-system-x86 ovmf bochs bochsbios vgabios bochs-term libcmocka-dev python3" ;;
+run) pkgs="$build $iso $guest qemu-system-x86" ;;
+test) pkgs="$build $iso $guest qemu-system-x86 ovmf bochs bochsbios vgabios bochs-term libcmocka-dev" ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;
 esac
 missing=""
