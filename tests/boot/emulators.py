@@ -67,7 +67,7 @@ def bochs_argv(case, workdir, serial_log):
         f.write(f"""megs: {case.get('mem', 512)}
 romimage: file={BOCHS_BIOS}
 vgaromimage: file={BOCHS_VGA}
-cpu: model={case['cpu_model']}, count={case.get('smp', 1)}, ips=10000000, reset_on_triple_fault=0, ignore_bad_msrs=0
+cpu: model={case['cpu_model']}, count={case.get('smp', 1)}, ips=10000000, reset_on_triple_fault=0, ignore_bad_msrs={1 if case.get('bochs_ignore_bad_msrs') else 0}
 ata0-master: type=cdrom, path={iso}, status=inserted
 boot: cdrom
 com1: enabled=1, mode=file, dev={serial_log}
