@@ -114,42 +114,34 @@ static inline void vmcs_write(uint64_t field, unsigned int width, uint64_t value
 #define vmcs_write64(f, v) vmcs_write((f), VMCS_WIDTH_64, (v))
 #define vmcs_writel(f, v) vmcs_write((f), VMCS_WIDTH_NATURAL, (v))
 
-struct invept_desc {
-	uint64_t eptp, reserved;
-};
+/* INVEPT and INVVPID take a type in a register and a 128-bit descriptor in memory (SDM 30.3). */
+#define DEFINE_VMX_INVALIDATE(name, insn)                                                         \
+	static inline int name(uint64_t type, uint64_t low, uint64_t high)                       \
+	{                                                                                         \
+		const uint64_t desc[2] = { low, high };                                           \
+		asm volatile goto("1: " insn " %0, %1\n\t"                                       \
+				  "jbe %l[fail]\n\t" EXTABLE_ENTRY("1b", "%l[fail]")            \
+				  :                                                               \
+				  : "m"(desc), "r"(type)                                          \
+				  : "cc", "memory"                                                \
+				  : fail);                                                        \
+		return 0;                                                                         \
+	fail:                                                                                     \
+		return VMX_FAIL;                                                                  \
+	}
 
-struct invvpid_desc {
-	uint64_t vpid, linear;
-};
+DEFINE_VMX_INVALIDATE(vmx_invalidate_ept, "invept")
+DEFINE_VMX_INVALIDATE(vmx_invalidate_vpid, "invvpid")
+#undef DEFINE_VMX_INVALIDATE
 
 static inline int invept(uint64_t type, uint64_t eptp)
 {
-	struct invept_desc d = { eptp, 0 };
-
-	asm volatile goto("1: invept %0, %1\n\t"
-			  "jbe %l[fail]\n\t" EXTABLE_ENTRY("1b", "%l[fail]")
-			  :
-			  : "m"(d), "r"(type)
-			  : "cc", "memory"
-			  : fail);
-	return 0;
-fail:
-	return VMX_FAIL;
+	return vmx_invalidate_ept(type, eptp, 0);
 }
 
 static inline int invvpid(uint64_t type, uint16_t vpid, uint64_t linear)
 {
-	struct invvpid_desc d = { vpid, linear };
-
-	asm volatile goto("1: invvpid %0, %1\n\t"
-			  "jbe %l[fail]\n\t" EXTABLE_ENTRY("1b", "%l[fail]")
-			  :
-			  : "m"(d), "r"(type)
-			  : "cc", "memory"
-			  : fail);
-	return 0;
-fail:
-	return VMX_FAIL;
+	return vmx_invalidate_vpid(type, vpid, linear);
 }
 
 /* The guest run, in vmx_entry.asm: 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid. */
