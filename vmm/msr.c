@@ -12,6 +12,7 @@
 #include "x86/safe_insn.h"
 
 #define MSR_IA32_TSC 0x10
+#define MSR_IA32_TSC_ADJUST 0x3B
 #define MSR_IA32_PLATFORM_ID 0x17
 #define MSR_IA32_UCODE_REV 0x8B
 #define MSR_MTRR_CAP 0xFE
@@ -51,7 +52,9 @@ static const struct {
 } forwarded[] = {
 	{ MSR_IA32_TSC, MSR_IA32_TSC, false },
 	{ MSR_IA32_PLATFORM_ID, MSR_IA32_PLATFORM_ID, false },
-	{ MSR_IA32_UCODE_REV, MSR_IA32_UCODE_REV, false },
+	/* Writing 0 and running CPUID is how the microcode revision is read (SDM vol. 3, 10.11.7). */
+	{ MSR_IA32_UCODE_REV, MSR_IA32_UCODE_REV, true },
+	{ MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_ADJUST, true }, /* the machine's time is the guest's */
 	{ MSR_MTRR_CAP, MSR_MTRR_CAP, false },
 	/* The machine belongs to the guest: so does machine-check reporting (MCG_CAP says how many banks). */
 	{ MSR_IA32_MCG_CAP, MSR_IA32_MCG_CAP, false },
