@@ -13,6 +13,13 @@
 
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_TSC_ADJUST 0x3B
+#define MSR_IA32_MPERF 0xE7
+#define MSR_IA32_APERF 0xE8
+#define MSR_IA32_PERF_STATUS 0x198
+#define MSR_IA32_THERM_STATUS 0x19C   /* PERF_CTL, CLOCK_MODULATION, THERM_INTERRUPT lie between */
+#define MSR_IA32_TEMPERATURE_TARGET 0x1A2
+#define MSR_IA32_ENERGY_PERF_BIAS 0x1B0
+#define MSR_IA32_PACKAGE_THERM_INTERRUPT 0x1B2
 #define MSR_IA32_PLATFORM_ID 0x17
 #define MSR_IA32_UCODE_REV 0x8B
 #define MSR_MTRR_CAP 0xFE
@@ -55,6 +62,11 @@ static const struct {
 	/* Writing 0 and running CPUID is how the microcode revision is read (SDM vol. 3, 10.11.7). */
 	{ MSR_IA32_UCODE_REV, MSR_IA32_UCODE_REV, true },
 	{ MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_ADJUST, true }, /* the machine's time is the guest's */
+	/* So are its power and thermal management (CPUID leaf 6 says what exists). */
+	{ MSR_IA32_MPERF, MSR_IA32_APERF, false },
+	{ MSR_IA32_PERF_STATUS, MSR_IA32_THERM_STATUS, true },
+	{ MSR_IA32_TEMPERATURE_TARGET, MSR_IA32_TEMPERATURE_TARGET, false },
+	{ MSR_IA32_ENERGY_PERF_BIAS, MSR_IA32_PACKAGE_THERM_INTERRUPT, true },
 	{ MSR_MTRR_CAP, MSR_MTRR_CAP, false },
 	/* The machine belongs to the guest: so does machine-check reporting (MCG_CAP says how many banks). */
 	{ MSR_IA32_MCG_CAP, MSR_IA32_MCG_CAP, false },
