@@ -13,11 +13,17 @@
 
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_TSC_ADJUST 0x3B
+#define MSR_PLATFORM_INFO 0xCE
+#define MSR_PKG_CST_CONFIG_CONTROL 0xE2
+#define MSR_TURBO_RATIO_LIMIT 0x1AD
+#define MSR_IA32_POWER_CTL 0x1FC
 #define MSR_IA32_MPERF 0xE7
 #define MSR_IA32_APERF 0xE8
 #define MSR_IA32_PERF_STATUS 0x198
 #define MSR_IA32_THERM_STATUS 0x19C   /* PERF_CTL, CLOCK_MODULATION, THERM_INTERRUPT lie between */
 #define MSR_IA32_TEMPERATURE_TARGET 0x1A2
+#define MSR_IA32_PERF_CAPABILITIES 0x345
+#define MISC_ENABLE_XD_DISABLE (1ULL << 34)
 #define MSR_IA32_ENERGY_PERF_BIAS 0x1B0
 #define MSR_IA32_PACKAGE_THERM_INTERRUPT 0x1B2
 #define MSR_IA32_PLATFORM_ID 0x17
@@ -63,9 +69,14 @@ static const struct {
 	{ MSR_IA32_UCODE_REV, MSR_IA32_UCODE_REV, true },
 	{ MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_ADJUST, true }, /* the machine's time is the guest's */
 	/* So are its power and thermal management (CPUID leaf 6 says what exists). */
+	{ MSR_PLATFORM_INFO, MSR_PLATFORM_INFO, false },
+	{ MSR_PKG_CST_CONFIG_CONTROL, MSR_PKG_CST_CONFIG_CONTROL, true },
 	{ MSR_IA32_MPERF, MSR_IA32_APERF, false },
+	{ MSR_TURBO_RATIO_LIMIT, MSR_TURBO_RATIO_LIMIT, false },
+	{ MSR_IA32_POWER_CTL, MSR_IA32_POWER_CTL, true },
 	{ MSR_IA32_PERF_STATUS, MSR_IA32_THERM_STATUS, true },
 	{ MSR_IA32_TEMPERATURE_TARGET, MSR_IA32_TEMPERATURE_TARGET, false },
+	{ MSR_IA32_PERF_CAPABILITIES, MSR_IA32_PERF_CAPABILITIES, false },
 	{ MSR_IA32_ENERGY_PERF_BIAS, MSR_IA32_PACKAGE_THERM_INTERRUPT, true },
 	{ MSR_MTRR_CAP, MSR_MTRR_CAP, false },
 	/* The machine belongs to the guest: so does machine-check reporting (MCG_CAP says how many banks). */
@@ -73,7 +84,7 @@ static const struct {
 	{ MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL, true },
 	{ MSR_IA32_MC_CTL2_FIRST, MSR_IA32_MC_CTL2_LAST, true },
 	{ MSR_IA32_MC_BANKS_FIRST, MSR_IA32_MC_BANKS_LAST, true },
-	{ MSR_IA32_MISC_ENABLE, MSR_IA32_MISC_ENABLE, false },
+	{ MSR_IA32_MISC_ENABLE, MSR_IA32_MISC_ENABLE, true }, /* but see misc_enable_write_allowed() */
 	{ MSR_MTRR_PHYS_FIRST, MSR_MTRR_PHYS_LAST, true },
 	{ MSR_MTRR_FIX_64K, MSR_MTRR_FIX_64K, true },
 	{ MSR_MTRR_FIX_16K_FIRST, MSR_MTRR_FIX_16K_LAST, true },
@@ -139,6 +150,14 @@ enum exit_verdict handle_msr_read(struct vcpu *v)
 	return done(v);
 }
 
+/* XD Disable would take NX away from the hypervisor's own page tables: the guest may not flip it. */
+static bool misc_enable_write_allowed(uint64_t value)
+{
+	uint64_t current;
+
+	return !rdmsr_safe(MSR_IA32_MISC_ENABLE, &current) && !((value ^ current) & MISC_ENABLE_XD_DISABLE);
+}
+
 enum exit_verdict handle_msr_write(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->regs.rcx;
@@ -154,6 +173,8 @@ enum exit_verdict handle_msr_write(struct vcpu *v)
 	}
 	if (msr == MSR_X2APIC_ICR && lapic_icr_filtered(v, (uint32_t)value, (uint32_t)(value >> 32)))
 		return done(v);
+	if (msr == MSR_IA32_MISC_ENABLE && !misc_enable_write_allowed(value))
+		return refuse(v, "write", msr);
 	if (is_vmx_capability(msr) || i < 0 || !forwarded[i].writable || wrmsr_safe(msr, value))
 		return refuse(v, "write", msr);
 	return done(v);
