@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include "../../boot/multiboot.c"
+#include "../../boot/multiboot1.c"
+#include "../../boot/multiboot2.c"
 #include "mbi_builder.h"
 
 struct fixture {
