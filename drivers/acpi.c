@@ -8,6 +8,7 @@
  * References are to the ACPI 6.5 specification.
  */
 #include "acpi.h"
+#include "acpi_internal.h"
 #include "errno.h"
 
 /* Root System Description Pointer (5.2.5.3). */
@@ -31,73 +32,26 @@
 #define BIOS_AREA_END 0x100000
 #define RSDP_ALIGN 16
 
-/* System Description Table Header (5.2.6). */
-#define HDR_SIGNATURE 0
-#define HDR_LENGTH 4
-#define HDR_REVISION 8
-#define HDR_LEN 36
+/* System Description Table Header fields are in acpi_internal.h. */
 #define TABLE_MAX_LEN (1u << 20) /* a longer MADT/FADT/root table is corrupt */
-
-/* Multiple APIC Description Table (5.2.12). */
-#define MADT_LAPIC_ADDR 36
-#define MADT_FLAGS 40
-#define MADT_ENTRIES 44
-
-enum madt_type {
-	MADT_LAPIC = 0,
-	MADT_IOAPIC = 1,
-	MADT_IRQ_OVERRIDE = 2,
-	MADT_LAPIC_NMI = 4,
-	MADT_LAPIC_ADDR_OVERRIDE = 5,
-	MADT_X2APIC = 9,
-	MADT_X2APIC_NMI = 10,
-};
-
-#define MADT_LAPIC_NMI_ALL 0xFF
-#define XAPIC_BROADCAST_ID 0xFFu
-#define X2APIC_BROADCAST_ID 0xFFFFFFFFu
-
-/* Fixed ACPI Description Table field offsets (5.2.9, table 5.9). */
-#define FADT_DSDT 40
-#define FADT_SMI_CMD 48
-#define FADT_PM1A_CNT_BLK 64
-#define FADT_PM1B_CNT_BLK 68
-#define FADT_PM1_CNT_LEN 89
-#define FADT_IAPC_BOOT_ARCH 109
-#define FADT_FLAGS 112
-#define FADT_RESET_REG 116
-#define FADT_RESET_VALUE 128
-#define FADT_X_DSDT 140
-#define FADT_X_PM1A_CNT_BLK 172
-#define FADT_X_PM1B_CNT_BLK 184
-#define GAS_LEN 12
-
-#define MSG_MAX 160
-
-struct acpi_parser {
-	const struct phys_view *mem;
-	struct acpi_info *out;
-	acpi_log_fn log;
-	void *log_ctx;
-};
 
 enum rsdp_kind { RSDP_BAD, RSDP_V1, RSDP_V2 };
 
 /* ---- little helpers (no libc here) ---- */
 
-static uint16_t rd16(const uint8_t *p)
+uint16_t acpi_rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-static uint32_t rd32(const uint8_t *p)
+uint32_t acpi_rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t rd64(const uint8_t *p)
+uint64_t acpi_rd64(const uint8_t *p)
 {
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+	return (uint64_t)acpi_rd32(p) | (uint64_t)acpi_rd32(p + 4) << 32;
 }
 
 static bool bytes_eq(const uint8_t *a, const char *b, size_t n)
@@ -139,17 +93,7 @@ static void sig_copy(char out[ACPI_SIG_LEN + 1], const uint8_t *p)
 	out[ACPI_SIG_LEN] = '\0';
 }
 
-static bool covers(uint32_t len, uint32_t off, uint32_t size)
-{
-	return off + size <= len;
-}
-
 /* ---- log messages, built without printf ---- */
-
-struct msg {
-	char buf[MSG_MAX];
-	size_t len;
-};
 
 static void msg_char(struct msg *m, char c)
 {
@@ -158,19 +102,19 @@ static void msg_char(struct msg *m, char c)
 	m->buf[m->len] = '\0';
 }
 
-static void msg_str(struct msg *m, const char *s)
+void acpi_msg_str(struct msg *m, const char *s)
 {
 	while (*s)
 		msg_char(m, *s++);
 }
 
-static void msg_num(struct msg *m, uint64_t v, unsigned int base)
+void acpi_msg_num(struct msg *m, uint64_t v, unsigned int base)
 {
 	char digits[20];
 	int n = 0;
 
 	if (base == 16)
-		msg_str(m, "0x");
+		acpi_msg_str(m, "0x");
 	do {
 		digits[n++] = "0123456789abcdef"[v % base];
 		v /= base;
@@ -181,36 +125,36 @@ static void msg_num(struct msg *m, uint64_t v, unsigned int base)
 
 static void msg_hex(struct msg *m, uint64_t v)
 {
-	msg_num(m, v, 16);
+	acpi_msg_num(m, v, 16);
 }
 
 static void msg_dec(struct msg *m, uint64_t v)
 {
-	msg_num(m, v, 10);
+	acpi_msg_num(m, v, 10);
 }
 
 static void msg_start(struct msg *m, const char *s)
 {
 	m->len = 0;
 	m->buf[0] = '\0';
-	msg_str(m, "ACPI: ");
-	msg_str(m, s);
+	acpi_msg_str(m, "ACPI: ");
+	acpi_msg_str(m, s);
 }
 
 /* "ACPI: APIC table at 0x7fe1000: " (or "ACPI: table at ..." when the name is unknown). */
-static void msg_table(struct msg *m, const char *sig, paddr_t pa)
+void acpi_msg_table(struct msg *m, const char *sig, paddr_t pa)
 {
 	msg_start(m, "");
 	if (sig) {
-		msg_str(m, sig);
+		acpi_msg_str(m, sig);
 		msg_char(m, ' ');
 	}
-	msg_str(m, "table at ");
+	acpi_msg_str(m, "table at ");
 	msg_hex(m, pa);
-	msg_str(m, ": ");
+	acpi_msg_str(m, ": ");
 }
 
-static void msg_emit(struct acpi_parser *p, int level, struct msg *m)
+void acpi_msg_emit(struct acpi_parser *p, int level, struct msg *m)
 {
 	if (p && p->log)
 		p->log(level, m->buf, p->log_ctx);
@@ -221,9 +165,9 @@ static void log_table(struct acpi_parser *p, int level, const char *sig, paddr_t
 {
 	struct msg m;
 
-	msg_table(&m, sig, pa);
-	msg_str(&m, what);
-	msg_emit(p, level, &m);
+	acpi_msg_table(&m, sig, pa);
+	acpi_msg_str(&m, what);
+	acpi_msg_emit(p, level, &m);
 }
 
 /* ---- RSDP ---- */
@@ -256,7 +200,7 @@ static enum rsdp_kind rsdp_check(const uint8_t *r, size_t avail, const char **wh
 		*why = "revision 2 fields not available, using the RSDT";
 		return RSDP_V1;
 	}
-	len = rd32(r + RSDP_LENGTH);
+	len = acpi_rd32(r + RSDP_LENGTH);
 	if (len < RSDP_V2_LEN || len > RSDP_MAX_LEN) {
 		*why = "impossible length";
 		return RSDP_BAD;
@@ -285,7 +229,7 @@ static enum rsdp_kind rsdp_probe(const struct phys_view *mem, paddr_t pa, bool *
 		return RSDP_BAD;
 	*seen = true;
 	if (r[RSDP_REVISION] >= 2 && (more = phys_map(mem, pa, RSDP_V2_LEN))) {
-		uint32_t len = rd32(more + RSDP_LENGTH);
+		uint32_t len = acpi_rd32(more + RSDP_LENGTH);
 
 		r = more;
 		avail = RSDP_V2_LEN;
@@ -316,10 +260,10 @@ static enum rsdp_kind rsdp_scan_range(const struct phys_view *mem, struct acpi_p
 
 			msg_start(&m, "RSDP candidate at ");
 			msg_hex(&m, pa);
-			msg_str(&m, ": ");
-			msg_str(&m, why);
-			msg_str(&m, ", skipped");
-			msg_emit(p, ACPI_LOG_WARN, &m);
+			acpi_msg_str(&m, ": ");
+			acpi_msg_str(&m, why);
+			acpi_msg_str(&m, ", skipped");
+			acpi_msg_emit(p, ACPI_LOG_WARN, &m);
 		}
 	}
 	return RSDP_BAD;
@@ -333,7 +277,7 @@ static enum rsdp_kind rsdp_scan(const struct phys_view *mem, struct acpi_parser 
 	enum rsdp_kind kind;
 
 	if (seg) {
-		paddr_t ebda = (paddr_t)rd16(seg) << 4;
+		paddr_t ebda = (paddr_t)acpi_rd16(seg) << 4;
 
 		if (ebda >= EBDA_LOWEST && ebda + EBDA_SEARCH_LEN <= EBDA_END) {
 			kind = rsdp_scan_range(mem, p, ebda, ebda + EBDA_SEARCH_LEN, out);
@@ -362,8 +306,8 @@ static struct acpi_table_ref *table_record(struct acpi_parser *p, paddr_t pa)
 
 			msg_start(&m, "more than ");
 			msg_dec(&m, ACPI_MAX_TABLES);
-			msg_str(&m, " tables, the rest are not listed");
-			msg_emit(p, ACPI_LOG_INFO, &m);
+			acpi_msg_str(&m, " tables, the rest are not listed");
+			acpi_msg_emit(p, ACPI_LOG_INFO, &m);
 		}
 		return NULL;
 	}
@@ -373,16 +317,16 @@ static struct acpi_table_ref *table_record(struct acpi_parser *p, paddr_t pa)
 	return ref;
 }
 
-static void log_table_len(struct acpi_parser *p, const char *sig, paddr_t pa, uint32_t len,
-			  const char *what)
+void acpi_log_table_len(struct acpi_parser *p, const char *sig, paddr_t pa, uint32_t len,
+			const char *what)
 {
 	struct msg m;
 
-	msg_table(&m, sig, pa);
-	msg_str(&m, "length ");
+	acpi_msg_table(&m, sig, pa);
+	acpi_msg_str(&m, "length ");
 	msg_dec(&m, len);
-	msg_str(&m, what);
-	msg_emit(p, ACPI_LOG_WARN, &m);
+	acpi_msg_str(&m, what);
+	acpi_msg_emit(p, ACPI_LOG_WARN, &m);
 }
 
 /*
@@ -403,18 +347,18 @@ static const uint8_t *table_get(struct acpi_parser *p, paddr_t pa, const char *n
 		log_table(p, ACPI_LOG_WARN, name, pa, "header not readable, ignored");
 		return NULL;
 	}
-	len = rd32(hdr + HDR_LENGTH);
+	len = acpi_rd32(hdr + HDR_LENGTH);
 	if (ref) {
 		sig_copy(ref->sig, hdr);
 		ref->length = len;
 	}
 	if (len < HDR_LEN || len > TABLE_MAX_LEN) {
-		log_table_len(p, sig, pa, len, " impossible, ignored");
+		acpi_log_table_len(p, sig, pa, len, " impossible, ignored");
 		return NULL;
 	}
 	t = phys_map(p->mem, pa, len);
 	if (!t) {
-		log_table_len(p, sig, pa, len, " beyond readable memory, ignored");
+		acpi_log_table_len(p, sig, pa, len, " beyond readable memory, ignored");
 		return NULL;
 	}
 	if (checksum(t, len)) {
@@ -427,252 +371,7 @@ static const uint8_t *table_get(struct acpi_parser *p, paddr_t pa, const char *n
 	return t;
 }
 
-/* ---- MADT ---- */
-
-/* Minimum entry lengths of the MADT structures we read (5.2.12.2 onwards). */
-static uint8_t madt_min_len(uint8_t type)
-{
-	switch (type) {
-	case MADT_LAPIC: return 8;
-	case MADT_IOAPIC: return 12;
-	case MADT_IRQ_OVERRIDE: return 10;
-	case MADT_LAPIC_NMI: return 6;
-	case MADT_LAPIC_ADDR_OVERRIDE: return 12;
-	case MADT_X2APIC: return 16;
-	case MADT_X2APIC_NMI: return 12;
-	default: return 2;
-	}
-}
-
-/* "ACPI: APIC table at PA: <what><v><rest>", v in hex or decimal. */
-static void madt_log(struct acpi_parser *p, int level, const char *what, uint64_t v,
-		     unsigned int base, const char *rest)
-{
-	struct msg m;
-
-	msg_table(&m, "APIC", p->out->madt_pa);
-	msg_str(&m, what);
-	msg_num(&m, v, base);
-	msg_str(&m, rest);
-	msg_emit(p, level, &m);
-}
-
-static void madt_cpu(struct acpi_parser *p, uint32_t apic_id, uint32_t acpi_id, uint32_t flags,
-		     bool x2apic)
-{
-	struct acpi_info *out = p->out;
-	struct acpi_cpu *cpu;
-
-	if (!(flags & (ACPI_CPU_ENABLED | ACPI_CPU_ONLINE_CAPABLE))) {
-		out->nr_cpus_disabled++;
-		return;
-	}
-	if (apic_id == (x2apic ? X2APIC_BROADCAST_ID : XAPIC_BROADCAST_ID)) {
-		madt_log(p, ACPI_LOG_WARN, "CPU with broadcast APIC ID ", apic_id, 16, ", ignored");
-		return;
-	}
-	for (uint32_t i = 0; i < out->nr_cpus; i++) {
-		if (out->cpus[i].apic_id == apic_id) {
-			madt_log(p, ACPI_LOG_WARN, "duplicate APIC ID ", apic_id, 16, ", first kept");
-			out->nr_cpus_duplicate++;
-			return;
-		}
-	}
-	if (out->nr_cpus == ACPI_MAX_CPUS) {
-		if (!out->nr_cpus_dropped++)
-			madt_log(p, ACPI_LOG_WARN, "more than ", ACPI_MAX_CPUS, 10,
-				 " CPUs, only the first are used");
-		return;
-	}
-	cpu = &out->cpus[out->nr_cpus++];
-	cpu->apic_id = apic_id;
-	cpu->acpi_id = acpi_id;
-	cpu->flags = flags & (ACPI_CPU_ENABLED | ACPI_CPU_ONLINE_CAPABLE);
-	cpu->x2apic = x2apic;
-}
-
-static void madt_ioapic(struct acpi_parser *p, const uint8_t *e)
-{
-	struct acpi_info *out = p->out;
-	struct acpi_ioapic *io;
-
-	if (out->nr_ioapics == ACPI_MAX_IOAPICS) {
-		if (!out->nr_ioapics_dropped++)
-			madt_log(p, ACPI_LOG_WARN, "more than ", ACPI_MAX_IOAPICS, 10,
-				 " I/O APICs, the rest ignored");
-		return;
-	}
-	io = &out->ioapics[out->nr_ioapics++];
-	io->id = e[2];
-	io->address = rd32(e + 4);
-	io->gsi_base = rd32(e + 8);
-}
-
-static void madt_irq_override(struct acpi_parser *p, const uint8_t *e)
-{
-	struct acpi_info *out = p->out;
-	struct acpi_irq_override *iso;
-
-	if (out->nr_irq_overrides == ACPI_MAX_IRQ_OVERRIDES) {
-		if (!out->nr_irq_overrides_dropped++)
-			madt_log(p, ACPI_LOG_WARN, "more than ", ACPI_MAX_IRQ_OVERRIDES, 10,
-				 " interrupt source overrides, the rest ignored");
-		return;
-	}
-	iso = &out->irq_overrides[out->nr_irq_overrides++];
-	iso->bus = e[2];
-	iso->source = e[3];
-	iso->gsi = rd32(e + 4);
-	iso->flags = rd16(e + 8);
-}
-
-static void madt_nmi(struct acpi_parser *p, uint32_t acpi_id, uint16_t flags, uint8_t lint,
-		     bool x2apic)
-{
-	struct acpi_info *out = p->out;
-	struct acpi_lapic_nmi *nmi;
-
-	if (out->nr_lapic_nmis == ACPI_MAX_LAPIC_NMIS) {
-		if (!out->nr_lapic_nmis_dropped++)
-			madt_log(p, ACPI_LOG_WARN, "more than ", ACPI_MAX_LAPIC_NMIS, 10,
-				 " local APIC NMI entries, the rest ignored");
-		return;
-	}
-	nmi = &out->lapic_nmis[out->nr_lapic_nmis++];
-	nmi->acpi_id = acpi_id;
-	nmi->flags = flags;
-	nmi->lint = lint;
-	nmi->x2apic = x2apic;
-}
-
-static void madt_entry(struct acpi_parser *p, const uint8_t *e, bool *addr_overridden)
-{
-	switch (e[0]) {
-	case MADT_LAPIC:
-		madt_cpu(p, e[3], e[2], rd32(e + 4), false);
-		break;
-	case MADT_X2APIC:
-		madt_cpu(p, rd32(e + 4), rd32(e + 12), rd32(e + 8), true);
-		break;
-	case MADT_IOAPIC:
-		madt_ioapic(p, e);
-		break;
-	case MADT_IRQ_OVERRIDE:
-		madt_irq_override(p, e);
-		break;
-	case MADT_LAPIC_NMI:
-		madt_nmi(p, e[2] == MADT_LAPIC_NMI_ALL ? ACPI_NMI_ALL_CPUS : e[2], rd16(e + 3), e[5],
-			 false);
-		break;
-	case MADT_X2APIC_NMI:
-		madt_nmi(p, rd32(e + 4), rd16(e + 2), e[8], true);
-		break;
-	case MADT_LAPIC_ADDR_OVERRIDE:
-		/* At most one is allowed (5.2.12.8); if firmware gives more, the first wins. */
-		if (!*addr_overridden)
-			p->out->lapic_addr = rd64(e + 4);
-		*addr_overridden = true;
-		break;
-	default:
-		break;
-	}
-}
-
-static void madt_parse(struct acpi_parser *p, paddr_t pa, const uint8_t *t, uint32_t len)
-{
-	struct acpi_info *out = p->out;
-	bool addr_overridden = false;
-	uint32_t off;
-
-	if (len < MADT_ENTRIES) {
-		log_table_len(p, "APIC", pa, len, " too short for a MADT, ignored");
-		return;
-	}
-	out->madt_valid = true;
-	out->madt_pa = pa;
-	out->lapic_addr = rd32(t + MADT_LAPIC_ADDR);
-	out->madt_flags = rd32(t + MADT_FLAGS);
-
-	/* Each entry: type (1 byte), length (1 byte, includes both), body. */
-	for (off = MADT_ENTRIES; off < len; off += t[off + 1]) {
-		uint32_t room = len - off;
-
-		if (room < 2 || t[off + 1] < 2 || t[off + 1] > room) {
-			madt_log(p, ACPI_LOG_ERR, "entry at offset ", off, 16,
-				 " overruns the table or has a bad length, rest of the table ignored");
-			out->madt_errors++;
-			return;
-		}
-		if (t[off + 1] < madt_min_len(t[off])) {
-			madt_log(p, ACPI_LOG_ERR, "entry at offset ", off, 16,
-				 " is too short for its type, rest of the table ignored");
-			out->madt_errors++;
-			return;
-		}
-		madt_entry(p, t + off, &addr_overridden);
-	}
-}
-
-/* ---- FADT ---- */
-
-static void gas_read(struct acpi_gas *g, const uint8_t *p)
-{
-	g->space_id = p[0];
-	g->bit_width = p[1];
-	g->bit_offset = p[2];
-	g->access_size = p[3];
-	g->address = rd64(p + 4);
-}
-
-/* PM1x_CNT_BLK: the X_ GAS when the table has it and it is non-zero, else the 32-bit port. */
-static void fadt_pm1_cnt(struct acpi_gas *g, const uint8_t *t, uint32_t len, uint32_t port_off,
-			 uint32_t x_off, uint8_t cnt_len)
-{
-	if (covers(len, x_off, GAS_LEN) && rd64(t + x_off + 4)) {
-		gas_read(g, t + x_off);
-		return;
-	}
-	if (!covers(len, port_off, 4) || !rd32(t + port_off))
-		return;
-	g->space_id = ACPI_GAS_SYSTEM_IO;
-	g->bit_width = (uint8_t)(cnt_len * 8);
-	g->address = rd32(t + port_off);
-}
-
-/* Old FADTs are short (ACPI 1.0: 116 bytes): only fields inside `len` are read. */
-static void fadt_parse(struct acpi_parser *p, paddr_t pa, const uint8_t *t, uint32_t len)
-{
-	struct acpi_fadt_info *f = &p->out->fadt;
-
-	p->out->fadt_valid = true;
-	p->out->fadt_pa = pa;
-	f->length = len;
-	f->revision = t[HDR_REVISION];
-	if (covers(len, FADT_DSDT, 4))
-		f->dsdt = rd32(t + FADT_DSDT);
-	if (covers(len, FADT_X_DSDT, 8) && rd64(t + FADT_X_DSDT))
-		f->dsdt = rd64(t + FADT_X_DSDT);
-	if (covers(len, FADT_SMI_CMD, 4))
-		f->smi_cmd = rd32(t + FADT_SMI_CMD);
-	if (covers(len, FADT_PM1_CNT_LEN, 1))
-		f->pm1_cnt_len = t[FADT_PM1_CNT_LEN];
-	fadt_pm1_cnt(&f->pm1a_cnt, t, len, FADT_PM1A_CNT_BLK, FADT_X_PM1A_CNT_BLK, f->pm1_cnt_len);
-	fadt_pm1_cnt(&f->pm1b_cnt, t, len, FADT_PM1B_CNT_BLK, FADT_X_PM1B_CNT_BLK, f->pm1_cnt_len);
-	if (covers(len, FADT_IAPC_BOOT_ARCH, 2)) {
-		f->iapc_boot_arch = rd16(t + FADT_IAPC_BOOT_ARCH);
-		f->iapc_boot_arch_valid = true;
-	}
-	if (covers(len, FADT_FLAGS, 4)) {
-		f->flags = rd32(t + FADT_FLAGS);
-		f->flags_valid = true;
-		f->reset_reg_sup = f->flags & ACPI_FADT_RESET_REG_SUP;
-	}
-	if (covers(len, FADT_RESET_REG, GAS_LEN) && covers(len, FADT_RESET_VALUE, 1)) {
-		gas_read(&f->reset_reg, t + FADT_RESET_REG);
-		f->reset_value = t[FADT_RESET_VALUE];
-		f->reset_reg_valid = true;
-	}
-}
+/* ---- FADT (parsed in acpi_fadt.c) ---- */
 
 bool acpi_reset_reg_usable(const struct acpi_info *info)
 {
@@ -697,13 +396,13 @@ static void table_dispatch(struct acpi_parser *p, paddr_t pa)
 		if (t && out->madt_valid)
 			log_table(p, ACPI_LOG_WARN, sig, pa, "second MADT, ignored");
 		else if (t)
-			madt_parse(p, pa, t, len);
+			acpi_madt_parse(p, pa, t, len);
 	} else if (sig_is(sig, "FACP")) {
 		out->fadt_found = true;
 		if (t && out->fadt_valid)
 			log_table(p, ACPI_LOG_WARN, sig, pa, "second FADT, ignored");
 		else if (t)
-			fadt_parse(p, pa, t, len);
+			acpi_fadt_parse(p, pa, t, len);
 	}
 }
 
@@ -720,11 +419,11 @@ static bool root_load(struct acpi_parser *p, paddr_t pa, bool xsdt)
 	if (!sig_is(sig, want)) {
 		struct msg m;
 
-		msg_table(&m, sig, pa);
-		msg_str(&m, "expected ");
-		msg_str(&m, want);
-		msg_str(&m, ", ignored");
-		msg_emit(p, ACPI_LOG_WARN, &m);
+		acpi_msg_table(&m, sig, pa);
+		acpi_msg_str(&m, "expected ");
+		acpi_msg_str(&m, want);
+		acpi_msg_str(&m, ", ignored");
+		acpi_msg_emit(p, ACPI_LOG_WARN, &m);
 		return false;
 	}
 	p->out->root_valid = true;
@@ -733,10 +432,10 @@ static bool root_load(struct acpi_parser *p, paddr_t pa, bool xsdt)
 
 	count = (len - HDR_LEN) / entry_len;
 	if ((len - HDR_LEN) % entry_len)
-		log_table_len(p, want, pa, len, " is not a whole number of entries, tail ignored");
+		acpi_log_table_len(p, want, pa, len, " is not a whole number of entries, tail ignored");
 	for (uint32_t i = 0; i < count; i++) {
 		const uint8_t *e = t + HDR_LEN + i * entry_len;
-		paddr_t entry = xsdt ? rd64(e) : rd32(e);
+		paddr_t entry = xsdt ? acpi_rd64(e) : acpi_rd32(e);
 
 		if (!entry) {
 			log_table(p, ACPI_LOG_DEBUG, want, pa, "null entry skipped");
@@ -763,10 +462,10 @@ static const uint8_t *rsdp_get(struct acpi_parser *p, const uint8_t *copy, size_
 		*kind = rsdp_check(copy, copy_len, &why);
 		if (why) {
 			msg_start(&m, "RSDP copy from the boot loader: ");
-			msg_str(&m, why);
+			acpi_msg_str(&m, why);
 			if (*kind == RSDP_BAD)
-				msg_str(&m, ", searching memory");
-			msg_emit(p, ACPI_LOG_WARN, &m);
+				acpi_msg_str(&m, ", searching memory");
+			acpi_msg_emit(p, ACPI_LOG_WARN, &m);
 		}
 		if (*kind != RSDP_BAD) {
 			out->rsdp_from_copy = true;
@@ -793,32 +492,32 @@ int acpi_parse(const struct phys_view *mem, const uint8_t *rsdp_copy, size_t rsd
 	rsdp = rsdp_get(&p, rsdp_copy, rsdp_len, &kind);
 	if (!rsdp) {
 		msg_start(&m, "no valid RSDP found");
-		msg_emit(&p, ACPI_LOG_ERR, &m);
+		acpi_msg_emit(&p, ACPI_LOG_ERR, &m);
 		return -E_NOENT;
 	}
 	out->rsdp_valid = true;
 	out->rsdp_revision = rsdp[RSDP_REVISION];
 	if (kind == RSDP_V2)
-		xsdt = rd64(rsdp + RSDP_XSDT);
+		xsdt = acpi_rd64(rsdp + RSDP_XSDT);
 
 	if (xsdt && !root_load(&p, xsdt, true)) {
 		msg_start(&m, "XSDT unusable, falling back to the RSDT");
-		msg_emit(&p, ACPI_LOG_WARN, &m);
+		acpi_msg_emit(&p, ACPI_LOG_WARN, &m);
 	}
-	if (!out->root_valid && rd32(rsdp + RSDP_RSDT))
-		root_load(&p, rd32(rsdp + RSDP_RSDT), false);
+	if (!out->root_valid && acpi_rd32(rsdp + RSDP_RSDT))
+		root_load(&p, acpi_rd32(rsdp + RSDP_RSDT), false);
 	if (!out->root_valid) {
 		msg_start(&m, "no valid RSDT or XSDT");
-		msg_emit(&p, ACPI_LOG_ERR, &m);
+		acpi_msg_emit(&p, ACPI_LOG_ERR, &m);
 		return -E_INVAL;
 	}
 	if (!out->madt_valid) {
 		msg_start(&m, "no valid MADT, only the boot CPU will run");
-		msg_emit(&p, ACPI_LOG_WARN, &m);
+		acpi_msg_emit(&p, ACPI_LOG_WARN, &m);
 	}
 	if (!out->fadt_valid) {
 		msg_start(&m, "no valid FADT");
-		msg_emit(&p, ACPI_LOG_WARN, &m);
+		acpi_msg_emit(&p, ACPI_LOG_WARN, &m);
 	}
 	return 0;
 }

@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "../../drivers/acpi.c"
+#include "../../drivers/acpi_fadt.c"
+#include "../../drivers/acpi_madt.c"
 
 /* ---- fake physical memory ---- */
 
@@ -184,7 +186,7 @@ static void finish_table(paddr_t pa)
 {
 	uint8_t *t = at(pa, 36);
 
-	set_checksum(t, rd32(t + 4), 9);
+	set_checksum(t, acpi_rd32(t + 4), 9);
 }
 
 static void put_root(paddr_t pa, bool xsdt, const paddr_t *entries, size_t n)
