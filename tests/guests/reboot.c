@@ -11,6 +11,7 @@
  *
  * If the guest still runs 1 s after the request, that is a failed check and the guest ends.
  */
+#include "acpi.h"
 #include "guest.h"
 #include "lib/string.h"
 #include "multiboot.h"
@@ -28,31 +29,7 @@ const char guest_name[] = "reboot";
 #define KBD_POLL_LIMIT 1000000u
 #define STILL_RUNNING_US 1000000u
 
-/* ACPI tables (ACPI 6.x, 5.2.5 RSDP, 5.2.6 header, 5.2.7 RSDT, 5.2.8 XSDT, 5.2.9 FADT). */
-struct acpi_header {
-	char signature[4];
-	uint32_t length;
-	uint8_t revision;
-	uint8_t checksum;
-	char oem_id[6];
-	char oem_table_id[8];
-	uint32_t oem_revision;
-	uint32_t creator_id;
-	uint32_t creator_revision;
-} __packed;
-
-struct acpi_rsdp {
-	char signature[8];
-	uint8_t checksum;
-	char oem_id[6];
-	uint8_t revision;
-	uint32_t rsdt;
-	uint32_t length;
-	uint64_t xsdt;
-	uint8_t ext_checksum;
-	uint8_t reserved[3];
-} __packed;
-
+/* The FADT's reset register (ACPI 6.x, 5.2.9), the table found through lib/acpi.c. */
 struct acpi_gas {
 	uint8_t space_id;
 	uint8_t bit_width;
@@ -67,91 +44,22 @@ struct acpi_gas {
 #define FADT_RESET_REG 116
 #define FADT_RESET_VALUE 128
 #define FADT_RESET_REG_SUP (1U << 10)
-#define TABLE_MAX_LENGTH 0x100000u
-#define BIOS_AREA_START 0xe0000u
-#define BIOS_AREA_END 0x100000u
-#define BDA_EBDA_SEGMENT 0x40e
-
-static bool checksum_ok(const void *p, uint32_t len)
-{
-	const uint8_t *b = p;
-	uint8_t sum = 0;
-
-	for (uint32_t i = 0; i < len; i++)
-		sum += b[i];
-	return sum == 0;
-}
-
-static const struct acpi_rsdp *rsdp_scan(uint32_t start, uint32_t end)
-{
-	for (uint32_t p = start; p + sizeof(struct acpi_rsdp) <= end; p += 16) {
-		const struct acpi_rsdp *r = (const struct acpi_rsdp *)(uintptr_t)p;
-
-		if (!memcmp(r->signature, "RSD PTR ", 8) && checksum_ok(r, 20))
-			return r;
-	}
-	return NULL;
-}
-
-/* A constant pointer below the page size would make GCC see a null dereference. */
-static uint16_t bda_read16(uint32_t addr)
-{
-	uint16_t v;
-
-	asm volatile("movw (%1), %0" : "=r"(v) : "r"(addr) : "memory");
-	return v;
-}
-
-static const struct acpi_rsdp *find_rsdp(void)
-{
-	uint32_t ebda = (uint32_t)bda_read16(BDA_EBDA_SEGMENT) << 4;
-	const struct acpi_rsdp *r = NULL;
-
-	if (ebda >= 0x80000 && ebda < 0xa0000)
-		r = rsdp_scan(ebda, ebda + 1024);
-	return r ? r : rsdp_scan(BIOS_AREA_START, BIOS_AREA_END);
-}
-
-static const struct acpi_header *table_at(uint64_t addr, const char *sig)
-{
-	const struct acpi_header *h;
-
-	if (!addr || addr >= 0x100000000ULL - sizeof(*h))
-		return NULL;
-	h = (const struct acpi_header *)(uintptr_t)addr;
-	if (memcmp(h->signature, sig, 4))
-		return NULL;
-	if (h->length < sizeof(*h) || h->length > TABLE_MAX_LENGTH || !checksum_ok(h, h->length))
-		return NULL;
-	return h;
-}
 
 static const struct acpi_header *find_fadt(void)
 {
-	const struct acpi_rsdp *r = find_rsdp();
-	const struct acpi_header *root;
-	bool xsdt;
+	const struct acpi_rsdp *r = acpi_find_rsdp();
+	const struct acpi_header *fadt;
 
 	if (!r) {
-		printf("# no ACPI RSDP in the EBDA or at 0x%x-0x%x\n", BIOS_AREA_START, BIOS_AREA_END - 1);
+		printf("# no ACPI RSDP in the EBDA or at 0x%x-0x%x\n", ACPI_BIOS_AREA_START, ACPI_BIOS_AREA_END - 1);
 		return NULL;
 	}
-	xsdt = r->revision >= 2 && r->xsdt && r->xsdt < 0x100000000ULL;
-	root = table_at(xsdt ? r->xsdt : r->rsdt, xsdt ? "XSDT" : "RSDT");
-	printf("# RSDP at 0x%x, revision %u, %s at 0x%llx%s\n", (uint32_t)(uintptr_t)r, r->revision,
-	       xsdt ? "XSDT" : "RSDT", xsdt ? (unsigned long long)r->xsdt : (unsigned long long)r->rsdt,
-	       root ? "" : " (not a valid table)");
-	if (!root)
-		return NULL;
-	for (uint32_t off = sizeof(*root); off + (xsdt ? 8 : 4) <= root->length; off += xsdt ? 8 : 4) {
-		uint64_t addr = 0;
-
-		memcpy(&addr, (const uint8_t *)root + off, xsdt ? 8 : 4);
-		if (table_at(addr, "FACP"))
-			return table_at(addr, "FACP");
-	}
-	printf("# no FACP table in the %s\n", xsdt ? "XSDT" : "RSDT");
-	return NULL;
+	printf("# RSDP at 0x%x, revision %u, using the %s\n", (uint32_t)(uintptr_t)r, r->revision,
+	       acpi_rsdp_uses_xsdt(r) ? "XSDT" : "RSDT");
+	fadt = acpi_find_table("FACP");
+	if (!fadt)
+		printf("# no valid FACP table in the %s\n", acpi_rsdp_uses_xsdt(r) ? "XSDT" : "RSDT");
+	return fadt;
 }
 
 static const char *space_name(uint8_t id)

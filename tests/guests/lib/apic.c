@@ -1,4 +1,5 @@
 /* Local APIC (xAPIC), 8259 PICs and I/O APIC for the test guests; see apic.h. */
+#include "acpi.h"
 #include "apic.h"
 #include "guest.h"
 #include "lib/string.h"
@@ -141,40 +142,12 @@ bool irq_setup(void)
 	return true;
 }
 
-/*
- * ACPI (ACPI 6.x, 5.2.5 RSDP, 5.2.7 RSDT, 5.2.8 XSDT, 5.2.12 MADT). Paging is off, so physical
- * addresses are pointers; only tables below 4 GiB are read.
- */
-struct acpi_header {
-	char signature[4];
-	uint32_t length;
-	uint8_t revision;
-	uint8_t checksum;
-	char oem_id[6];
-	char oem_table_id[8];
-	uint32_t oem_revision;
-	uint32_t creator_id;
-	uint32_t creator_revision;
-} __packed;
-
-struct acpi_rsdp {
-	char signature[8];
-	uint8_t checksum;
-	char oem_id[6];
-	uint8_t revision;
-	uint32_t rsdt;
-	uint32_t length;
-	uint64_t xsdt;
-	uint8_t ext_checksum;
-	uint8_t reserved[3];
-} __packed;
-
+/* The MADT (ACPI 6.x, 5.2.12), found through lib/acpi.c. */
 #define MADT_IOAPIC 1
 #define MADT_OVERRIDE 2
 #define MADT_ENTRIES_OFFSET 44 /* header, local APIC address, flags */
 #define MADT_MAX_IOAPICS 8
 #define MADT_MAX_OVERRIDES 16
-#define TABLE_MAX_LENGTH 0x100000u
 
 struct madt_ioapic {
 	uint8_t type, length, id, reserved;
@@ -193,78 +166,9 @@ static unsigned int n_ioapics, n_overrides;
 static struct madt_ioapic ioapics[MADT_MAX_IOAPICS];
 static struct madt_override overrides[MADT_MAX_OVERRIDES];
 
-static bool checksum_ok(const void *p, uint32_t len)
-{
-	const uint8_t *b = p;
-	uint8_t sum = 0;
-
-	for (uint32_t i = 0; i < len; i++)
-		sum += b[i];
-	return sum == 0;
-}
-
-static const struct acpi_rsdp *rsdp_scan(uint32_t start, uint32_t end)
-{
-	for (uint32_t p = start; p + sizeof(struct acpi_rsdp) <= end; p += 16) {
-		const struct acpi_rsdp *r = (const struct acpi_rsdp *)(uintptr_t)p;
-
-		if (!memcmp(r->signature, "RSD PTR ", 8) && checksum_ok(r, 20))
-			return r;
-	}
-	return NULL;
-}
-
-static const struct acpi_header *table_at(uint64_t addr, const char *sig)
-{
-	const struct acpi_header *h;
-
-	if (!addr || addr >= 0x100000000ULL - sizeof(*h))
-		return NULL;
-	h = (const struct acpi_header *)(uintptr_t)addr;
-	if (sig && memcmp(h->signature, sig, 4))
-		return NULL;
-	if (h->length < sizeof(*h) || h->length > TABLE_MAX_LENGTH || !checksum_ok(h, h->length))
-		return NULL;
-	return h;
-}
-
-#define BDA_EBDA_SEGMENT 0x40e
-
-/* A constant pointer below the page size would make GCC see a null dereference. */
-static uint16_t bda_read16(uint32_t addr)
-{
-	uint16_t v;
-
-	asm volatile("movw (%1), %0" : "=r"(v) : "r"(addr) : "memory");
-	return v;
-}
-
 static const struct acpi_header *find_madt(void)
 {
-	uint32_t ebda = (uint32_t)bda_read16(BDA_EBDA_SEGMENT) << 4;
-	const struct acpi_rsdp *r = NULL;
-	const struct acpi_header *root;
-	bool xsdt;
-
-	if (ebda >= 0x80000 && ebda < 0xa0000)
-		r = rsdp_scan(ebda, ebda + 1024);
-	if (!r)
-		r = rsdp_scan(0xe0000, 0x100000);
-	if (!r)
-		return NULL;
-	xsdt = r->revision >= 2 && r->xsdt && r->xsdt < 0x100000000ULL;
-	root = table_at(xsdt ? r->xsdt : r->rsdt, xsdt ? "XSDT" : "RSDT");
-	if (!root)
-		return NULL;
-	for (uint32_t off = sizeof(*root); off + (xsdt ? 8 : 4) <= root->length; off += xsdt ? 8 : 4) {
-		const uint8_t *entry = (const uint8_t *)root + off;
-		uint64_t addr = 0;
-
-		memcpy(&addr, entry, xsdt ? 8 : 4);
-		if (table_at(addr, "APIC"))
-			return table_at(addr, "APIC");
-	}
-	return NULL;
+	return acpi_find_table("APIC");
 }
 
 static void madt_scan(void)
