@@ -27,6 +27,7 @@ enum { EAX, EBX, ECX, EDX };
 #define CPUID_1_ECX_AVX (1u << 28)
 #define CPUID_1_ECX_F16C (1u << 29)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_EDX_APIC (1u << 9) /* leaf 1 and 0x80000001 */
 
 #define CPUID_7_0_EBX_AVX2 (1u << 5)
 #define CPUID_7_0_EBX_MPX (1u << 14)
@@ -449,6 +450,12 @@ static void apply_dynamic(const struct cpuid_policy *p, uint32_t leaf, uint32_t 
 		out[EBX] = (out[EBX] & ~CPUID_1_EBX_APIC_ID_MASK) |
 			   (g->apic_id << CPUID_1_EBX_APIC_ID_SHIFT);
 		set_bit_if(&out[ECX], CPUID_1_ECX_OSXSAVE, g->cr4 & CR4_OSXSAVE);
+		if (g->apic_disabled)
+			out[EDX] &= ~CPUID_EDX_APIC;
+		break;
+	case LEAF_AMD_FEATURES:
+		if (g->apic_disabled)
+			out[EDX] &= ~CPUID_EDX_APIC; /* AMD mirrors leaf 1's APIC bit here */
 		break;
 	case LEAF_EXT_FEATURES:
 		if (subleaf == 0 && cached)

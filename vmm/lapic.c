@@ -93,7 +93,9 @@ enum exit_verdict lapic_mmio(struct vcpu *v)
 		return EXIT_STOP;
 	}
 	value = (uint32_t)(insn.has_imm ? insn.imm : vcpu_gpr(v, insn.reg));
-	if (offset != APIC_REG_ICR_LOW || !lapic_icr_filtered(v, value, apic_read(APIC_REG_ICR_HIGH) >> 24))
+	/* A disabled APIC, or one in x2APIC mode, does not answer at its page: the write goes nowhere. */
+	if (lapic_guest_enabled(v) && !lapic_guest_x2apic(v) &&
+	    (offset != APIC_REG_ICR_LOW || !lapic_icr_filtered(v, value, apic_read(APIC_REG_ICR_HIGH) >> 24)))
 		apic_write(offset, value);
 	/*
 	 * A TPR or EOI write may have unmasked a pending interrupt, an ICR write sent one to this CPU:

@@ -131,28 +131,13 @@ static void build_cpuid_policy(struct partition *p)
 		(unsigned long long)p->xcr0_allowed);
 }
 
-/* Which optional MSRs exist, from the CPUID the guest is shown (Intel SDM vol. 2A, AMD 24594). */
-static void probe_msr_features(const struct partition *p, struct msr_features *f)
-{
-	struct cpuid_guest_state g = { 0 };
-	uint32_t l7[4], e1[4], e8[4];
-
-	cpuid_policy_lookup(&p->cpuid, 7, 0, &g, l7);
-	cpuid_policy_lookup(&p->cpuid, 0x80000001, 0, &g, e1);
-	cpuid_policy_lookup(&p->cpuid, 0x80000008, 0, &g, e8);
-	f->tsc_aux = (e1[3] & (1U << 27)) || (l7[2] & (1U << 22));       /* RDTSCP, RDPID */
-	f->spec_ctrl = (l7[3] & (1U << 26)) || (e8[1] & (1U << 14));     /* IBRS (Intel, AMD) */
-	f->pred_cmd = (l7[3] & (1U << 26)) || (e8[1] & (1U << 12));      /* IBPB (Intel, AMD) */
-	f->pat_virtualized = true; /* NPT switches G_PAT; the VMX controls save and load IA32_PAT */
-}
-
 static void build_msr_bitmap(struct partition *p)
 {
-	struct msr_features f = { 0 };
-
-	probe_msr_features(p, &f);
+	/* NPT switches G_PAT; the VMX controls save and load IA32_PAT. */
+	p->msr_features.pat_virtualized = true;
+	msr_features_from_cpuid(&p->cpuid, &p->msr_features);
 	p->msr_bitmap = alloc_zeroed_pages(msr_bitmap_size(vcpu_ops->msr_bitmap_layout), &p->msr_bitmap_pa);
-	msr_policy_build(vcpu_ops->msr_bitmap_layout, p->msr_bitmap, &f);
+	msr_policy_build(vcpu_ops->msr_bitmap_layout, p->msr_bitmap, &p->msr_features);
 }
 
 /* Vectors whose interception is undefined or useless, refused once with a warning. */
@@ -214,6 +199,11 @@ bool partition_gpa_is_hypervisor(const struct partition *p, uint64_t gpa)
 {
 	return (gpa >= hv_layout.hv_base && gpa < hv_layout.hv_end) ||
 	       (gpa >= hv_layout.trampoline && gpa < hv_layout.trampoline + FRAME_SIZE);
+}
+
+void *partition_alloc_pages(uint64_t bytes, paddr_t *pa)
+{
+	return alloc_zeroed_pages(bytes, pa);
 }
 
 void io_intercept(struct partition *p, uint16_t port, bool intercept)

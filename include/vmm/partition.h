@@ -10,6 +10,7 @@
 #include "lib/range.h"
 #include "types.h"
 #include "vmm/cpuid_policy.h"
+#include "vmm/msr_policy.h"
 #include "vmm/vcpu.h"
 #include "x86/paging.h"
 #include "x86/percpu.h"
@@ -34,6 +35,7 @@ struct partition {
 	uint8_t *io_bitmap;
 	paddr_t io_bitmap_pa;
 	struct cpuid_policy cpuid;
+	struct msr_features msr_features; /* which MSRs the guest's CPUID promises */
 	uint64_t xcr0_allowed;       /* what XSETBV accepts, also what CPUID 0xD offers */
 	uint32_t exception_mask;     /* force_intercept_exceptions, after refusals */
 	bool test_unhandled_exit;
@@ -49,6 +51,8 @@ void partition_init(struct partition *p, const struct hv_options *opts);
 /* Host pointer to guest-physical [gpa, gpa + len) if it is all guest RAM, else NULL. */
 void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len);
 bool partition_gpa_is_hypervisor(const struct partition *p, uint64_t gpa);
+/* Zeroed, contiguous hypervisor memory for the partition's structures; panics when there is none. */
+void *partition_alloc_pages(uint64_t bytes, paddr_t *pa);
 /* Intercept (or pass through) guest accesses to an I/O port. */
 void io_intercept(struct partition *p, uint16_t port, bool intercept);
 /* The ports the hypervisor always sees: the reset controls (vmm/io.c). */

@@ -71,6 +71,7 @@ enum vcpu_reg {
 	VCPU_RIP, VCPU_RSP, VCPU_RFLAGS, VCPU_CR0, VCPU_CR2, VCPU_CR3, VCPU_CR4, VCPU_EFER,
 	VCPU_CS_BASE,
 	VCPU_CS_LD, /* read only: bit 0 = CS.L (64-bit code), bit 1 = CS.D (32-bit default size) */
+	VCPU_TSC_OFFSET, /* added to the TSC the guest reads (RDTSC, RDTSCP, RDMSR) */
 	VCPU_REG_NR
 };
 #define VCPU_CS_L (1U << 0)
@@ -108,6 +109,11 @@ struct vcpu {
 	struct guest_regs regs;
 	struct vm_exit exit;
 	void *arch;                    /* the backend's state (VMCB/VMCS and friends) */
+	void *msr_bitmap;              /* this vCPU's copy of the partition's bitmap (vmm/msr.c adjusts it) */
+	paddr_t msr_bitmap_pa;
+	uint64_t apic_base;            /* IA32_APIC_BASE as the guest sees it (vmm/lapic_base.c) */
+	uint64_t tsc_offset;           /* guest TSC - host TSC */
+	uint64_t host_tsc_adjust;      /* the hardware's IA32_TSC_ADJUST, which the guest never writes */
 	uint64_t irq_pending[4];       /* guest vectors acknowledged at the APIC, waiting for injection */
 	uint32_t nmi_pending;          /* NMIs for the guest, waiting until it can take one */
 	uint64_t injected_irqs;

@@ -178,6 +178,8 @@ static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg reg)
 
 		return ((ar & VMX_AR_L) ? VCPU_CS_L : 0) | ((ar & VMX_AR_DB) ? VCPU_CS_D : 0);
 	}
+	case VCPU_TSC_OFFSET:
+		return vmcs_read64(VMCS_TSC_OFFSET);
 	default:
 		BUG_ON(true);
 		return 0;
@@ -210,6 +212,9 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 		break;
 	case VCPU_EFER:
 		vmx_set_guest_efer(value);
+		break;
+	case VCPU_TSC_OFFSET:
+		vmcs_write64(VMCS_TSC_OFFSET, value);
 		break;
 	default:
 		BUG_ON(true);
