@@ -1,21 +1,220 @@
 /*
- * INIT and SIPI. A parked CPU runs an idle vCPU with INIT intercepted, so a guest INIT can neither
- * reset it nor start guest code on it outside virtualization; it is logged and ignored until
- * guest SMP is built.
+ * INIT and SIPI, delivered in software on both vendors. No hardware INIT ever reaches a core: an
+ * SVM core in host mode with GIF=1 is reset by it, QEMU TCG resets a CPU in host mode on a
+ * pending INIT whatever GIF says, and Bochs re-exits forever on one. So the guest's INIT and
+ * STARTUP IPIs are caught at its ICR writes (vmm/lapic.c, vmm/msr.c) and handed on here:
+ *
+ *   - the sender decodes the destination (vmm/ipi_dest.c), records INIT or SIPI(vector) in each
+ *     target's vcpu.startup with compare-exchange, then kicks the target with an NMI whose
+ *     CPU_REQ_KICK flag marks it as the hypervisor's (it never reaches the guest);
+ *   - the target looks at vcpu.startup before every entry: INIT puts it into the wait state
+ *     (the idle halt loop in its private page and nested table), SIPI starts it in real mode at
+ *     vector << 12 on the partition's nested table, with every register as INIT leaves it;
+ *   - the sender waits, bounded, until each target has taken its INIT or SIPI, and kicks again
+ *     when a kick was consumed without effect (on VMX an NMI can land in the host just before
+ *     VM entry). So INIT-SIPI with no delay works, and a SIPI is never lost: one that arrives
+ *     while the INIT is still pending starts the vCPU after the INIT, one that finds the vCPU
+ *     running is ignored, as on hardware, and an INIT cancels a SIPI still in flight.
+ *
+ * Why the idle halt loop on VMX too, not the wait-for-SIPI activity state: nothing sends the
+ * hardware an INIT or SIPI, and a vCPU in wait-for-SIPI blocks NMIs (SDM vol. 3C, 26.6.2), which
+ * the reboot path and the kicks need. One mechanism serves both vendors and is tested on both.
  */
 #include "console.h"
+#include "lib/string.h"
+#include "timer.h"
 #include "vmm/exit.h"
+#include "vmm/initsipi.h"
+#include "vmm/ipi_dest.h"
+#include "vmm/lapic.h"
 #include "vmm/partition.h"
+#include "x86/apic.h"
+#include "x86/cpu.h"
+#include "x86/percpu.h"
 
+#define STARTUP_ACK_US 20000 /* how long a sender waits for its targets to take INIT/SIPI */
+#define KICK_AGAIN_US 200    /* a consumed kick without effect is repeated after this */
+#define STARTUP_LOG_LIMIT 4  /* per vCPU: Linux CPU hotplug repeats INIT-SIPI many times */
+#define LOG_LIMIT 16
+
+static bool post_init(struct vcpu *t)
+{
+	uint32_t old = __atomic_load_n(&t->startup, __ATOMIC_ACQUIRE), new;
+
+	do {
+		/* INIT resets the CPU: a SIPI sent before it and not yet taken would have found it running. */
+		new = (old | VCPU_INIT_PENDING) & ~(VCPU_SIPI_PENDING | VCPU_SIPI_VECTOR_MASK);
+	} while (!__atomic_compare_exchange_n(&t->startup, &old, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	return true;
+}
+
+static bool post_sipi(struct vcpu *t, uint8_t vector)
+{
+	uint32_t old = __atomic_load_n(&t->startup, __ATOMIC_ACQUIRE), new;
+
+	do {
+		/* One SIPI already starts it; a vCPU neither waiting nor about to wait runs and ignores SIPIs. */
+		if ((old & VCPU_SIPI_PENDING) || !(old & (VCPU_WAITING | VCPU_INIT_PENDING)))
+			return false;
+		new = old | VCPU_SIPI_PENDING | vector;
+	} while (!__atomic_compare_exchange_n(&t->startup, &old, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	return true;
+}
+
+static void kick(struct vcpu *t)
+{
+	__atomic_fetch_or(&t->cpu->requests, CPU_REQ_KICK, __ATOMIC_RELEASE);
+	apic_send_nmi(t->cpu->apic_id);
+}
+
+static bool startup_pending(const struct vcpu *t)
+{
+	return __atomic_load_n(&t->startup, __ATOMIC_ACQUIRE) & (VCPU_INIT_PENDING | VCPU_SIPI_PENDING);
+}
+
+/* Until every kicked target has taken what it was sent, or the time is up. */
+static void wait_for_targets(struct partition *p, const bool *kicked)
+{
+	uint64_t deadline = tsc_deadline_us(STARTUP_ACK_US), again = tsc_deadline_us(KICK_AGAIN_US);
+	bool waiting = true;
+
+	while (waiting && rdtsc() < deadline) {
+		bool resend = rdtsc() >= again;
+
+		waiting = false;
+		for (unsigned int i = 0; i < MAX_CPUS; i++) {
+			struct vcpu *t = p->vcpus[i];
+
+			if (!kicked[i] || !startup_pending(t))
+				continue;
+			waiting = true;
+			if (resend && !(__atomic_load_n(&t->cpu->requests, __ATOMIC_ACQUIRE) & CPU_REQ_KICK))
+				kick(t);
+		}
+		if (resend)
+			again = tsc_deadline_us(KICK_AGAIN_US);
+		cpu_relax();
+	}
+}
+
+void initsipi_send(struct vcpu *v, uint32_t icr_low, uint32_t dest, bool x2apic)
+{
+	static unsigned int logged;
+	bool init = APIC_ICR_MODE(icr_low) == APIC_ICR_MODE(APIC_ICR_INIT);
+	uint8_t vector = icr_low & 0xFF;
+	struct partition *p = v->part;
+	bool kicked[MAX_CPUS] = { false };
+	bool any = false;
+
+	/* INIT level de-assert only synchronises arbitration IDs (SDM 11.6.1); nothing is reset. */
+	if (init && (icr_low & APIC_ICR_LEVEL) && !(icr_low & APIC_ICR_ASSERT))
+		return;
+	if (IPI_ICR_SHORTHAND(icr_low) == IPI_SHORTHAND_SELF) {
+		if (logged++ < LOG_LIMIT)
+			pr_warn("vcpu%u: %s with the self shorthand (ICR %#x) is invalid (SDM 11.6.1); ignored", v->id,
+				init ? "INIT" : "STARTUP", icr_low);
+		return;
+	}
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		struct vcpu *t = p->vcpus[i];
+		struct ipi_target target;
+
+		if (!t)
+			continue; /* no CPU, or one that could not enable virtualization: it stays halted */
+		target = (struct ipi_target){
+			.apic_id = t->cpu->apic_id,
+			.ldr = __atomic_load_n(&t->apic_ldr, __ATOMIC_RELAXED),
+			.dfr = __atomic_load_n(&t->apic_dfr, __ATOMIC_RELAXED),
+			.self = t == v,
+		};
+		if (!ipi_reaches(icr_low, dest, x2apic, &target))
+			continue;
+		if (!(init ? post_init(t) : post_sipi(t, vector)) || t == v)
+			continue; /* our own INIT is taken before our next entry */
+		kick(t);
+		kicked[i] = any = true;
+	}
+	if (any)
+		wait_for_targets(p, kicked);
+}
+
+static bool log_startup(struct vcpu *v)
+{
+	return v->inits + v->sipis < STARTUP_LOG_LIMIT;
+}
+
+/* What INIT does to this CPU (SDM vol. 3A, 10.1 and 11.4.7.3): the wait state, the APIC reset. */
+static void enter_wait_state(struct vcpu *v)
+{
+	struct vcpu_start wait = { .mode = VCPU_START_IDLE };
+
+	if (log_startup(v))
+		pr_info("vcpu%u: INIT: waiting for a SIPI", v->id);
+	v->inits++;
+	v->idle = true;
+	vcpu_ops->vcpu_reset(v, &wait);
+	vcpu_ops->write_reg(v, VCPU_CR2, 0);
+	if (lapic_guest_enabled(v))
+		lapic_init_reset(v);
+	memset(v->irq_pending, 0, sizeof(v->irq_pending));
+	v->nmi_pending = 0;
+	__atomic_store_n(&v->cpu->nmi_pending, 0, __ATOMIC_RELAXED);
+}
+
+static void start_at(struct vcpu *v, uint8_t vector)
+{
+	struct vcpu_start sipi = { .mode = VCPU_START_SIPI, .sipi_vector = vector };
+	uint32_t a, b, c, d;
+
+	if (log_startup(v))
+		pr_info("vcpu%u: SIPI vector %#x: starting in real mode at %04x:0000", v->id, vector,
+			(unsigned int)vector << 8);
+	v->sipis++;
+	/* After INIT, EDX holds the processor signature, CPUID 1 EAX (SDM vol. 3A, 10.1.2). */
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	sipi.regs.rdx = a;
+	vcpu_ops->vcpu_reset(v, &sipi);
+	vcpu_ops->write_reg(v, VCPU_CR2, 0);
+	v->idle = false;
+}
+
+void initsipi_process(struct vcpu *v)
+{
+	uint32_t old = __atomic_load_n(&v->startup, __ATOMIC_ACQUIRE), new;
+	bool init, sipi;
+
+	if (!(old & (VCPU_INIT_PENDING | VCPU_SIPI_PENDING)))
+		return;
+	do {
+		init = old & VCPU_INIT_PENDING;
+		sipi = old & VCPU_SIPI_PENDING; /* posted only to a waiting or INIT-pending vCPU */
+		new = sipi ? 0 : VCPU_WAITING;
+	} while (!__atomic_compare_exchange_n(&v->startup, &old, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	if (init)
+		enter_wait_state(v);
+	if (sipi)
+		start_at(v, old & VCPU_SIPI_VECTOR_MASK);
+}
+
+/* A hardware INIT exit (VMX; SVM with INIT intercepted): nothing here sends one, so it is the platform's. */
 enum exit_verdict handle_init(struct vcpu *v)
 {
-	pr_info("vcpu%u: INIT intercepted on CPU %u (APIC ID %u); ignored, the CPU stays parked", v->id,
-		v->cpu->cpu_id, v->cpu->apic_id);
+	static unsigned int logged;
+
+	if (logged++ < LOG_LIMIT)
+		pr_warn("vcpu%u: hardware INIT on CPU %u (APIC ID %u): taken as an INIT to this vCPU", v->id,
+			v->cpu->cpu_id, v->cpu->apic_id);
+	post_init(v);
 	return EXIT_RESUME;
 }
 
+/* Only a vCPU in the wait-for-SIPI activity state exits on SIPI, and none is ever put there. */
 enum exit_verdict handle_sipi(struct vcpu *v)
 {
-	pr_info("vcpu%u: SIPI vector %#x intercepted; ignored", v->id, v->exit.vector);
+	static unsigned int logged;
+
+	if (logged++ < LOG_LIMIT)
+		pr_warn("vcpu%u: hardware SIPI vector %#x: ignored (SIPIs are delivered in software)", v->id,
+			v->exit.vector);
 	return EXIT_RESUME;
 }

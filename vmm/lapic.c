@@ -8,6 +8,7 @@
 #include "console.h"
 #include "vmm/exit.h"
 #include "vmm/guest_walk.h"
+#include "vmm/initsipi.h"
 #include "vmm/insn_decode.h"
 #include "vmm/lapic.h"
 #include "vmm/partition.h"
@@ -16,20 +17,30 @@
 #include "x86/msr.h"
 #include "x86/traps.h"
 
-#define LAPIC_LOG_LIMIT 16
-
 bool lapic_icr_filtered(struct vcpu *v, uint32_t icr_low, uint32_t dest)
 {
-	static unsigned int logged;
 	unsigned int mode = APIC_ICR_MODE(icr_low);
 
 	if (mode != APIC_ICR_MODE(APIC_ICR_INIT) && mode != APIC_ICR_MODE(APIC_ICR_STARTUP))
 		return false;
-	/* The partition has one vCPU: every other CPU is parked, and the guest may not start them. */
-	if (logged++ < LAPIC_LOG_LIMIT)
-		pr_info("vcpu%u: guest %s IPI (ICR %#x, destination %#x) dropped: the other CPUs are parked", v->id,
-			mode == APIC_ICR_MODE(APIC_ICR_INIT) ? "INIT" : "STARTUP", icr_low, dest);
+	initsipi_send(v, icr_low, dest, lapic_guest_x2apic(v));
 	return true;
+}
+
+void lapic_init_reset(struct vcpu *v)
+{
+	apic_reset_registers();
+	__atomic_store_n(&v->apic_ldr, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&v->apic_dfr, 0xFFFFFFFF, __ATOMIC_RELAXED);
+}
+
+/* The logical destination registers, which senders on other CPUs decode INIT/STARTUP against. */
+static void track_logical_id(struct vcpu *v, uint32_t offset, uint32_t value)
+{
+	if (offset == APIC_REG_LDR)
+		__atomic_store_n(&v->apic_ldr, value & 0xFF000000, __ATOMIC_RELAXED);
+	else if (offset == APIC_REG_DFR)
+		__atomic_store_n(&v->apic_dfr, value | 0x0FFFFFFF, __ATOMIC_RELAXED);
 }
 
 bool lapic_is_mmio(const struct partition *p, uint64_t gpa)
@@ -95,8 +106,10 @@ enum exit_verdict lapic_mmio(struct vcpu *v)
 	value = (uint32_t)(insn.has_imm ? insn.imm : vcpu_gpr(v, insn.reg));
 	/* A disabled APIC, or one in x2APIC mode, does not answer at its page: the write goes nowhere. */
 	if (lapic_guest_enabled(v) && !lapic_guest_x2apic(v) &&
-	    (offset != APIC_REG_ICR_LOW || !lapic_icr_filtered(v, value, apic_read(APIC_REG_ICR_HIGH) >> 24)))
+	    (offset != APIC_REG_ICR_LOW || !lapic_icr_filtered(v, value, apic_read(APIC_REG_ICR_HIGH) >> 24))) {
 		apic_write(offset, value);
+		track_logical_id(v, offset, value);
+	}
 	/*
 	 * A TPR or EOI write may have unmasked a pending interrupt, an ICR write sent one to this CPU:
 	 * take it now, so it is injected right after this instruction, as the hardware would deliver it.

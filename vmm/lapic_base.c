@@ -43,8 +43,13 @@ void lapic_vcpu_init(struct vcpu *v)
 {
 	/* The guest starts with the APIC as firmware left it, in the mode firmware chose. */
 	v->apic_base = rdmsr(MSR_IA32_APIC_BASE);
-	if (lapic_guest_x2apic(v))
+	v->apic_dfr = 0xFFFFFFFF;
+	if (lapic_guest_x2apic(v)) {
 		x2apic_passthrough(v, true);
+	} else {
+		v->apic_ldr = apic_read(APIC_REG_LDR) & 0xFF000000;
+		v->apic_dfr = apic_read(APIC_REG_DFR) | 0x0FFFFFFF;
+	}
 }
 
 bool lapic_guest_x2apic(const struct vcpu *v)
@@ -102,7 +107,7 @@ int lapic_base_write(struct vcpu *v, uint64_t value)
 		memset(v->irq_pending, 0, sizeof(v->irq_pending));
 	} else if (to == APIC_XAPIC) {
 		apic_switch_mode(false);
-		apic_reset_registers();
+		lapic_init_reset(v);
 		memset(v->irq_pending, 0, sizeof(v->irq_pending));
 	} else {
 		apic_switch_mode(true); /* the registers carry over, as the SDM specifies */

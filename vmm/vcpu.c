@@ -2,6 +2,7 @@
 #include "console.h"
 #include "lib/string.h"
 #include "vmm/exit.h"
+#include "vmm/initsipi.h"
 #include "vmm/partition.h"
 #include "x86/cpu.h"
 
@@ -54,8 +55,10 @@ static void record_exit(struct vcpu *v)
 void vcpu_run_loop(struct vcpu *v)
 {
 	while (!v->part->stopped) {
-		/* No handler can act on a stale reason: every entry starts from a blank record. */
+		/* INIT and SIPI first: they replace the state events would be delivered into. */
+		initsipi_process(v);
 		vcpu_deliver_events(v);
+		/* No handler can act on a stale reason: every entry starts from a blank record. */
 		memset(&v->exit, 0, sizeof(v->exit));
 		v->exit.reason = EXIT_UNKNOWN;
 		vcpu_ops->run(v);

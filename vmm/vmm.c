@@ -28,6 +28,7 @@ static struct vcpu *vcpu_new(struct partition *p, const struct vcpu_start *start
 	v->cpu = cpu;
 	v->id = cpu->cpu_id;
 	v->idle = start->mode == VCPU_START_IDLE;
+	v->startup = v->idle ? VCPU_WAITING : 0;
 	cpu->vcpu = v;
 	p->vcpus[v->id] = v;
 	/* Its own MSR bitmap: what passes through depends on the vCPU's APIC mode and TSC offset. */
@@ -40,7 +41,10 @@ static struct vcpu *vcpu_new(struct partition *p, const struct vcpu_start *start
 	return v;
 }
 
-/* Runs on each AP: a parked AP is an idle vCPU, so a guest INIT can never reset it. */
+/*
+ * Runs on each AP: its vCPU waits for the guest's INIT-SIPI in the idle halt loop, which no
+ * hardware INIT ever reaches (vmm/initsipi.c delivers INIT and SIPI in software).
+ */
 static void park_ap(void)
 {
 	struct vcpu_start idle = { .mode = VCPU_START_IDLE };
@@ -68,8 +72,8 @@ bool vmm_prepare(const struct hv_options *opts)
 	deadline = tsc_deadline_us(PARK_TIMEOUT_US);
 	while (parked_cpus < smp_cpu_count() - 1 && rdtsc() < deadline)
 		cpu_relax();
-	pr_info("vmm: %s on %u CPUs; %u CPUs parked in idle vCPUs (INIT intercepted)", vcpu_ops->name,
-		parked_cpus + 1, parked_cpus);
+	pr_info("vmm: %s on %u CPUs; %u vCPUs wait for the guest's SIPI", vcpu_ops->name, parked_cpus + 1,
+		parked_cpus);
 	return parked_cpus == smp_cpu_count() - 1;
 }
 

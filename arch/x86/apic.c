@@ -88,10 +88,14 @@ void apic_send_ipi(uint32_t dest, uint32_t icr)
 		wrmsr(MSR_X2APIC_ICR, ((uint64_t)dest << 32) | icr);
 		return;
 	}
+	/* The guest may have written its destination and not yet its command: it gets it back. */
+	uint32_t guest_high = xapic_regs[APIC_REG_ICR_HIGH / 4];
+
 	xapic_regs[APIC_REG_ICR_HIGH / 4] = dest << 24;
 	xapic_regs[APIC_REG_ICR_LOW / 4] = icr;
 	for (int spin = 0; spin < ICR_BUSY_SPIN_LIMIT && (xapic_regs[APIC_REG_ICR_LOW / 4] & APIC_ICR_BUSY); spin++)
 		cpu_relax();
+	xapic_regs[APIC_REG_ICR_HIGH / 4] = guest_high;
 }
 
 void apic_send_nmi(uint32_t dest)

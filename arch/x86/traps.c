@@ -84,6 +84,18 @@ void trap_dump(const struct trap_frame *f)
 	stack_trace(f);
 }
 
+void cpu_nmi_arrived(void)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (reboot_requested())
+		reboot_respond();
+	__atomic_fetch_add(&cpu->nmis_seen, 1, __ATOMIC_RELEASE);
+	/* Ours: the run loop looks at the request before its next entry. Latched for the exit path otherwise. */
+	if (!(__atomic_fetch_and(&cpu->requests, ~CPU_REQ_KICK, __ATOMIC_ACQ_REL) & CPU_REQ_KICK))
+		__atomic_fetch_add(&cpu->nmi_pending, 1, __ATOMIC_RELAXED);
+}
+
 void trap_dispatch(struct trap_frame *frame)
 {
 	if (extable_fixup(frame))
@@ -93,10 +105,7 @@ void trap_dispatch(struct trap_frame *frame)
 		return;
 	}
 	if (frame->vector == EXC_NMI) {
-		if (reboot_requested())
-			reboot_respond();
-		/* Latched for the exit path; no locks, no allocation, no faults here. */
-		__atomic_fetch_add(&this_cpu()->nmi_pending, 1, __ATOMIC_RELAXED);
+		cpu_nmi_arrived();
 		return;
 	}
 	trap_dump(frame);

@@ -8,6 +8,8 @@ struct partition;
 
 /* True if an ICR command (low word, destination) must not reach the hardware. */
 bool lapic_icr_filtered(struct vcpu *v, uint32_t icr_low, uint32_t dest);
+/* What INIT does to the APIC of `v`'s CPU: registers reset, ID and mode kept (SDM 11.4.7.3). */
+void lapic_init_reset(struct vcpu *v);
 bool lapic_is_mmio(const struct partition *p, uint64_t gpa);
 /* A nested page fault on the APIC page: decode, filter and perform the write. */
 enum exit_verdict lapic_mmio(struct vcpu *v);

@@ -90,14 +90,22 @@ struct vcpu_event {
 enum vcpu_start_mode {
 	VCPU_START_FLAT32, /* 32-bit flat protected mode, paging off, CS 0x08, data 0x10 (multiboot) */
 	VCPU_START_LINUX32, /* the same with CS 0x10 and data 0x18 (Linux 32-bit boot protocol) */
-	VCPU_START_IDLE,   /* parked: halts forever in a private page, INIT intercepted */
+	VCPU_START_IDLE,   /* waiting for a SIPI: halts in a private page and nested table */
+	VCPU_START_SIPI,   /* after INIT-SIPI: the INIT state in real mode, CS = vector << 8, IP 0 */
 };
 
 struct vcpu_start {
 	enum vcpu_start_mode mode;
 	uint64_t rip;
+	uint8_t sipi_vector;           /* VCPU_START_SIPI */
 	struct guest_regs regs;
 };
+
+/* vcpu.startup: the INIT/SIPI state, changed by senders and the vCPU with atomic compare-exchange. */
+#define VCPU_WAITING (1U << 8)      /* in the wait-for-SIPI state (owned by the vCPU) */
+#define VCPU_INIT_PENDING (1U << 9) /* an INIT was sent and is not processed yet */
+#define VCPU_SIPI_PENDING (1U << 10) /* a SIPI for a waiting (or INIT-pending) vCPU; vector in 7:0 */
+#define VCPU_SIPI_VECTOR_MASK 0xFFU
 
 #define EXIT_HISTORY 16
 
@@ -105,7 +113,11 @@ struct vcpu {
 	struct partition *part;
 	struct percpu *cpu;
 	unsigned int id;
-	bool idle;                     /* a parked CPU's vCPU: nothing to deliver interrupts to */
+	bool idle;                     /* waiting for a SIPI: nothing to deliver interrupts to */
+	volatile uint32_t startup;     /* VCPU_WAITING, VCPU_INIT_PENDING, VCPU_SIPI_PENDING | vector */
+	volatile uint32_t apic_ldr;    /* the guest's xAPIC LDR and DFR, from its trapped writes, */
+	volatile uint32_t apic_dfr;    /* for logical INIT/STARTUP destinations */
+	uint64_t inits, sipis;         /* processed, for the log and dumps */
 	struct guest_regs regs;
 	struct vm_exit exit;
 	void *arch;                    /* the backend's state (VMCB/VMCS and friends) */
@@ -132,6 +144,11 @@ struct vcpu_ops {
 	int (*cpu_enable)(void);
 	/* Builds the vCPU's hardware state for `start` in partition `v->part`. */
 	int (*vcpu_create)(struct vcpu *v, const struct vcpu_start *start);
+	/*
+	 * On the vCPU's own CPU: puts the existing vCPU into the state of `start` (IDLE or SIPI) as an
+	 * INIT would, with its intercepts and nested table; MSR state and the TSC offset are kept.
+	 */
+	void (*vcpu_reset)(struct vcpu *v, const struct vcpu_start *start);
 	/* Enters the guest and returns at the next exit with v->exit decoded. */
 	void (*run)(struct vcpu *v);
 	uint64_t (*read_reg)(struct vcpu *v, enum vcpu_reg reg);

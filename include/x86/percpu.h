@@ -10,6 +10,12 @@
 
 struct vcpu;
 
+/*
+ * percpu.requests: set by the sender before its NMI, so the receiver can tell the hypervisor's
+ * NMIs from the guest's. CPU_REQ_LEAVE is the reboot path's (x86/reboot.h).
+ */
+#define CPU_REQ_KICK (1U << 1) /* leave the guest and look at vcpu.startup (vmm/initsipi.c) */
+
 #define MAX_CPUS 256
 #define PERCPU_STACK_SIZE (16 * KiB)
 
@@ -22,7 +28,8 @@ struct percpu {
 	volatile int fixup_vector; /* vector of the last fault the exception table recovered */
 	volatile bool online;
 	bool x2apic;                    /* this CPU's local APIC is in x2APIC mode (the guest may switch it) */
-	volatile uint32_t nmi_pending;  /* NMIs taken by the host handler, not yet handed on */
+	volatile uint32_t nmi_pending;  /* guest NMIs taken by the host, not yet handed on */
+	volatile uint32_t nmis_seen;    /* every NMI taken by the host, the hypervisor's too */
 	volatile uint32_t requests;     /* what the NMI sender wants (CPU_REQ_*): tells our NMIs from others */
 	volatile uint32_t leave_state;  /* the reboot path's acknowledgement (LEAVE_*) */
 	volatile uint32_t leave_faults; /* faults eaten while leaving virtualization */
@@ -58,6 +65,13 @@ static inline unsigned int this_cpu_id(void)
 	asm volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(__builtin_offsetof(struct percpu, cpu_id)));
 	return id;
 }
+
+/*
+ * Every NMI the host takes comes here (the host handler, or the NMI exit where it consumed the NMI):
+ * the reboot path's request never returns; a kick is the hypervisor's and is consumed; anything
+ * else is the guest's, counted for injection. No locks, no allocation, no faults.
+ */
+void cpu_nmi_arrived(void);
 
 /* Points GS at `cpu` (which must already hold its self pointer). */
 void percpu_install(struct percpu *cpu);

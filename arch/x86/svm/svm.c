@@ -92,50 +92,62 @@ static void set_flat32(struct vmcb_save *s, uint16_t code_sel, uint16_t data_sel
 	s->cr0 = CR0_PE | CR0_ET | CR0_NE;
 }
 
-static void set_real_mode(struct vmcb_save *s)
+/* Real mode as INIT leaves it (SDM vol. 3A, table 10-1), CS at `cs_sel`. */
+static void set_real_mode(struct vmcb_save *s, uint16_t cs_sel)
 {
-	struct vmcb_seg code = { 0, SEG_CODE16, 0xFFFF, 0 };
+	struct vmcb_seg code = { cs_sel, SEG_CODE16, 0xFFFF, (uint64_t)cs_sel << 4 };
 	struct vmcb_seg data = { 0, SEG_DATA16, 0xFFFF, 0 };
 
 	s->cs = code;
 	s->ds = s->es = s->ss = s->fs = s->gs = data;
-	s->cr0 = CR0_ET | CR0_NE;
+	s->cr0 = CR0_CD | CR0_NW | CR0_ET;
 }
 
-static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
+static void set_intercepts(struct vcpu *v, bool idle)
 {
-	struct svm_vcpu *sv = phys_to_virt(frame_alloc_zeroed());
+	struct svm_vcpu *sv = svm(v);
+	struct vmcb_control *c = &sv->vmcb->control;
 	struct partition *p = v->part;
-	struct vmcb *vmcb = alloc_page(&sv->vmcb_pa);
-	struct vmcb_control *c = &vmcb->control;
-	struct vmcb_save *s = &vmcb->save;
-	bool idle = start->mode == VCPU_START_IDLE;
 
-	sv->vmcb = vmcb;
-	v->arch = sv;
 	/* VMRUN must be intercepted (APM 15.5.1); the rest is the policy of design.md. */
 	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_SHUTDOWN;
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN;
-	if (!idle) {
-		c->intercept_misc1 |= SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR;
-		c->intercept_misc2 |= SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE |
-				      SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI | SVM_INTERCEPT_SKINIT |
-				      SVM_INTERCEPT_XSETBV;
-		c->intercept_exceptions = p->exception_mask;
-		sv->guest_exception_mask = p->exception_mask;
-		if (p->test_unhandled_exit)
-			c->intercept_misc1 |= SVM_INTERCEPT_RDTSC; /* deliberately without a handler */
-	}
-	c->iopm_base_pa = p->io_bitmap_pa;
-	c->msrpm_base_pa = v->msr_bitmap_pa;
-	c->asid = GUEST_ASID;
-	c->tlb_control = SVM_TLB_FLUSH_ALL;
+	c->intercept_exceptions = 0;
+	sv->guest_exception_mask = 0;
+	if (idle)
+		return;
+	c->intercept_misc1 |= SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR;
+	c->intercept_misc2 |= SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE |
+			      SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI | SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_XSETBV;
+	c->intercept_exceptions = p->exception_mask;
+	sv->guest_exception_mask = p->exception_mask;
+	if (p->test_unhandled_exit)
+		c->intercept_misc1 |= SVM_INTERCEPT_RDTSC; /* deliberately without a handler */
+}
+
+static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
+{
+	struct svm_vcpu *sv = svm(v);
+	struct partition *p = v->part;
+	struct vmcb_control *c = &sv->vmcb->control;
+	struct vmcb_save *s = &sv->vmcb->save;
+	struct vmcb_save keep = *s;
+	bool idle = start->mode == VCPU_START_IDLE;
+
+	set_intercepts(v, idle);
+	sv->nmi_blocked = false;
+	sv->nmi_stepping = false;
+	c->event_inj = 0;
+	c->interrupt_shadow = 0;
+	c->tlb_control = SVM_TLB_FLUSH_ALL; /* a new nested table and a new address space */
 	c->vintr = SVM_VINTR_MASKING; /* physical interrupts follow the host's IF, virtual ones the guest's */
-	c->np_control = SVM_NP_ENABLE;
 	c->n_cr3 = idle ? p->idle_npt_root : p->npt_root;
 
+	memset(s, 0, sizeof(*s));
 	if (idle)
-		set_real_mode(s);
+		set_real_mode(s, 0);
+	else if (start->mode == VCPU_START_SIPI)
+		set_real_mode(s, (uint16_t)(start->sipi_vector << 8));
 	else if (start->mode == VCPU_START_LINUX32)
 		set_flat32(s, 0x10, 0x18);
 	else
@@ -149,8 +161,33 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 	s->rip = start->rip;
 	s->dr6 = DR6_INIT;
 	s->dr7 = DR7_INIT;
-	s->g_pat = PAT_POWER_ON;
+	/* INIT leaves the MSRs alone (SDM vol. 3A, 10.1.1): those the VMCB holds carry over. */
+	s->g_pat = keep.g_pat ? keep.g_pat : PAT_POWER_ON;
+	s->star = keep.star;
+	s->lstar = keep.lstar;
+	s->cstar = keep.cstar;
+	s->sfmask = keep.sfmask;
+	s->kernel_gs_base = keep.kernel_gs_base;
+	s->sysenter_cs = keep.sysenter_cs;
+	s->sysenter_esp = keep.sysenter_esp;
+	s->sysenter_eip = keep.sysenter_eip;
 	v->regs = start->regs;
+}
+
+static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
+{
+	struct svm_vcpu *sv = phys_to_virt(frame_alloc_zeroed());
+	struct partition *p = v->part;
+	struct vmcb *vmcb = alloc_page(&sv->vmcb_pa);
+	struct vmcb_control *c = &vmcb->control;
+
+	sv->vmcb = vmcb;
+	v->arch = sv;
+	c->iopm_base_pa = p->io_bitmap_pa;
+	c->msrpm_base_pa = v->msr_bitmap_pa;
+	c->asid = GUEST_ASID;
+	c->np_control = SVM_NP_ENABLE;
+	svm_vcpu_reset(v, start);
 	return 0;
 }
 
@@ -313,7 +350,7 @@ static void svm_take_host_interrupts(void)
 
 static void svm_take_pending_nmi(void)
 {
-	volatile uint32_t *latched = &this_cpu()->nmi_pending;
+	volatile uint32_t *latched = &this_cpu()->nmis_seen;
 	uint32_t before = *latched;
 
 	/*
@@ -363,6 +400,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.name = "SVM",
 	.cpu_enable = svm_cpu_enable,
 	.vcpu_create = svm_vcpu_create,
+	.vcpu_reset = svm_vcpu_reset,
 	.run = svm_run_vcpu,
 	.read_reg = svm_read_reg,
 	.write_reg = svm_write_reg,

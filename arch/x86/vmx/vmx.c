@@ -249,8 +249,8 @@ static void vmx_set_exception_intercepts(struct vcpu *v, uint32_t mask)
 
 static void vmx_take_pending_nmi(void)
 {
-	/* With NMI exiting, the NMI caused the exit and is gone: count it for the handler. */
-	__atomic_fetch_add(&this_cpu()->nmi_pending, 1, __ATOMIC_RELAXED);
+	/* With NMI exiting, the NMI caused the exit and is gone: the host accounts for it here. */
+	cpu_nmi_arrived();
 }
 
 static bool vmx_event_allowed(struct vcpu *v, enum event_type type)
@@ -323,6 +323,7 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.name = "VMX",
 	.cpu_enable = vmx_cpu_enable,
 	.vcpu_create = vmx_vcpu_create,
+	.vcpu_reset = vmx_vcpu_reset,
 	.run = vmx_run_vcpu,
 	.read_reg = vmx_read_reg,
 	.write_reg = vmx_write_reg,

@@ -26,6 +26,7 @@ extern struct vmx_config vmx_config;
 
 int vmx_compute_controls(struct vmx_config *c);
 int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *start);
+void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start);
 /* The guest's view of CR0/CR4: real value outside the mask, read shadow inside it. */
 uint64_t vmx_guest_cr(uint64_t cr_field, uint64_t mask_field, uint64_t shadow_field);
 void vmx_set_guest_cr0(struct vcpu *v, uint64_t value);

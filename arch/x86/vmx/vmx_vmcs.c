@@ -261,10 +261,46 @@ static void set_controls(const struct vcpu *v, bool idle)
 	vmcs_writel(VMCS_CR4_GUEST_HOST_MASK, c->caps.cr4_fixed0 | ~c->caps.cr4_fixed1);
 }
 
+/* The guest state of `start`, as INIT leaves it where the mode does not say otherwise. */
+void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
+{
+	bool idle = start->mode == VCPU_START_IDLE;
+	bool real = idle || start->mode == VCPU_START_SIPI;
+	uint16_t cs_sel = start->mode == VCPU_START_SIPI ? (uint16_t)(start->sipi_vector << 8) : 0;
+
+	set_controls(v, idle);
+	vmcs_write64(VMCS_TSC_OFFSET, v->tsc_offset); /* INIT does not touch the TSC */
+	if (real)
+		set_guest_segments(0, 0);
+	else if (start->mode == VCPU_START_LINUX32)
+		set_guest_segments(0x10, 0x18);
+	else
+		set_guest_segments(0x08, 0x10);
+	if (cs_sel) {
+		vmcs_write16(VMCS_GUEST_CS_SELECTOR, cs_sel);
+		vmcs_writel(VMCS_GUEST_CS_BASE, (uint64_t)cs_sel << 4);
+	}
+	vmcs_writel(VMCS_CR0_READ_SHADOW, 0);
+	vmcs_writel(VMCS_CR4_READ_SHADOW, 0);
+	vmcs_write64(VMCS_GUEST_EFER, 0);
+	/* Real mode starts with caching disabled (SDM vol. 3A, table 10-1); flat 32-bit as loaders leave it. */
+	vmx_set_guest_cr0(v, real ? (CR0_CD | CR0_NW | CR0_ET) : (CR0_PE | CR0_ET | CR0_NE));
+	vmx_set_guest_cr4(v, 0);
+	vmcs_writel(VMCS_GUEST_CR3, 0);
+	vmcs_writel(VMCS_GUEST_DR7, DR7_INIT);
+	vmcs_writel(VMCS_GUEST_RFLAGS, RFLAGS_RESERVED);
+	vmcs_writel(VMCS_GUEST_RIP, start->rip);
+	vmcs_writel(VMCS_GUEST_RSP, 0);
+	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_writel(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	/* A waiting CPU halts; INIT/SIPI reach it in software as an NMI-kicked exit (vmm/initsipi.c). */
+	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, idle && vmx_config.f.act_hlt ? VMX_ACTIVITY_HLT : VMX_ACTIVITY_ACTIVE);
+	v->regs = start->regs;
+}
+
 int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 {
 	struct vmx_vcpu *xv = phys_to_virt(frame_alloc_zeroed());
-	bool idle = start->mode == VCPU_START_IDLE;
 	uint32_t *vmcs;
 
 	v->arch = xv;
@@ -275,33 +311,12 @@ int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 		pr_err("vmx: VMCLEAR/VMPTRLD of the new VMCS failed on CPU %u", this_cpu_id());
 		return -E_NOSUPP;
 	}
-	set_controls(v, idle);
 	set_host_state();
-	if (idle)
-		set_guest_segments(0, 0);
-	else if (start->mode == VCPU_START_LINUX32)
-		set_guest_segments(0x10, 0x18);
-	else
-		set_guest_segments(0x08, 0x10);
-	vmcs_writel(VMCS_CR0_READ_SHADOW, 0);
-	vmcs_writel(VMCS_CR4_READ_SHADOW, 0);
-	vmcs_write64(VMCS_GUEST_EFER, 0);
-	vmx_set_guest_cr0(v, idle ? (CR0_ET | CR0_NE) : (CR0_PE | CR0_ET | CR0_NE));
-	vmx_set_guest_cr4(v, 0);
-	vmcs_writel(VMCS_GUEST_CR3, 0);
-	vmcs_writel(VMCS_GUEST_DR7, DR7_INIT);
-	vmcs_writel(VMCS_GUEST_RFLAGS, RFLAGS_RESERVED);
-	vmcs_writel(VMCS_GUEST_RIP, start->rip);
-	vmcs_writel(VMCS_GUEST_RSP, 0);
 	vmcs_write64(VMCS_GUEST_PAT, PAT_POWER_ON);
 	vmcs_write64(VMCS_GUEST_DEBUGCTL, 0);
 	vmcs_write32(VMCS_GUEST_SYSENTER_CS, 0);
 	vmcs_writel(VMCS_GUEST_SYSENTER_ESP, 0);
 	vmcs_writel(VMCS_GUEST_SYSENTER_EIP, 0);
-	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
-	vmcs_writel(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	/* A parked CPU waits in HLT; INIT always exits on VMX and is consumed by the exit. */
-	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, idle && vmx_config.f.act_hlt ? VMX_ACTIVITY_HLT : VMX_ACTIVITY_ACTIVE);
-	v->regs = start->regs;
+	vmx_vcpu_reset(v, start);
 	return 0;
 }
