@@ -249,6 +249,23 @@ static void check_identity(uint32_t id)
 		ok(r->cpuid_amd_id == id, "AP %u: CPUID 0x8000001E extended APIC ID %u", id, r->cpuid_amd_id);
 }
 
+/*
+ * Bochs 2.7 VMX drops CR0.CD and CR0.NW from the guest CR0 at VM entry: the hypervisor writes
+ * 0x60000010 to the VMCS (a VMREAD right after returns it) and the first exit reads 0x10, before
+ * the guest wrote CR0. Its cases pass `cr0-cd-nw-dropped`, which excuses those two bits only.
+ */
+static uint32_t cr0_lost;
+
+static bool has_word(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; *s; s++)
+		if (!strncmp(s, word, n))
+			return true;
+	return false;
+}
+
 static void physical_start(void)
 {
 	volatile uint32_t *edx = (volatile uint32_t *)(uintptr_t)(page + OFF_EDX);
@@ -269,11 +286,12 @@ static void physical_start(void)
 		sent = send_sipi(0, (uint8_t)id) && sent;
 		udelay(200);
 		sent = send_sipi(0, (uint8_t)id) && sent;
-		ok(sent && wait_starts(id, 1) && running(id), "physical INIT, SIPI, SIPI start AP %u", id);
+		sent = sent && wait_starts(id, 1) && running(id);
+		ok(sent, "physical INIT, SIPI, SIPI start AP %u", id);
 		udelay(20000);
 		ok(reports[id].starts == 1, "AP %u started once: the repeated SIPI was ignored (%u starts)", id,
 		   reports[id].starts);
-		ok(*cs == (page >> 4) && *cr0 == CR0_AFTER_INIT && *edx == cpuid(1).eax,
+		ok(*cs == (page >> 4) && (*cr0 | cr0_lost) == CR0_AFTER_INIT && *edx == cpuid(1).eax,
 		   "AP %u began in the INIT state: CS %#x, CR0 %#x, EDX %#x (signature %#x)", id, *cs, *cr0, *edx,
 		   cpuid(1).eax);
 		check_identity(id);
@@ -282,18 +300,21 @@ static void physical_start(void)
 
 static void init_and_restart(uint32_t id)
 {
+	bool good;
+
 	send(INIT_ASSERT, (uint8_t)id);
 	ok(stopped(id), "INIT to running AP %u stops it", id);
 	send_sipi(0, (uint8_t)id);
-	ok(wait_starts(id, 2) && running(id), "a SIPI restarts AP %u (%u starts)", id, reports[id].starts);
+	good = wait_starts(id, 2) && running(id);
+	ok(good, "a SIPI restarts AP %u (%u starts)", id, reports[id].starts);
 	send(INIT_ASSERT, (uint8_t)id);
 	send_sipi(0, (uint8_t)id);
-	ok(wait_starts(id, 3) && running(id), "INIT and SIPI with no delay restart AP %u (%u starts)", id,
-	   reports[id].starts);
+	good = wait_starts(id, 3) && running(id);
+	ok(good, "INIT and SIPI with no delay restart AP %u (%u starts)", id, reports[id].starts);
 	send_sipi(0, (uint8_t)id);
 	udelay(20000);
-	ok(reports[id].starts == 3 && running(id), "a SIPI to running AP %u is ignored (%u starts)", id,
-	   reports[id].starts);
+	good = reports[id].starts == 3 && running(id);
+	ok(good, "a SIPI to running AP %u is ignored (%u starts)", id, reports[id].starts);
 }
 
 static void logical_forms(void)
@@ -404,6 +425,8 @@ void guest_main(void)
 		ok(hypervisor_alive(), "the hypervisor still answers HC_VERSION");
 		return;
 	}
+	if (has_word(mb_cmdline(), "cr0-cd-nw-dropped"))
+		cr0_lost = 0x60000000u;
 	ldr_mode = LDR_FLAT;
 	physical_start();
 	init_and_restart(ap_ids[0]);

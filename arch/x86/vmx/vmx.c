@@ -247,10 +247,37 @@ static void vmx_set_exception_intercepts(struct vcpu *v, uint32_t mask)
 	vmcs_write32(VMCS_EXCEPTION_BITMAP, mask);
 }
 
+/*
+ * An NMI that causes a VM exit leaves NMIs blocked in the host until the next IRET, as if the
+ * host had taken it (SDM vol. 3C, 27.1 and 33.8.1). An IRET to the next instruction lifts it, so
+ * NMIs that arrive while the host works are taken at once instead of waiting for an entry
+ * (Bochs keeps them blocked across VM entry too, which starved the kicks of a waiting vCPU).
+ */
+static void unblock_nmis(void)
+{
+	unsigned long scratch;
+
+	asm volatile("mov %%ss, %0\n\t"
+		     "pushq %0\n\t"
+		     "pushq %%rsp\n\t"
+		     "addq $8, (%%rsp)\n\t"
+		     "pushfq\n\t"
+		     "mov %%cs, %0\n\t"
+		     "pushq %0\n\t"
+		     "leaq 1f(%%rip), %0\n\t"
+		     "pushq %0\n\t"
+		     "iretq\n"
+		     "1:"
+		     : "=&r"(scratch)
+		     :
+		     : "memory", "cc");
+}
+
 static void vmx_take_pending_nmi(void)
 {
 	/* With NMI exiting, the NMI caused the exit and is gone: the host accounts for it here. */
 	cpu_nmi_arrived();
+	unblock_nmis();
 }
 
 static bool vmx_event_allowed(struct vcpu *v, enum event_type type)
