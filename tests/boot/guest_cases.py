@@ -132,6 +132,9 @@ def uefi_cases():
         case = dict(variants(name, smp=(1, 2, 2, 2))[2])  # the GRUB ISO variant, 2 CPUs
         case.update(name=f"guest-{name}-uefi-mb2-smp2", firmware="ovmf", timeout=120)
         if name == "initsipi":
+            # OVMF's RSDP is out of a multiboot 1 guest's reach: the AP's APIC ID comes on its command line.
+            case["modules"] = [(path, f"{arg} aps=1") for path, arg in case["modules"]]
+            case["expect"] = case["expect"] + [r"# no MADT found: APIC IDs from the command line"]
             case["expect"] = case["expect"] + [r"vcpu1: SIPI vector 0x[0-9a-f]+: starting in real mode"]
         cases.append(case)
     return cases

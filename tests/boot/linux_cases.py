@@ -8,33 +8,66 @@ Bochs boots Linux too slowly for CI: those cases are in SLOW_CASES (`make test-s
 
 KERNEL = "build/guest/vmlinuz"
 INITRD = "build/guest/initrd.gz"
-MARKER = r"HV-LINUX-MARKER: kernel 6\.\S+, 1 CPUs online, hypervisor 'MicroHVisor '"
+def marker(cpus):
+    return rf"HV-LINUX-MARKER: kernel 6\.\S+, {cpus} CPUs online, hypervisor 'MicroHVisor '"
+
+
+def workload(cpus):
+    """/init pins a job to each CPU; each reports the CPU it ran on."""
+    return [rf"HV-LINUX-WORK: job {c} ran on cpu {c}$" for c in range(cpus)]
+
+
+def started(cpus):
+    """Every AP's vCPU was started by the guest's INIT-SIPI, in software (vmm/initsipi.c)."""
+    return [rf"vcpu{c}: SIPI vector 0x[0-9a-f]+: starting in real mode" for c in range(1, cpus)]
+
 HV_FORBID = [r"PANIC", r"\bEXCEPTION (#|NMI|reserved)", r"Kernel panic", r"unchecked MSR access error",
              r"hypervisor memory at GPA", r"partition stopped"]
 
 
-def linux(name, hvtest="poweroff", cmdline_extra="", expect_more=(), **kw):
+def linux(name, hvtest="poweroff", cmdline_extra="", expect_more=(), smp=1, online=None, **kw):
+    """Linux with `smp` CPUs, of which `online` (default: all) must be online."""
+    online = smp if online is None else online
     guest_cmdline = f"console=ttyS0 panic=-1 hvtest={hvtest} {cmdline_extra}".strip()
-    case = dict(name=name, emulator="qemu", boot="kernel", smp=1, mem=1024, timeout=240,
+    case = dict(name=name, emulator="qemu", boot="kernel", smp=smp, mem=1024, timeout=240,
                 modules=[(KERNEL, guest_cmdline), (INITRD, "initrd")],
-                expect=[r"guest: Linux '.*' \(boot protocol 2\.\d+\) loaded", MARKER] + list(expect_more),
+                expect=[r"guest: Linux '.*' \(boot protocol 2\.\d+\) loaded", marker(online)]
+                + started(online) + list(expect_more),
                 forbid=list(HV_FORBID), done=r"HV-LINUX-TEST: done|reboot: resetting through|Kernel panic|PANIC")
     if hvtest == "poweroff":
-        case["expect"] = case["expect"] + [r"HV-LINUX-TEST: done"]
+        case["expect"] = case["expect"] + workload(online) + [r"HV-LINUX-TEST: done"]
     case.update(kw)
     return case
 
 
 LINUX_CASES = [
     linux("linux-qemu-kernel-smp1"),
-    # Until guest SMP lands the guest runs on the boot CPU: a second CPU stays parked.
-    linux("linux-qemu-kernel-smp2-maxcpus1", smp=2, cmdline_extra="maxcpus=1"),
+    # Every CPU online, each running a pinned job: -kernel, GRUB BIOS and OVMF, with 2 and 4 CPUs.
+    linux("linux-qemu-kernel-smp2", smp=2),
+    linux("linux-qemu-kernel-smp4", smp=4),
     linux("linux-grub-bios-mb2-smp1", boot="iso", proto="multiboot2", firmware="bios"),
+    linux("linux-grub-bios-mb2-smp2", boot="iso", proto="multiboot2", firmware="bios", smp=2),
+    linux("linux-grub-bios-mb2-smp4", boot="iso", proto="multiboot2", firmware="bios", smp=4),
     linux("linux-grub-uefi-mb2-smp1", boot="iso", proto="multiboot2", firmware="ovmf"),
-    # A reboot from inside Linux goes through the reboot path and the machine resets (-no-reboot).
-    linux("linux-qemu-reboot-smp2", smp=2, hvtest="reboot", cmdline_extra="maxcpus=1",
-          expect_more=[r"reboot: guest reset request", r"reboot: CPU 1 left SVM", r"reboot: CPU 0 left SVM",
-                       r"reboot: resetting through"]),
+    linux("linux-grub-uefi-mb2-smp2", boot="iso", proto="multiboot2", firmware="ovmf", smp=2),
+    linux("linux-grub-uefi-mb2-smp4", boot="iso", proto="multiboot2", firmware="ovmf", smp=4),
+    # maxcpus=1: the other CPUs stay waiting for a SIPI that never comes, and the guest runs on.
+    linux("linux-qemu-kernel-smp2-maxcpus1", smp=2, online=1, cmdline_extra="maxcpus=1",
+          forbid=HV_FORBID + [r"vcpu1: SIPI"]),
+    # CPU offline/online: every AP 20 times through INIT-SIPI again; none lost, then a job on each.
+    linux("linux-qemu-hotplug-smp4", smp=4, hvtest="hotplug", timeout=300,
+          expect_more=[r"HV-LINUX-HOTPLUG: 20 cycles per CPU, 4 of 4 CPUs online"] + workload(4)
+          + [r"HV-LINUX-TEST: done"],
+          forbid=HV_FORBID + [r"HV-LINUX-HOTPLUG: cpu\d+ (offline|online) failed"]),
+    # NMI backtrace: Linux's NMI IPIs reach every other CPU's guest and each answers.
+    linux("linux-qemu-nmi-backtrace-smp4", smp=4, hvtest="nmi-backtrace",
+          expect_more=[r"sysrq: Show backtrace of all active CPUs"]
+          + [rf"NMI backtrace for cpu {c}\b" for c in range(4)] + [r"HV-LINUX-TEST: done"]),
+    # A reboot from inside Linux with every CPU in the guest: each leaves SVM, then the reset (-no-reboot).
+    linux("linux-qemu-reboot-smp4", smp=4, hvtest="reboot",
+          expect_more=[r"reboot: guest reset request", r"reboot: CPU 1 left SVM", r"reboot: CPU 2 left SVM",
+                       r"reboot: CPU 3 left SVM", r"reboot: CPU 0 left SVM", r"reboot: resetting through"],
+          forbid=HV_FORBID + [r"did not answer"]),
 ]
 
 # Bochs' Skylake model lacks IA32_MISC_ENABLE (0x1A0), which every Intel CPU has and Linux's
@@ -43,4 +76,8 @@ LINUX_CASES = [
 SLOW_CASES = [
     linux("linux-bochs-skylake-smp1", emulator="bochs", boot="iso", proto="multiboot2",
           cpu_model="corei7_skylake_x", timeout=3000, linger=1, bochs_ignore_bad_msrs=True),
+    linux("linux-bochs-skylake-smp2", emulator="bochs", boot="iso", proto="multiboot2", smp=2,
+          cpu_model="corei7_skylake_x", timeout=3000, linger=1, bochs_ignore_bad_msrs=True),
+    linux("linux-bochs-ryzen-smp2", emulator="bochs", boot="iso", proto="multiboot2", smp=2,
+          cpu_model="ryzen", timeout=3000, linger=1),
 ]

@@ -159,6 +159,33 @@ void ap_main(uint32_t id)
 static uint32_t ap_ids[MAX_APIC];
 static unsigned int nr_aps;
 
+/*
+ * Without a MADT in reach (under OVMF the RSDP is not in the BIOS area, and a multiboot 1 guest
+ * is given none), the case names the APs' APIC IDs on the command line: aps=1,2,3.
+ */
+static bool aps_from_cmdline(void)
+{
+	const char *s = mb_cmdline();
+
+	for (; *s && strncmp(s, "aps=", 4); s++)
+		;
+	if (!*s)
+		return false;
+	for (s += 4; *s >= '0' && *s <= '9' && nr_aps < MAX_APIC;) {
+		uint32_t id = 0;
+
+		while (*s >= '0' && *s <= '9')
+			id = id * 10 + (uint32_t)(*s++ - '0');
+		if (id >= MAX_APIC)
+			return false;
+		ap_ids[nr_aps++] = id;
+		if (*s == ',')
+			s++;
+	}
+	printf("# no MADT found: APIC IDs from the command line\n");
+	return nr_aps > 0;
+}
+
 /* Local APIC entries (type 0, enabled) of the MADT other than ours. */
 static bool find_aps(uint32_t self)
 {
@@ -166,7 +193,7 @@ static bool find_aps(uint32_t self)
 	const uint8_t *p, *end;
 
 	if (!madt)
-		return false;
+		return aps_from_cmdline();
 	p = (const uint8_t *)madt + 44;
 	end = (const uint8_t *)madt + madt->length;
 	for (; p + 2 <= end && p[1] >= 2; p += p[1]) {
