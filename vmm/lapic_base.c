@@ -25,7 +25,6 @@
 #include "x86/msr.h"
 
 #define APIC_BASE_MODE (APIC_BASE_ENABLE | APIC_BASE_X2APIC)
-#define APIC_BASE_RESERVED_LOW 0x2FFULL /* bits 0-7 and 9 */
 #define MSR_X2APIC_LVT_CMCI 0x82F
 #define MSR_X2APIC_LVT_FIRST 0x832 /* timer, thermal, performance, LINT0, LINT1, error */
 #define MSR_X2APIC_LVT_LAST 0x837
@@ -79,15 +78,14 @@ static bool transition_allowed(enum apic_state from, enum apic_state to, bool x2
 
 int lapic_base_write(struct vcpu *v, uint64_t value)
 {
-	uint64_t reserved = APIC_BASE_RESERVED_LOW | ~((1ULL << boot_cpu.phys_bits) - 1);
+	uint64_t addr_mask = ((1ULL << boot_cpu.phys_bits) - 1) & ~0xFFFULL;
 	enum apic_state from = state_of(v->apic_base), to = state_of(value);
 
-	if (value & reserved)
+	if (value & ~(addr_mask | APIC_BASE_BSP | APIC_BASE_MODE))
 		return -E_INVAL;
-	if ((value ^ v->apic_base) & APIC_BASE_ADDR_MASK) {
+	if ((value ^ v->apic_base) & addr_mask) {
 		pr_warn("vcpu%u: guest moves its local APIC from %#llx to %#llx: refused (#GP)", v->id,
-			(unsigned long long)(v->apic_base & APIC_BASE_ADDR_MASK),
-			(unsigned long long)(value & APIC_BASE_ADDR_MASK));
+			(unsigned long long)(v->apic_base & addr_mask), (unsigned long long)(value & addr_mask));
 		return -E_INVAL;
 	}
 	if (!transition_allowed(from, to, v->part->msr_features.x2apic))
