@@ -9,6 +9,10 @@
  *   - enabling it again gives the power-on register state;
  *   - x2APIC mode (where CPUID offers it) switches this CPU's APIC for real, so the guest's x2APIC
  *     MSRs reach the hardware; only the ICR (for INIT/STARTUP) and the LVTs stay intercepted;
+ *   - the hardware APIC never leaves x2APIC mode again, because that means a global disable, and
+ *     neither QEMU nor Bochs can enable an APIC again after one (a bare Bochs 2.7 guest reads the
+ *     enable bit still clear); a guest that goes back to xAPIC gets its page emulated on top of
+ *     the x2APIC registers (vmm/lapic.c);
  *   - moving the base is refused: no OS does it, and the nested tables trap the page where it is.
  * Invalid transitions fault with #GP as on hardware.
  */
@@ -42,8 +46,10 @@ void lapic_vcpu_init(struct vcpu *v)
 {
 	/* The guest starts with the APIC as firmware left it, in the mode firmware chose. */
 	v->apic_base = rdmsr(MSR_IA32_APIC_BASE);
+	v->xapic_dfr = 0xFFFFFFFF;
 	if (lapic_guest_x2apic(v))
 		x2apic_passthrough(v, true);
+	lapic_update_page_trap(v);
 }
 
 bool lapic_guest_x2apic(const struct vcpu *v)
@@ -99,13 +105,16 @@ int lapic_base_write(struct vcpu *v, uint64_t value)
 		apic_virtual_wire();
 		memset(v->irq_pending, 0, sizeof(v->irq_pending));
 	} else if (to == APIC_XAPIC) {
-		apic_switch_mode(false);
 		apic_reset_registers();
+		v->xapic_ldr = 0;
+		v->xapic_dfr = 0xFFFFFFFF;
+		v->xapic_icr_high = 0;
 		memset(v->irq_pending, 0, sizeof(v->irq_pending));
 	} else {
-		apic_switch_mode(true); /* the registers carry over, as the SDM specifies */
+		apic_enter_x2apic(); /* the registers carry over, as the SDM specifies */
 		x2apic_passthrough(v, true);
 	}
+	lapic_update_page_trap(v);
 	pr_debug("vcpu%u: guest APIC now %s", v->id,
 		 to == APIC_DISABLED ? "disabled" : to == APIC_XAPIC ? "in xAPIC mode" : "in x2APIC mode");
 	return 0;

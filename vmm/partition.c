@@ -201,6 +201,22 @@ bool partition_gpa_is_hypervisor(const struct partition *p, uint64_t gpa)
 	       (gpa >= hv_layout.trampoline && gpa < hv_layout.trampoline + FRAME_SIZE);
 }
 
+void partition_trap_apic_reads(struct partition *p, bool trap)
+{
+	uint64_t page = p->apic_page;
+
+	if (!page)
+		return;
+	/* A handful of instructions, rarely taken: a spin flag, not a lock type of its own. */
+	while (__atomic_exchange_n(&p->apic_trap_lock, true, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	if (trap && p->apic_read_traps++ == 0 && pt_unmap(&p->npt, p->npt_root, page, FRAME_SIZE))
+		panic("partition: cannot unmap the local APIC page");
+	if (!trap && --p->apic_read_traps == 0)
+		npt_map(p, p->npt_root, page, page + FRAME_SIZE, PTE_P | PTE_U | PTE_PCD | PTE_PWT);
+	__atomic_store_n(&p->apic_trap_lock, false, __ATOMIC_RELEASE);
+}
+
 void *partition_alloc_pages(uint64_t bytes, paddr_t *pa)
 {
 	return alloc_zeroed_pages(bytes, pa);

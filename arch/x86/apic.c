@@ -115,26 +115,12 @@ void apic_send_startup(uint32_t dest, paddr_t page)
 	apic_send_ipi(dest, APIC_ICR_STARTUP | APIC_ICR_ASSERT | (uint32_t)(page >> 12));
 }
 
-void apic_switch_mode(bool x2apic)
+void apic_enter_x2apic(void)
 {
-	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
-
-	if (x2apic == this_cpu()->x2apic)
+	if (this_cpu()->x2apic)
 		return;
-	if (x2apic) {
-		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
-		this_cpu()->x2apic = true;
-		return;
-	}
-	/*
-	 * x2APIC to xAPIC only through the disabled state (SDM 11.12.5). For these few instructions
-	 * the APIC accepts no NMI: one the reboot path sent meanwhile is sent again, to ourselves.
-	 */
-	wrmsr(MSR_IA32_APIC_BASE, base & ~(APIC_BASE_ENABLE | APIC_BASE_X2APIC));
-	wrmsr(MSR_IA32_APIC_BASE, (base & ~APIC_BASE_X2APIC) | APIC_BASE_ENABLE);
-	this_cpu()->x2apic = false;
-	if (this_cpu()->requests)
-		apic_send_nmi(apic_id());
+	wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	this_cpu()->x2apic = true;
 }
 
 /* The highest LVT entry this APIC has (version register bits 23:16). */
