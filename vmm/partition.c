@@ -16,6 +16,7 @@
 #include "x86/apic.h"
 #include "x86/cpu.h"
 #include "x86/cpufeature.h"
+#include "x86/safe_insn.h"
 
 #define IDLE_GUEST_PA 0x0 /* the parked vCPU's halt loop, its only page */
 
@@ -115,10 +116,55 @@ static uint64_t host_xcr0_supported(void)
 	return ((uint64_t)d << 32) | a;
 }
 
+/* Whether the hardware has an MSR CPUID promises: emulators list PMUs whose MSRs fault. */
+static bool msr_exists(uint32_t msr)
+{
+	uint64_t value;
+
+	return !rdmsr_safe(msr, &value);
+}
+
+/*
+ * What CPUID promises must work: a performance-monitoring feature whose first MSR faults on this
+ * CPU is hidden from the guest, so it is a CPU without it rather than one that lies.
+ */
+static void hide_missing_pmu(struct cpuid_policy_config *cfg)
+{
+	static const struct {
+		unsigned int bit;
+		uint32_t msr;
+		const char *name;
+	} amd_ext[] = {
+		{ 23, 0xC0010200, "PerfCtrExtCore" },
+		{ 24, 0xC0010240, "PerfCtrExtNB" },
+		{ 28, 0xC0010230, "PerfCtrExtLLC" },
+	};
+	uint32_t a, b, c, d;
+
+	if (boot_cpu.max_leaf >= 0xA) {
+		cpuid_count(0xA, 0, &a, &b, &c, &d);
+		if ((a & 0xFF) && (a >> 8 & 0xFF) && (!msr_exists(0xC1) || !msr_exists(0x186))) {
+			cfg->hide_arch_pmu = true;
+			pr_info("partition: CPUID 0xA lists a PMU whose counters fault here: hidden from the guest");
+		}
+	}
+	if (boot_cpu.max_ext_leaf < 0x80000001)
+		return;
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	for (unsigned int i = 0; i < ARRAY_SIZE(amd_ext); i++) {
+		if ((c & (1U << amd_ext[i].bit)) && !msr_exists(amd_ext[i].msr)) {
+			cfg->hide_80000001_ecx |= 1U << amd_ext[i].bit;
+			pr_info("partition: CPUID lists %s but its MSRs fault here: hidden from the guest", amd_ext[i].name);
+		}
+	}
+}
+
 static void build_cpuid_policy(struct partition *p)
 {
 	struct cpuid_policy_config cfg = { .hv_version = HV_API_VERSION };
 	int rc;
+
+	hide_missing_pmu(&cfg);
 
 	memcpy(cfg.hv_signature, HV_CPUID_SIGNATURE, sizeof(cfg.hv_signature));
 	p->xcr0_allowed = xcr0_guest_allowed(host_xcr0_supported());
