@@ -11,6 +11,7 @@ enum { EAX, EBX, ECX, EDX };
 #define LEAF_FEATURES 0x1u
 #define LEAF_EXT_FEATURES 0x7u
 #define LEAF_TOPOLOGY 0xBu
+#define LEAF_PERFMON 0xAu
 #define LEAF_XSAVE 0xDu
 #define LEAF_TOPOLOGY_V2 0x1Fu
 #define LEAF_EXT_MAX 0x80000000u
@@ -251,7 +252,11 @@ static void apply_static(const struct cpuid_policy *p, const struct cpuid_policy
 		r[EAX] = p->max_ext;
 		break;
 	case LEAF_AMD_FEATURES:
-		r[ECX] &= ~CPUID_80000001_ECX_SVM;
+		r[ECX] &= ~(CPUID_80000001_ECX_SVM | cfg->hide_80000001_ecx);
+		break;
+	case LEAF_PERFMON:
+		if (cfg->hide_arch_pmu)
+			memset(r, 0, 4 * sizeof(r[0]));
 		break;
 	case LEAF_SVM:
 		memset(r, 0, 4 * sizeof(r[0]));

@@ -123,8 +123,8 @@ void initsipi_send(struct vcpu *v, uint32_t icr_low, uint32_t dest, bool x2apic)
 			continue; /* no CPU, or one that could not enable virtualization: it stays halted */
 		target = (struct ipi_target){
 			.apic_id = t->cpu->apic_id,
-			.ldr = __atomic_load_n(&t->apic_ldr, __ATOMIC_RELAXED),
-			.dfr = __atomic_load_n(&t->apic_dfr, __ATOMIC_RELAXED),
+			.ldr = __atomic_load_n(&t->xapic_ldr, __ATOMIC_RELAXED),
+			.dfr = __atomic_load_n(&t->xapic_dfr, __ATOMIC_RELAXED),
 			.self = t == v,
 		};
 		if (!ipi_reaches(icr_low, dest, x2apic, &target))

@@ -9,6 +9,10 @@
  *   - enabling it again gives the power-on register state;
  *   - x2APIC mode (where CPUID offers it) switches this CPU's APIC for real, so the guest's x2APIC
  *     MSRs reach the hardware; only the ICR (for INIT/STARTUP) and the LVTs stay intercepted;
+ *   - the hardware APIC never leaves x2APIC mode again, because that means a global disable, and
+ *     neither QEMU nor Bochs can enable an APIC again after one (a bare Bochs 2.7 guest reads the
+ *     enable bit still clear); a guest that goes back to xAPIC gets its page emulated on top of
+ *     the x2APIC registers (vmm/lapic.c);
  *   - moving the base is refused: no OS does it, and the nested tables trap the page where it is.
  * Invalid transitions fault with #GP as on hardware.
  */
@@ -25,7 +29,6 @@
 #include "x86/msr.h"
 
 #define APIC_BASE_MODE (APIC_BASE_ENABLE | APIC_BASE_X2APIC)
-#define APIC_BASE_RESERVED_LOW 0x2FFULL /* bits 0-7 and 9 */
 #define MSR_X2APIC_LVT_CMCI 0x82F
 #define MSR_X2APIC_LVT_FIRST 0x832 /* timer, thermal, performance, LINT0, LINT1, error */
 #define MSR_X2APIC_LVT_LAST 0x837
@@ -43,13 +46,14 @@ void lapic_vcpu_init(struct vcpu *v)
 {
 	/* The guest starts with the APIC as firmware left it, in the mode firmware chose. */
 	v->apic_base = rdmsr(MSR_IA32_APIC_BASE);
-	v->apic_dfr = 0xFFFFFFFF;
+	v->xapic_dfr = 0xFFFFFFFF;
 	if (lapic_guest_x2apic(v)) {
 		x2apic_passthrough(v, true);
 	} else {
-		v->apic_ldr = apic_read(APIC_REG_LDR) & 0xFF000000;
-		v->apic_dfr = apic_read(APIC_REG_DFR) | 0x0FFFFFFF;
+		v->xapic_ldr = apic_read(APIC_REG_LDR) & 0xFF000000;
+		v->xapic_dfr = apic_read(APIC_REG_DFR) | 0x0FFFFFFF;
 	}
+	lapic_update_page_trap(v);
 }
 
 bool lapic_guest_x2apic(const struct vcpu *v)
@@ -84,15 +88,14 @@ static bool transition_allowed(enum apic_state from, enum apic_state to, bool x2
 
 int lapic_base_write(struct vcpu *v, uint64_t value)
 {
-	uint64_t reserved = APIC_BASE_RESERVED_LOW | ~((1ULL << boot_cpu.phys_bits) - 1);
+	uint64_t addr_mask = ((1ULL << boot_cpu.phys_bits) - 1) & ~0xFFFULL;
 	enum apic_state from = state_of(v->apic_base), to = state_of(value);
 
-	if (value & reserved)
+	if (value & ~(addr_mask | APIC_BASE_BSP | APIC_BASE_MODE))
 		return -E_INVAL;
-	if ((value ^ v->apic_base) & APIC_BASE_ADDR_MASK) {
+	if ((value ^ v->apic_base) & addr_mask) {
 		pr_warn("vcpu%u: guest moves its local APIC from %#llx to %#llx: refused (#GP)", v->id,
-			(unsigned long long)(v->apic_base & APIC_BASE_ADDR_MASK),
-			(unsigned long long)(value & APIC_BASE_ADDR_MASK));
+			(unsigned long long)(v->apic_base & addr_mask), (unsigned long long)(value & addr_mask));
 		return -E_INVAL;
 	}
 	if (!transition_allowed(from, to, v->part->msr_features.x2apic))
@@ -106,13 +109,13 @@ int lapic_base_write(struct vcpu *v, uint64_t value)
 		apic_virtual_wire();
 		memset(v->irq_pending, 0, sizeof(v->irq_pending));
 	} else if (to == APIC_XAPIC) {
-		apic_switch_mode(false);
 		lapic_init_reset(v);
 		memset(v->irq_pending, 0, sizeof(v->irq_pending));
 	} else {
-		apic_switch_mode(true); /* the registers carry over, as the SDM specifies */
+		apic_enter_x2apic(); /* the registers carry over, as the SDM specifies */
 		x2apic_passthrough(v, true);
 	}
+	lapic_update_page_trap(v);
 	pr_debug("vcpu%u: guest APIC now %s", v->id,
 		 to == APIC_DISABLED ? "disabled" : to == APIC_XAPIC ? "in xAPIC mode" : "in x2APIC mode");
 	return 0;

@@ -16,6 +16,7 @@
 #include "x86/apic.h"
 #include "x86/cpu.h"
 #include "x86/cpufeature.h"
+#include "x86/safe_insn.h"
 
 #define IDLE_GUEST_PA 0x0 /* the parked vCPU's halt loop, its only page */
 
@@ -115,10 +116,55 @@ static uint64_t host_xcr0_supported(void)
 	return ((uint64_t)d << 32) | a;
 }
 
+/* Whether the hardware has an MSR CPUID promises: emulators list PMUs whose MSRs fault. */
+static bool msr_exists(uint32_t msr)
+{
+	uint64_t value;
+
+	return !rdmsr_safe(msr, &value);
+}
+
+/*
+ * What CPUID promises must work: a performance-monitoring feature whose first MSR faults on this
+ * CPU is hidden from the guest, so it is a CPU without it rather than one that lies.
+ */
+static void hide_missing_pmu(struct cpuid_policy_config *cfg)
+{
+	static const struct {
+		unsigned int bit;
+		uint32_t msr;
+		const char *name;
+	} amd_ext[] = {
+		{ 23, 0xC0010200, "PerfCtrExtCore" },
+		{ 24, 0xC0010240, "PerfCtrExtNB" },
+		{ 28, 0xC0010230, "PerfCtrExtLLC" },
+	};
+	uint32_t a, b, c, d;
+
+	if (boot_cpu.max_leaf >= 0xA) {
+		cpuid_count(0xA, 0, &a, &b, &c, &d);
+		if ((a & 0xFF) && (a >> 8 & 0xFF) && (!msr_exists(0xC1) || !msr_exists(0x186))) {
+			cfg->hide_arch_pmu = true;
+			pr_info("partition: CPUID 0xA lists a PMU whose counters fault here: hidden from the guest");
+		}
+	}
+	if (boot_cpu.max_ext_leaf < 0x80000001)
+		return;
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	for (unsigned int i = 0; i < ARRAY_SIZE(amd_ext); i++) {
+		if ((c & (1U << amd_ext[i].bit)) && !msr_exists(amd_ext[i].msr)) {
+			cfg->hide_80000001_ecx |= 1U << amd_ext[i].bit;
+			pr_info("partition: CPUID lists %s but its MSRs fault here: hidden from the guest", amd_ext[i].name);
+		}
+	}
+}
+
 static void build_cpuid_policy(struct partition *p)
 {
 	struct cpuid_policy_config cfg = { .hv_version = HV_API_VERSION };
 	int rc;
+
+	hide_missing_pmu(&cfg);
 
 	memcpy(cfg.hv_signature, HV_CPUID_SIGNATURE, sizeof(cfg.hv_signature));
 	p->xcr0_allowed = xcr0_guest_allowed(host_xcr0_supported());
@@ -199,6 +245,22 @@ bool partition_gpa_is_hypervisor(const struct partition *p, uint64_t gpa)
 {
 	return (gpa >= hv_layout.hv_base && gpa < hv_layout.hv_end) ||
 	       (gpa >= hv_layout.trampoline && gpa < hv_layout.trampoline + FRAME_SIZE);
+}
+
+void partition_trap_apic_reads(struct partition *p, bool trap)
+{
+	uint64_t page = p->apic_page;
+
+	if (!page)
+		return;
+	/* A handful of instructions, rarely taken: a spin flag, not a lock type of its own. */
+	while (__atomic_exchange_n(&p->apic_trap_lock, true, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	if (trap && p->apic_read_traps++ == 0 && pt_unmap(&p->npt, p->npt_root, page, FRAME_SIZE))
+		panic("partition: cannot unmap the local APIC page");
+	if (!trap && --p->apic_read_traps == 0)
+		npt_map(p, p->npt_root, page, page + FRAME_SIZE, PTE_P | PTE_U | PTE_PCD | PTE_PWT);
+	__atomic_store_n(&p->apic_trap_lock, false, __ATOMIC_RELEASE);
 }
 
 void *partition_alloc_pages(uint64_t bytes, paddr_t *pa)

@@ -6,6 +6,7 @@
 #include "x86/cpu.h"
 #include "x86/msr.h"
 #include "x86/percpu.h"
+#include "x86/safe_insn.h"
 
 #define ICR_BUSY_SPIN_LIMIT 1000000
 
@@ -118,32 +119,27 @@ void apic_send_startup(uint32_t dest, paddr_t page)
 	apic_send_ipi(dest, APIC_ICR_STARTUP | APIC_ICR_ASSERT | (uint32_t)(page >> 12));
 }
 
-void apic_switch_mode(bool x2apic)
+void apic_enter_x2apic(void)
 {
-	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
-
-	if (x2apic == this_cpu()->x2apic)
+	if (this_cpu()->x2apic)
 		return;
-	if (x2apic) {
-		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
-		this_cpu()->x2apic = true;
-		return;
-	}
-	/*
-	 * x2APIC to xAPIC only through the disabled state (SDM 11.12.5). For these few instructions
-	 * the APIC accepts no NMI: one the reboot path sent meanwhile is sent again, to ourselves.
-	 */
-	wrmsr(MSR_IA32_APIC_BASE, base & ~(APIC_BASE_ENABLE | APIC_BASE_X2APIC));
-	wrmsr(MSR_IA32_APIC_BASE, (base & ~APIC_BASE_X2APIC) | APIC_BASE_ENABLE);
-	this_cpu()->x2apic = false;
-	if (this_cpu()->requests)
-		apic_send_nmi(apic_id());
+	wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	this_cpu()->x2apic = true;
 }
 
 /* The highest LVT entry this APIC has (version register bits 23:16). */
 static unsigned int apic_max_lvt(void)
 {
 	return (apic_read(APIC_REG_VERSION) >> 16) & 0xFF;
+}
+
+/* Registers an APIC may lack (LVTs past its count): a missing x2APIC MSR must not fault here. */
+static void apic_write_optional(uint32_t reg, uint32_t value)
+{
+	if (apic_is_x2apic())
+		(void)wrmsr_safe(MSR_X2APIC_BASE + reg / 16, value);
+	else
+		xapic_regs[reg / 4] = value;
 }
 
 void apic_reset_registers(void)
@@ -157,11 +153,11 @@ void apic_reset_registers(void)
 	apic_write(APIC_REG_LVT_LINT1, APIC_LVT_MASKED);
 	apic_write(APIC_REG_LVT_ERROR, APIC_LVT_MASKED);
 	if (max_lvt >= 4)
-		apic_write(APIC_REG_LVT_PERF, APIC_LVT_MASKED);
+		apic_write_optional(APIC_REG_LVT_PERF, APIC_LVT_MASKED);
 	if (max_lvt >= 5)
-		apic_write(APIC_REG_LVT_THERMAL, APIC_LVT_MASKED);
+		apic_write_optional(APIC_REG_LVT_THERMAL, APIC_LVT_MASKED);
 	if (max_lvt >= 6)
-		apic_write(APIC_REG_LVT_CMCI, APIC_LVT_MASKED);
+		apic_write_optional(APIC_REG_LVT_CMCI, APIC_LVT_MASKED);
 	apic_write(APIC_REG_TIMER_INITIAL, 0);
 	apic_write(APIC_REG_TIMER_DIVIDE, 0);
 	if (!apic_is_x2apic()) {
@@ -169,8 +165,8 @@ void apic_reset_registers(void)
 		apic_write(APIC_REG_DFR, 0xFFFFFFFF);
 		apic_write(APIC_REG_LDR, 0);
 	}
-	apic_write(APIC_REG_ESR, 0);
-	apic_write(APIC_REG_ESR, 0);
+	apic_write_optional(APIC_REG_ESR, 0);
+	apic_write_optional(APIC_REG_ESR, 0);
 	/* In-service interrupts end with EOIs; one per bit at most. */
 	for (unsigned int n = 0; n < 256 && apic_in_service(); n++)
 		apic_eoi();

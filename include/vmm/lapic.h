@@ -11,8 +11,10 @@ bool lapic_icr_filtered(struct vcpu *v, uint32_t icr_low, uint32_t dest);
 /* What INIT does to the APIC of `v`'s CPU: registers reset, ID and mode kept (SDM 11.4.7.3). */
 void lapic_init_reset(struct vcpu *v);
 bool lapic_is_mmio(const struct partition *p, uint64_t gpa);
-/* A nested page fault on the APIC page: decode, filter and perform the write. */
+/* A nested page fault on the APIC page: decode, filter and perform (or emulate) the access. */
 enum exit_verdict lapic_mmio(struct vcpu *v);
+/* After the guest's APIC mode changed: whether its page reads must be emulated too. */
+void lapic_update_page_trap(struct vcpu *v);
 
 /* IA32_APIC_BASE (vmm/lapic_base.c): the guest's view starts enabled, in xAPIC mode. */
 void lapic_vcpu_init(struct vcpu *v);

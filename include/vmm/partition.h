@@ -30,6 +30,8 @@ struct partition {
 	paddr_t idle_npt_root;       /* for parked vCPUs: only the idle page */
 	paddr_t idle_page;
 	paddr_t apic_page;           /* the xAPIC page: read-only for the guest (vmm/lapic.c) */
+	unsigned int apic_read_traps; /* vCPUs whose APIC page is emulated: then it is absent */
+	bool apic_trap_lock;
 	void *msr_bitmap;
 	paddr_t msr_bitmap_pa;
 	uint8_t *io_bitmap;
@@ -51,6 +53,12 @@ void partition_init(struct partition *p, const struct hv_options *opts);
 /* Host pointer to guest-physical [gpa, gpa + len) if it is all guest RAM, else NULL. */
 void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len);
 bool partition_gpa_is_hypervisor(const struct partition *p, uint64_t gpa);
+/*
+ * While any vCPU's guest APIC is not a plain xAPIC (disabled, x2APIC, or xAPIC on an x2APIC
+ * hardware APIC), its page reads must be emulated too: the page is absent from the nested
+ * tables instead of read-only. Calls nest; the caller flushes its own nested TLB.
+ */
+void partition_trap_apic_reads(struct partition *p, bool trap);
 /* Zeroed, contiguous hypervisor memory for the partition's structures; panics when there is none. */
 void *partition_alloc_pages(uint64_t bytes, paddr_t *pa);
 /* Intercept (or pass through) guest accesses to an I/O port. */

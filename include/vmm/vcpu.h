@@ -115,8 +115,6 @@ struct vcpu {
 	unsigned int id;
 	bool idle;                     /* waiting for a SIPI: nothing to deliver interrupts to */
 	volatile uint32_t startup;     /* VCPU_WAITING, VCPU_INIT_PENDING, VCPU_SIPI_PENDING | vector */
-	volatile uint32_t apic_ldr;    /* the guest's xAPIC LDR and DFR, from its trapped writes, */
-	volatile uint32_t apic_dfr;    /* for logical INIT/STARTUP destinations */
 	uint64_t inits, sipis;         /* processed, for the log and dumps */
 	struct guest_regs regs;
 	struct vm_exit exit;
@@ -124,6 +122,10 @@ struct vcpu {
 	void *msr_bitmap;              /* this vCPU's copy of the partition's bitmap (vmm/msr.c adjusts it) */
 	paddr_t msr_bitmap_pa;
 	uint64_t apic_base;            /* IA32_APIC_BASE as the guest sees it (vmm/lapic_base.c) */
+	bool apic_page_trapped;        /* reads of the APIC page are emulated (vmm/lapic.c) */
+	uint32_t xapic_icr_high;       /* the guest's last ICR high word (the destination) */
+	uint32_t xapic_ldr, xapic_dfr; /* the guest's LDR and DFR, from its trapped writes: for logical
+					  INIT/STARTUP destinations, and an xAPIC guest on an x2APIC APIC */
 	uint64_t tsc_offset;           /* guest TSC - host TSC */
 	uint64_t host_tsc_adjust;      /* the hardware's IA32_TSC_ADJUST, which the guest never writes */
 	uint64_t irq_pending[4];       /* guest vectors acknowledged at the APIC, waiting for injection */
@@ -167,6 +169,8 @@ struct vcpu_ops {
 	bool (*event_allowed)(struct vcpu *v, enum event_type type);
 	/* Asks for an exit as soon as the guest can take such an event. */
 	void (*request_event_window)(struct vcpu *v, enum event_type type);
+	/* The nested tables changed under this vCPU: drop its cached guest-physical translations. */
+	void (*flush_nested_tlb)(struct vcpu *v);
 	/* Prints the raw VMCB/VMCS state. */
 	void (*dump)(struct vcpu *v);
 	/* Makes the second-level page-table format (NPT or EPT) in a pt_ctx, 1 GiB leaves included. */
@@ -186,6 +190,7 @@ void vcpu_advance_rip(struct vcpu *v, uint64_t len);
 void vcpu_deliver_events(struct vcpu *v);
 /* General register n in ModRM order (0 = RAX ... 15 = R15). */
 uint64_t vcpu_gpr(struct vcpu *v, unsigned int n);
+void vcpu_set_gpr(struct vcpu *v, unsigned int n, uint64_t value);
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code);
 static inline void vcpu_inject_gp(struct vcpu *v)
 {

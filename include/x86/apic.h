@@ -1,7 +1,7 @@
 /*
  * Local APIC access, xAPIC (MMIO) or x2APIC (MSRs) behind one interface (SDM vol. 3, ch. 11).
  * Every CPU starts in the mode firmware left on the boot CPU; a guest that switches its APIC to
- * x2APIC mode switches that CPU, and the hypervisor's access follows (apic_switch_mode()).
+ * x2APIC mode switches that CPU, and the hypervisor's access follows (apic_enter_x2apic()).
  */
 #ifndef HV_X86_APIC_H
 #define HV_X86_APIC_H
@@ -73,8 +73,8 @@ void apic_send_nmi(uint32_t dest);
 void apic_send_nmi_all_but_self(void);
 void apic_send_init(uint32_t dest);
 void apic_send_startup(uint32_t dest, paddr_t page);
-/* Moves this CPU's APIC between xAPIC and x2APIC mode (through disabled, where the SDM demands). */
-void apic_switch_mode(bool x2apic);
+/* Puts this CPU's APIC in x2APIC mode (from xAPIC mode, which keeps every register). */
+void apic_enter_x2apic(void);
 /* The register state of an APIC after power-on or reset (SDM vol. 3A, 11.4.7.1), ID and mode kept. */
 void apic_reset_registers(void);
 /* Whether any interrupt is in service (ISR bit set). */

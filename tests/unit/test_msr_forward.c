@@ -57,6 +57,15 @@ static void vendor(struct fake *f, int which)
 
 static struct cpuid_policy pol;
 
+static struct msr_features features_cfg(struct fake *f, const struct cpuid_policy_config *cfg)
+{
+	struct msr_features out = { 0 };
+
+	assert_int_equal(cpuid_policy_build(&pol, fake_cpuid, f, cfg), 0);
+	msr_features_from_cpuid(&pol, &out);
+	return out;
+}
+
 static struct msr_features features(struct fake *f)
 {
 	struct cpuid_policy_config cfg = { .xcr0_allowed = 0 };
@@ -183,6 +192,34 @@ static void test_intel_pmu_counters(void **state __unused)
 	assert_int_equal(msr_forward_access(0x186, &pmu), 0);
 }
 
+/* A PMU the hardware lists but cannot run is hidden in CPUID, and its MSRs go with it. */
+static void test_hidden_pmu_takes_its_msrs(void **state __unused)
+{
+	struct cpuid_policy_config hide = { .hide_arch_pmu = true, .hide_80000001_ecx = 1u << 23 };
+	struct fake f = { .n = 0 };
+	struct msr_features m;
+	uint32_t out[4];
+	struct cpuid_guest_state g = { 0 };
+
+	vendor(&f, INTEL);
+	put(&f, 0xA, 2 | 4 << 8, 0, 0, 3);
+	m = features_cfg(&f, &hide);
+	cpuid_policy_lookup(&pol, 0xA, 0, &g, out);
+	assert_int_equal(out[0] | out[1] | out[2] | out[3], 0);
+	assert_int_equal(msr_forward_access(0xC1, &m), 0);
+	assert_int_equal(msr_forward_access(0x38F, &m), 0);
+
+	f.n = 0;
+	vendor(&f, AMD);
+	put(&f, 0x80000001, 0, 0, 1u << 23 | 1u << 24, 0);
+	m = features_cfg(&f, &hide);
+	cpuid_policy_lookup(&pol, 0x80000001, 0, &g, out);
+	assert_int_equal(out[2], 1u << 24);
+	assert_int_equal(msr_forward_access(0xC0010200, &m), 0);
+	assert_int_equal(msr_forward_access(0xC0010240, &m), MSR_RW);
+	assert_int_equal(msr_forward_access(0xC0010000, &m), MSR_RW); /* legacy counters: no CPUID bit */
+}
+
 /* The bits the pass-through table uses, derived the same way. */
 static void test_passthrough_features(void **state __unused)
 {
@@ -209,9 +246,8 @@ static void test_owned_never_forwarded(void **state __unused)
 					  0xC0000080, 0xC0010114, 0xC0010117, 0x12345678 };
 	struct msr_features all;
 
-	memset(&all, 0xFF, sizeof(all));
-	all.pmu_gp = 8;
-	all.pmu_fixed = 4;
+	all = (struct msr_features){ true, true, true, true, true, true, true, true, true, true, true, true,
+				     true, true, true, true, 2, 8, 4, true, true, true };
 	for (size_t i = 0; i < ARRAY_SIZE(owned); i++)
 		assert_int_equal(msr_forward_access(owned[i], &all), 0);
 }
@@ -222,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_each_feature_brings_its_msrs),
 		cmocka_unit_test(test_vendor_only_msrs),
 		cmocka_unit_test(test_intel_pmu_counters),
+		cmocka_unit_test(test_hidden_pmu_takes_its_msrs),
 		cmocka_unit_test(test_passthrough_features),
 		cmocka_unit_test(test_owned_never_forwarded),
 	};

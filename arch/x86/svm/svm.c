@@ -369,6 +369,11 @@ static void svm_clear_interrupt_shadow(struct vcpu *v)
 	svm(v)->vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW;
 }
 
+static void svm_flush_nested_tlb(struct vcpu *v)
+{
+	svm(v)->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL; /* at the next VMRUN */
+}
+
 static void svm_dump(struct vcpu *v)
 {
 	svm_dump_vmcb(svm(v)->vmcb);
@@ -411,6 +416,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.clear_interrupt_shadow = svm_clear_interrupt_shadow,
 	.event_allowed = svm_event_allowed,
 	.request_event_window = svm_request_event_window,
+	.flush_nested_tlb = svm_flush_nested_tlb,
 	.dump = svm_dump,
 	.init_npt_format = svm_init_npt_format,
 	.msr_bitmap_layout = MSR_BITMAP_SVM,

@@ -346,6 +346,16 @@ unsigned int vmx_leave_cpu(void)
 	return faults;
 }
 
+static void vmx_flush_nested_tlb(struct vcpu *v)
+{
+	const struct vmx_features *f = &vmx_config.f;
+	uint64_t eptp = vmcs_read64(VMCS_EPT_POINTER);
+
+	/* Combined mappings are tagged by the EPTP (SDM vol. 3C, 29.4.3.1). */
+	if (f->invept_single ? invept(VMX_INVEPT_SINGLE, eptp) : f->invept_global ? invept(VMX_INVEPT_GLOBAL, 0) : 0)
+		pr_warn("vcpu%u: INVEPT failed", v->id);
+}
+
 const struct vcpu_ops vmx_vcpu_ops = {
 	.name = "VMX",
 	.cpu_enable = vmx_cpu_enable,
@@ -361,6 +371,7 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.clear_interrupt_shadow = vmx_clear_interrupt_shadow,
 	.event_allowed = vmx_event_allowed,
 	.request_event_window = vmx_request_event_window,
+	.flush_nested_tlb = vmx_flush_nested_tlb,
 	.dump = vmx_dump,
 	.init_npt_format = vmx_init_npt_format,
 	.msr_bitmap_layout = MSR_BITMAP_VMX,
