@@ -76,8 +76,8 @@ unit: $(UNIT_BINS)
 # The default guest: Debian's Linux with a busybox initramfs that gives a shell on the serial
 # console. GUEST=build/guests/NAME.elf boots a multiboot test guest instead.
 HV_CMDLINE ?=
-# maxcpus=1 until guest SMP lands: the other CPUs are parked and would not answer Linux.
-LINUX_CMDLINE ?= console=ttyS0 maxcpus=1
+# Linux gets every CPU: its INIT-SIPI reaches each AP's vCPU (vmm/initsipi.c).
+LINUX_CMDLINE ?= console=ttyS0
 GUEST ?=
 GUEST_IMAGE = $(BUILD)/guest/vmlinuz $(BUILD)/guest/initrd.gz
 ifeq ($(GUEST),)
