@@ -10,7 +10,9 @@
  *   - logical flat and cluster INIT (each AP programs its LDR/DFR); a logical SIPI after INIT
  *     reaches nobody (INIT clears the LDR); all-excluding-self, all-including-self and the
  *     physical broadcast 0xFF, which must not disturb the sender.
- * The APs leave real mode through a small trampoline and run C on their own stacks.
+ * The APs leave real mode through a small trampoline and run C on their own stacks. With
+ * `reboot` on the command line the guest then starts every AP again and resets the machine
+ * through port 0xCF9 while they all run (the reboot loop case).
  */
 #include "acpi.h"
 #include "apic.h"
@@ -423,6 +425,19 @@ static void setup_page(void)
 	memcpy((void *)(uintptr_t)(page + OFF_FARPTR), &far, sizeof(far));
 }
 
+/* Every AP back in guest code, then the reset the hypervisor must take every CPU out of SVM/VMX for. */
+static void reset_with_aps_running(void)
+{
+	send_sipi(ICR_DEST_ALL_BUT_SELF, 0);
+	if (!ok(all_started(), "every AP runs again before the reset"))
+		return;
+	printf("guest: requesting reset via cf9 with %u APs running\n", nr_aps);
+	outb(0xcf9, 0x02);
+	outb(0xcf9, 0x06);
+	udelay(100000);
+	ok(false, "the machine did not reset");
+}
+
 void guest_main(void)
 {
 	volatile uint32_t *outside;
@@ -464,4 +479,6 @@ void guest_main(void)
 	send(INIT_ASSERT | ICR_DEST_ALL_BUT_SELF, 0);
 	ok(all_stopped(), "the APs are left waiting for a SIPI");
 	ok(hypervisor_alive(), "the hypervisor still answers HC_VERSION");
+	if (has_word(mb_cmdline(), "reboot"))
+		reset_with_aps_running();
 }
