@@ -178,22 +178,28 @@ static void start_at(struct vcpu *v, uint8_t vector)
 	v->idle = false;
 }
 
+/*
+ * Until nothing is pending: a sender whose INIT was taken may post its SIPI while this CPU is
+ * still resetting (and logging), and its kick is then consumed here in the host.
+ */
 void initsipi_process(struct vcpu *v)
 {
 	uint32_t old = __atomic_load_n(&v->startup, __ATOMIC_ACQUIRE), new;
 	bool init, sipi;
 
-	if (!(old & (VCPU_INIT_PENDING | VCPU_SIPI_PENDING)))
-		return;
-	do {
-		init = old & VCPU_INIT_PENDING;
-		sipi = old & VCPU_SIPI_PENDING; /* posted only to a waiting or INIT-pending vCPU */
-		new = sipi ? 0 : VCPU_WAITING;
-	} while (!__atomic_compare_exchange_n(&v->startup, &old, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
-	if (init)
-		enter_wait_state(v);
-	if (sipi)
-		start_at(v, old & VCPU_SIPI_VECTOR_MASK);
+	while (old & (VCPU_INIT_PENDING | VCPU_SIPI_PENDING)) {
+		do {
+			init = old & VCPU_INIT_PENDING;
+			sipi = old & VCPU_SIPI_PENDING; /* posted only to a waiting or INIT-pending vCPU */
+			new = sipi ? 0 : VCPU_WAITING;
+		} while (!__atomic_compare_exchange_n(&v->startup, &old, new, false, __ATOMIC_ACQ_REL,
+						      __ATOMIC_ACQUIRE));
+		if (init)
+			enter_wait_state(v);
+		if (sipi)
+			start_at(v, old & VCPU_SIPI_VECTOR_MASK);
+		old = __atomic_load_n(&v->startup, __ATOMIC_ACQUIRE);
+	}
 }
 
 /* A hardware INIT exit (VMX; SVM with INIT intercepted): nothing here sends one, so it is the platform's. */
