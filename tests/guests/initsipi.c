@@ -208,12 +208,16 @@ static bool find_aps(uint32_t self)
 	return true;
 }
 
-static bool send(uint32_t icr, uint8_t dest)
+static bool x2apic; /* this CPU's APIC is in x2APIC mode: the ICR is MSR 0x830, one write */
+
+static bool send(uint32_t icr, uint32_t dest)
 {
-	return apic_send_ipi(icr, dest);
+	if (x2apic)
+		return wrmsr_safe(0x830, ((uint64_t)dest << 32) | icr) == NO_FAULT;
+	return apic_send_ipi(icr, (uint8_t)dest);
 }
 
-static bool send_sipi(uint32_t icr, uint8_t dest)
+static bool send_sipi(uint32_t icr, uint32_t dest)
 {
 	return send(icr | ICR_STARTUP | ICR_ASSERT | (page >> 12), dest);
 }
@@ -425,6 +429,59 @@ static void setup_page(void)
 	memcpy((void *)(uintptr_t)(page + OFF_FARPTR), &far, sizeof(far));
 }
 
+/*
+ * The same through the x2APIC ICR MSR, where CPUID offers x2APIC: this CPU switches to x2APIC
+ * mode (the APs stay in xAPIC mode, as they may), then physical and x2APIC logical destinations.
+ */
+static void x2apic_forms(void)
+{
+	uint32_t id = ap_ids[0];
+	uint32_t logical = ((id >> 4) << 16) | (1U << (id & 0xF));
+
+	if (!(cpuid(1).ecx & (1U << 21))) {
+		skip("CPUID offers no x2APIC", "INIT/SIPI through the x2APIC ICR");
+		return;
+	}
+	if (!ok(wrmsr_safe(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_X2APIC) == NO_FAULT,
+		"this CPU's APIC switches to x2APIC mode"))
+		return;
+	x2apic = true;
+	send(INIT_ASSERT, id);
+	ok(stopped(id), "x2APIC physical INIT stops AP %u", id);
+	send_sipi(0, id);
+	ok(wait_starts(id, ++expected_starts[id]) && running(id), "x2APIC physical SIPI starts AP %u", id);
+	send(INIT_ASSERT | ICR_LOGICAL, logical + 0x10000);
+	ok(running(id), "x2APIC logical INIT to another cluster (%#x) leaves AP %u running", logical + 0x10000, id);
+	send(INIT_ASSERT | ICR_LOGICAL, logical);
+	ok(stopped(id), "x2APIC logical INIT (%#x) stops AP %u", logical, id);
+	send_sipi(0, 0xffffffffu);
+	ok(wait_starts(id, ++expected_starts[id]) && running(id), "SIPI to the x2APIC broadcast starts AP %u", id);
+	send(INIT_ASSERT | ICR_DEST_ALL_BUT_SELF, 0);
+	ok(all_stopped(), "x2APIC INIT to all excluding self stops every AP");
+}
+
+/*
+ * A guest INIT/SIPI storm: the hypervisor serves every command, and the AP ends up running. An
+ * INIT may reset the AP before its start was counted (as on hardware), so each pair counts at most once.
+ */
+#define STORM 100
+static void storm(void)
+{
+	uint32_t id = ap_ids[0], before = reports[id].starts;
+	bool sent = true;
+
+	for (unsigned int i = 0; i < STORM; i++) {
+		sent = send(INIT_ASSERT, id) && sent;
+		sent = send_sipi(0, id) && send_sipi(0, id) && sent;
+	}
+	sent = sent && running(id);
+	expected_starts[id] = reports[id].starts;
+	ok(sent && expected_starts[id] > before && expected_starts[id] <= before + STORM,
+	   "%u INIT-SIPI-SIPI in a row: AP %u runs, started %u times", STORM, id, expected_starts[id] - before);
+	send(INIT_ASSERT, id);
+	ok(stopped(id), "AP %u waits again", id);
+}
+
 /* Every AP back in guest code, then the reset the hypervisor must take every CPU out of SVM/VMX for. */
 static void reset_with_aps_running(void)
 {
@@ -475,9 +532,11 @@ void guest_main(void)
 	for (unsigned int i = 0; i < nr_aps; i++)
 		expected_starts[ap_ids[i]] = reports[ap_ids[i]].starts;
 	logical_forms();
-	ok(*outside == 0, "no CPU ran the start-up code outside the partition (%u did)", *outside);
+	storm();
 	send(INIT_ASSERT | ICR_DEST_ALL_BUT_SELF, 0);
 	ok(all_stopped(), "the APs are left waiting for a SIPI");
+	x2apic_forms();
+	ok(*outside == 0, "no CPU ran the start-up code outside the partition (%u did)", *outside);
 	ok(hypervisor_alive(), "the hypervisor still answers HC_VERSION");
 	if (has_word(mb_cmdline(), "reboot"))
 		reset_with_aps_running();
