@@ -111,8 +111,8 @@ enum ldr_mode { LDR_FLAT, LDR_CLUSTER };
 struct ap_report {
 	volatile uint32_t starts;
 	volatile uint32_t heartbeat;
-	volatile uint32_t cpuid1_id, cpuid_b_id, cpuid_amd_id, apic_reg_id;
-	volatile bool has_b, has_amd;
+	volatile uint32_t cpuid1_id, cpuid_b_id, cpuid_1f_id, cpuid_amd_id, apic_reg_id;
+	volatile bool has_b, has_1f, has_amd;
 };
 
 static struct ap_report reports[MAX_APIC];
@@ -139,6 +139,9 @@ void ap_main(uint32_t id)
 	r->has_b = max >= 0xB && cpuid_count(0xB, 0).ebx != 0;
 	if (r->has_b)
 		r->cpuid_b_id = cpuid_count(0xB, 0).edx;
+	r->has_1f = max >= 0x1F && cpuid_count(0x1F, 0).ebx != 0;
+	if (r->has_1f)
+		r->cpuid_1f_id = cpuid_count(0x1F, 0).edx;
 	r->has_amd = cpu_vendor() == VENDOR_AMD && ext_max >= 0x8000001E;
 	if (r->has_amd)
 		r->cpuid_amd_id = cpuid(0x8000001E).eax;
@@ -278,6 +281,8 @@ static void check_identity(uint32_t id)
 	   "AP with MADT APIC ID %u: CPUID 1 says %u, its APIC ID register %u", id, r->cpuid1_id, r->apic_reg_id);
 	if (r->has_b)
 		ok(r->cpuid_b_id == id, "AP %u: CPUID 0xB x2APIC ID %u", id, r->cpuid_b_id);
+	if (r->has_1f)
+		ok(r->cpuid_1f_id == id, "AP %u: CPUID 0x1F x2APIC ID %u", id, r->cpuid_1f_id);
 	if (r->has_amd)
 		ok(r->cpuid_amd_id == id, "AP %u: CPUID 0x8000001E extended APIC ID %u", id, r->cpuid_amd_id);
 }
