@@ -39,12 +39,11 @@
 
 static bool post_init(struct vcpu *t)
 {
-	uint32_t old = __atomic_load_n(&t->startup, __ATOMIC_ACQUIRE), new;
+	uint32_t old = __atomic_load_n(&t->startup, __ATOMIC_ACQUIRE);
 
-	do {
-		/* INIT resets the CPU: a SIPI sent before it and not yet taken would have found it running. */
-		new = (old | VCPU_INIT_PENDING) & ~(VCPU_SIPI_PENDING | VCPU_SIPI_VECTOR_MASK);
-	} while (!__atomic_compare_exchange_n(&t->startup, &old, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	while (!__atomic_compare_exchange_n(&t->startup, &old, startup_post_init(old), false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE))
+		;
 	return true;
 }
 
@@ -53,10 +52,9 @@ static bool post_sipi(struct vcpu *t, uint8_t vector)
 	uint32_t old = __atomic_load_n(&t->startup, __ATOMIC_ACQUIRE), new;
 
 	do {
-		/* One SIPI already starts it; a vCPU neither waiting nor about to wait runs and ignores SIPIs. */
-		if ((old & VCPU_SIPI_PENDING) || !(old & (VCPU_WAITING | VCPU_INIT_PENDING)))
+		new = startup_post_sipi(old, vector);
+		if (new == old)
 			return false;
-		new = old | VCPU_SIPI_PENDING | vector;
 	} while (!__atomic_compare_exchange_n(&t->startup, &old, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	return true;
 }
@@ -188,12 +186,9 @@ void initsipi_process(struct vcpu *v)
 	bool init, sipi;
 
 	while (old & (VCPU_INIT_PENDING | VCPU_SIPI_PENDING)) {
-		do {
-			init = old & VCPU_INIT_PENDING;
-			sipi = old & VCPU_SIPI_PENDING; /* posted only to a waiting or INIT-pending vCPU */
-			new = sipi ? 0 : VCPU_WAITING;
-		} while (!__atomic_compare_exchange_n(&v->startup, &old, new, false, __ATOMIC_ACQ_REL,
-						      __ATOMIC_ACQUIRE));
+		do
+			new = startup_take(old, &init, &sipi);
+		while (!__atomic_compare_exchange_n(&v->startup, &old, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 		if (init)
 			enter_wait_state(v);
 		if (sipi)
