@@ -17,8 +17,9 @@
  *     running is ignored, as on hardware, and an INIT cancels a SIPI still in flight.
  *
  * Why the idle halt loop on VMX too, not the wait-for-SIPI activity state: nothing sends the
- * hardware an INIT or SIPI, and a vCPU in wait-for-SIPI blocks NMIs (SDM vol. 3C, 26.6.2), which
- * the reboot path and the kicks need. One mechanism serves both vendors and is tested on both.
+ * hardware an INIT or SIPI, and a logical processor in wait-for-SIPI recognizes a SIPI only (the
+ * SDM's activity states of VM entry), not the NMIs the reboot path and the kicks need. One
+ * mechanism serves both vendors and is tested on both.
  */
 #include "console.h"
 #include "lib/string.h"

@@ -80,4 +80,15 @@ SLOW_CASES = [
           cpu_model="corei7_skylake_x", timeout=3000, linger=1, bochs_ignore_bad_msrs=True),
     linux("linux-bochs-ryzen-smp2", emulator="bochs", boot="iso", proto="multiboot2", smp=2,
           cpu_model="ryzen", timeout=3000, linger=1),
+    linux("linux-bochs-skylake-hotplug-smp2", emulator="bochs", boot="iso", proto="multiboot2", smp=2,
+          cpu_model="corei7_skylake_x", timeout=3600, linger=1, bochs_ignore_bad_msrs=True, hvtest="hotplug",
+          expect_more=[r"HV-LINUX-HOTPLUG: 20 cycles per CPU, 2 of 2 CPUs online"] + workload(2)
+          + [r"HV-LINUX-TEST: done"],
+          forbid=HV_FORBID + [r"HV-LINUX-HOTPLUG: cpu\d+ (offline|online) failed"]),
+    # Bochs cannot boot again after an SMP reset (README): the run ends at the hypervisor's reset line.
+    linux("linux-bochs-skylake-reboot-smp2", emulator="bochs", boot="iso", proto="multiboot2", smp=2,
+          cpu_model="corei7_skylake_x", timeout=3000, linger=2, bochs_ignore_bad_msrs=True, hvtest="reboot",
+          expect_more=[r"reboot: guest reset request", r"reboot: CPU 1 left VMX", r"reboot: CPU 0 left VMX",
+                       r"reboot: resetting through"],
+          forbid=HV_FORBID + [r"did not answer"]),
 ]

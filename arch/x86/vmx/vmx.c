@@ -249,7 +249,8 @@ static void vmx_set_exception_intercepts(struct vcpu *v, uint32_t mask)
 
 /*
  * An NMI that causes a VM exit leaves NMIs blocked in the host until the next IRET, as if the
- * host had taken it (SDM vol. 3C, 27.1 and 33.8.1). An IRET to the next instruction lifts it, so
+ * host had taken it (SDM vol. 3C, VM exits caused by NMIs; KVM runs its NMI handler through an
+ * IRET frame for the same reason). An IRET to the next instruction lifts it, so
  * NMIs that arrive while the host works are taken at once instead of waiting for an entry
  * (Bochs keeps them blocked across VM entry too, which starved the kicks of a waiting vCPU).
  */
