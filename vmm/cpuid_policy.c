@@ -17,6 +17,7 @@ enum { EAX, EBX, ECX, EDX };
 #define LEAF_EXT_MAX 0x80000000u
 #define LEAF_AMD_FEATURES 0x80000001u
 #define LEAF_SVM 0x8000000Au
+#define LEAF_AMD_MEM_ENCRYPT 0x8000001Fu
 #define LEAF_AMD_APIC_ID 0x8000001Eu
 
 #define CPUID_1_EBX_APIC_ID_SHIFT 24
@@ -259,6 +260,13 @@ static void apply_static(const struct cpuid_policy *p, const struct cpuid_policy
 			memset(r, 0, 4 * sizeof(r[0]));
 		break;
 	case LEAF_SVM:
+		memset(r, 0, 4 * sizeof(r[0]));
+		break;
+	case LEAF_AMD_MEM_ENCRYPT:
+		/*
+		 * SME and SEV are not offered: SYSCFG is the hypervisor's and the guest is no SEV guest.
+		 * Linux's decompressor reads MSR_AMD64_SEV without a fault handler where this leaf has SEV.
+		 */
 		memset(r, 0, 4 * sizeof(r[0]));
 		break;
 	default:

@@ -170,6 +170,7 @@ static const struct fake_leaf amd_leaves[] = {
 	{ 0x8000001D, 3, { 0x3C163, 0x03C0003F, 0x7FFF, 1 } },
 	{ 0x8000001D, 5, { 0x4121, 0xBAD, 0xBAD, 0xBAD } },
 	{ 0x8000001E, ANY, { 0x0A, 0x105, 0, 0 } },
+	{ 0x8000001F, ANY, { 0x7, 0x16F, 0xF, 0 } }, /* SME, SEV, page flush (Bochs ryzen) */
 	{ 0x80000020, 0, { 0, 0x2, 0, 0 } },
 	{ 0x80000020, 1, { 0xB, 0, 0, 0 } },
 	{ 0x80000021, ANY, { 0x62FCF, 0x15C, 0, 0 } },
@@ -289,6 +290,8 @@ static void test_hypervisor_vmx_svm(void **state __unused)
 	assert_false(r.c & BIT(2));
 	expect_regs(r, 0x00A10F11, 0x40000000, AMD_80000001_ECX & ~BIT(2), 0x2FD3FBFF);
 	expect_regs(q(p, 0x8000000A, 0, &g), 0, 0, 0, 0);
+	/* No memory encryption for the guest: Linux would read MSR_AMD64_SEV, which is not offered. */
+	expect_regs(q(p, 0x8000001F, 0, &g), 0, 0, 0, 0);
 }
 
 static void test_hypervisor_leaves(void **state __unused)
