@@ -35,7 +35,7 @@ help:
 	@echo "make test       unit tests, then every boot case (tests/boot/cases.py)"
 	@echo "make unit       host unit tests only;  make boot-tests  boot cases only (K=substring filters)"
 	@echo "make guest      build/guest/vmlinuz + initrd.gz: Debian's kernel and a busybox initramfs"
-	@echo "make test-slow  the slow cases: Linux on Bochs VMX"
+	@echo "make test-slow  the slow cases: Linux on Bochs (VMX and SVM, SMP, hotplug, reboot)"
 
 $(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
