@@ -178,5 +178,6 @@ AMD_CASES = (
     + irq_timer_cases()
     + variants("irq_ipi")
     + variants("nmi")
+    + variants("fidelity")
 )
 GUEST_CASES = AMD_CASES + intel_variants(AMD_CASES)
