@@ -309,6 +309,7 @@ static void check_x2apic(uint64_t base0, uint8_t xapic_id)
 static void check_apic_base(void)
 {
 	uint64_t base0 = rdmsr(MSR_APIC_BASE), v = 0;
+	uint32_t saved_svr, saved_lint0, saved_error;
 	uint8_t id = apic_id();
 	int r;
 
@@ -325,6 +326,9 @@ static void check_apic_base(void)
 		return;
 	}
 	/* Leave state that a reset must clear, so the power-on check can fail. */
+	saved_svr = apic_read(APIC_SVR);
+	saved_lint0 = apic_read(APIC_LVT_LINT0);
+	saved_error = apic_read(APIC_LVT_ERROR);
 	apic_write(APIC_TPR, 0x20);
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | 0xef);
 	apic_write(APIC_LVT_ERROR, 0x45);
@@ -333,8 +337,14 @@ static void check_apic_base(void)
 
 	r = wrmsr_safe(MSR_APIC_BASE, base0 & ~(APIC_BASE_ENABLE | APIC_BASE_X2APIC));
 	if (!ok(r == NO_FAULT, "IA32_APIC_BASE: clearing the enable bit (global disable) works (vector %d, error 0x%x)",
-		r, last_trap.error_code))
+		r, last_trap.error_code)) {
+		/* Still enabled: take the test state back, so the later checks see a clean APIC. */
+		apic_write(APIC_TPR, 0);
+		apic_write(APIC_SVR, saved_svr);
+		apic_write(APIC_LVT_LINT0, saved_lint0);
+		apic_write(APIC_LVT_ERROR, saved_error);
 		return;
+	}
 	r = rdmsr_safe(MSR_APIC_BASE, &v);
 	ok(r == NO_FAULT && !(v & APIC_BASE_ENABLE) && (v & ~0xfffULL) == (base0 & ~0xfffULL),
 	   "IA32_APIC_BASE reads the enable bit clear, same base (0x%llx)", v);
