@@ -109,6 +109,7 @@ struct vcpu {
 	struct vm_exit exit;
 	void *arch;                    /* the backend's state (VMCB/VMCS and friends) */
 	uint64_t irq_pending[4];       /* guest vectors acknowledged at the APIC, waiting for injection */
+	uint64_t irq_deferred[4];      /* edge vectors taken back from the APIC's ISR, to be sent again */
 	uint32_t nmi_pending;          /* NMIs for the guest, waiting until it can take one */
 	uint64_t injected_irqs;
 	uint64_t exits[EXIT_NR];       /* per-reason counters */
@@ -161,6 +162,12 @@ void vcpu_skip_instruction(struct vcpu *v);
 void vcpu_advance_rip(struct vcpu *v, uint64_t len);
 /* Before every entry: hand the guest the best pending event it can take, or ask for a window. */
 void vcpu_deliver_events(struct vcpu *v);
+/*
+ * A backend dropped an event it was about to deliver again (an exception raised on top of it is
+ * delivered instead, SDM vol. 3, table 6-5 "serial"): an interrupt or NMI goes back to wait, so
+ * it is delivered after the exception instead of being lost.
+ */
+void vcpu_event_displaced(struct vcpu *v, const struct vcpu_event *e);
 /* General register n in ModRM order (0 = RAX ... 15 = R15). */
 uint64_t vcpu_gpr(struct vcpu *v, unsigned int n);
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code);

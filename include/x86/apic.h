@@ -12,6 +12,9 @@
 #define APIC_REG_TPR 0x80
 #define APIC_REG_EOI 0xB0
 #define APIC_REG_SVR 0xF0
+#define APIC_REG_ISR 0x100 /* ISR, TMR, IRR: eight 32-bit registers each, 0x10 apart */
+#define APIC_REG_TMR 0x180
+#define APIC_REG_IRR 0x200
 #define APIC_REG_ESR 0x280
 #define APIC_REG_ICR_LOW 0x300
 #define APIC_REG_ICR_HIGH 0x310
