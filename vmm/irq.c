@@ -146,6 +146,24 @@ enum exit_verdict handle_event_window(struct vcpu *v)
 	return EXIT_RESUME; /* vcpu_deliver_events() injects before the next entry */
 }
 
+/* SDM vol. 3, table 6-4: the classes that decide whether two exceptions make a double fault. */
+#define CONTRIBUTORY_EXCEPTIONS ((1U << 0) | (1U << 10) | (1U << 11) | (1U << 12) | (1U << 13) | (1U << 21))
+#define PAGE_FAULT_EXCEPTIONS ((1U << 14) | (1U << 20))
+
+static bool in_class(const struct vcpu_event *e, uint32_t mask)
+{
+	return e->type == EVENT_EXCEPTION && e->vector < 32 && (mask & (1U << e->vector));
+}
+
+bool vcpu_events_double_fault(const struct vcpu_event *first, const struct vcpu_event *second)
+{
+	if (in_class(first, CONTRIBUTORY_EXCEPTIONS))
+		return in_class(second, CONTRIBUTORY_EXCEPTIONS);
+	if (in_class(first, PAGE_FAULT_EXCEPTIONS))
+		return in_class(second, CONTRIBUTORY_EXCEPTIONS | PAGE_FAULT_EXCEPTIONS);
+	return false;
+}
+
 void vcpu_event_displaced(struct vcpu *v, const struct vcpu_event *e)
 {
 	if (e->type == EVENT_INTERRUPT)

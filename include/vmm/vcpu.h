@@ -76,7 +76,8 @@ enum vcpu_reg {
 #define VCPU_CS_L (1U << 0)
 #define VCPU_CS_D (1U << 1)
 
-enum event_type { EVENT_EXCEPTION, EVENT_NMI, EVENT_INTERRUPT };
+/* EVENT_SOFTWARE (INT n, INT3, INTO) is only ever reported back by a backend, never injected. */
+enum event_type { EVENT_EXCEPTION, EVENT_NMI, EVENT_INTERRUPT, EVENT_SOFTWARE };
 
 struct vcpu_event {
 	enum event_type type;
@@ -168,6 +169,8 @@ void vcpu_deliver_events(struct vcpu *v);
  * it is delivered after the exception instead of being lost.
  */
 void vcpu_event_displaced(struct vcpu *v, const struct vcpu_event *e);
+/* Whether `second`, raised while `first` is delivered, makes a double fault (SDM vol. 3, table 6-5). */
+bool vcpu_events_double_fault(const struct vcpu_event *first, const struct vcpu_event *second);
 /* General register n in ModRM order (0 = RAX ... 15 = R15). */
 uint64_t vcpu_gpr(struct vcpu *v, unsigned int n);
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code);

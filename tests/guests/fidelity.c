@@ -768,11 +768,15 @@ struct rm_results {
 	uint16_t int40_flags, int40_inner_flags, int41_cs, farcall_cs, farcall2_cs, farjmp_cs;
 	uint32_t eax32;
 	uint16_t bios_kb, unexpected, done;
+	uint32_t unreal, cpuid_ebx;
+	uint16_t kbd_status, sti_flags;
 } __packed;
 _Static_assert(sizeof(struct rm_results) == RM_R_SIZE, "struct rm_results matches fidelity_realmode.h");
 _Static_assert(__builtin_offsetof(struct rm_results, done) == RM_R_DONE, "RM_R_DONE");
 
-extern const char rm_blob[], rm_blob_end[], rm_results[], rm_after_int40[], rm_int40[], rm_int41[], rm_unexpected[];
+extern const char rm_blob[], rm_blob_end[], rm_results[], rm_after_int40[], rm_int40[], rm_int41[], rm_unexpected[],
+	rm_unreal_addr[];
+static const uint32_t unreal_probe = 0x600dc0de; /* above 1 MiB, read from real mode through FS */
 void realmode_run(void);
 
 #define RM_OFF(sym) ((uint16_t)((uintptr_t)(sym) - (uintptr_t)rm_blob))
@@ -819,6 +823,7 @@ static void check_real_mode(void)
 	ivt[0x40] = (uint32_t)RM_SEG << 16 | RM_OFF(rm_int40);
 	ivt[0x41] = (uint32_t)ALIAS_SEG << 16 | (RM_OFF(rm_int41) + 0x100);
 	res = (volatile struct rm_results *)(uintptr_t)(RM_BASE + RM_OFF(rm_results));
+	*(volatile uint32_t *)(uintptr_t)(RM_BASE + RM_OFF(rm_unreal_addr)) = (uint32_t)(uintptr_t)&unreal_probe;
 
 	realmode_run();
 
@@ -841,6 +846,12 @@ static void check_real_mode(void)
 	   res->farcall2_cs);
 	ok(res->farjmp_cs == ALIAS_SEG, "real mode: far JMP into another segment and back (CS 0x%x)", res->farjmp_cs);
 	ok(res->eax32 == 0x12345678, "real mode: 32-bit operand (0x%x)", res->eax32);
+	ok(res->cpuid_ebx == cpuid(0).ebx, "real mode: CPUID (intercepted) returns leaf 0 as in protected mode (EBX 0x%x)",
+	   res->cpuid_ebx);
+	printf("# real mode: port 0x64 (intercepted) read 0x%x\n", res->kbd_status & 0xff);
+	ok(res->sti_flags & EFLAGS_IF, "real mode: STI sets IF (FLAGS 0x%x)", res->sti_flags);
+	ok(res->unreal == unreal_probe, "big real mode: FS with a 4 GiB limit reads 0x%x above 1 MiB (0x%x)", unreal_probe,
+	   res->unreal);
 	ok(res->bios_kb == bda_kb, "real mode: BIOS INT 12h through the BIOS IVT returns %u KiB (%u)", bda_kb, res->bios_kb);
 	ok(res->unexpected == 0, "real mode: no other vector of our IVT was taken (%u)", res->unexpected);
 }

@@ -135,6 +135,38 @@ rm_back_from_alias:
 	mov $0x12345678, %eax
 	mov %eax, OFF(rm_results) + RM_R_EAX32
 
+	/* Instructions the hypervisor intercepts, executed in real mode: CPUID and IN from port 0x64. */
+	xor %eax, %eax
+	cpuid
+	mov %ebx, OFF(rm_results) + RM_R_CPUID_EBX
+	in $0x64, %al
+	mov %ax, OFF(rm_results) + RM_R_KBD_STATUS
+
+	/* STI; NOP; CLI: interrupts briefly on in real mode (nothing is pending). */
+	sti
+	nop
+	pushf
+	pop %ax
+	cli
+	mov %ax, OFF(rm_results) + RM_R_STI_FLAGS
+
+	/*
+	 * Big real mode, as BIOSes and boot loaders use it: FS loaded in protected mode with a 4 GiB
+	 * limit keeps it after PE is cleared, and a 32-bit address reaches above 1 MiB through it.
+	 */
+	mov %cr0, %eax
+	or $1, %eax
+	mov %eax, %cr0
+	mov $SEL_DATA32, %bx
+	mov %bx, %fs
+	and $~1, %eax
+	mov %eax, %cr0
+	xor %bx, %bx
+	mov %bx, %fs /* base 0 again; the 4 GiB limit stays */
+	mov OFF(rm_unreal_addr), %esi
+	addr32 mov %fs:(%esi), %eax
+	mov %eax, OFF(rm_results) + RM_R_UNREAL
+
 	/* A BIOS service through the BIOS's own IVT at 0: INT 12h returns the base memory size in KiB. */
 	lidt OFF(bios_idtr)
 	xor %ax, %ax
@@ -217,6 +249,9 @@ bios_idtr:
 	.long 0
 rm_farptr:
 	.word 0, 0
+	.globl rm_unreal_addr
+rm_unreal_addr: /* filled in by fidelity.c: a word above 1 MiB */
+	.long 0
 	.balign 16
 rm_scratch:
 	.word 0

@@ -34,6 +34,10 @@
 #define RM_R_BIOS_KB 36
 #define RM_R_UNEXPECTED 38
 #define RM_R_DONE 40
-#define RM_R_SIZE 42
+#define RM_R_UNREAL 42 /* 4 bytes */
+#define RM_R_CPUID_EBX 46 /* 4 bytes */
+#define RM_R_KBD_STATUS 50
+#define RM_R_STI_FLAGS 52
+#define RM_R_SIZE 54
 
 #endif

@@ -245,6 +245,32 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 	}
 }
 
+/*
+ * An exception raised while an event is still to be delivered (event_inj holds it again after an
+ * exit during its delivery): two exceptions of the classes in SDM table 6-5 make a double fault;
+ * otherwise the new one is delivered and the old one handed back: an interrupt or NMI waits for
+ * its turn, a fault or software interrupt happens again when its instruction runs again.
+ */
+static uint64_t svm_merge_pending(struct vcpu *v, const struct vcpu_event *e, uint64_t inj)
+{
+	struct vmcb_control *c = &svm(v)->vmcb->control;
+	uint64_t type = c->event_inj & (7U << 8);
+	struct vcpu_event old = { .vector = (uint8_t)c->event_inj };
+
+	old.type = type == SVM_EVENT_TYPE_INTR ? EVENT_INTERRUPT
+		   : type == SVM_EVENT_TYPE_NMI ? EVENT_NMI
+		   : type == SVM_EVENT_TYPE_EXCEPTION ? EVENT_EXCEPTION
+						      : EVENT_SOFTWARE;
+	if (vcpu_events_double_fault(&old, e))
+		return 8 | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID | SVM_EVENT_ERROR_VALID;
+	if (old.type == EVENT_NMI) {
+		svm(v)->nmi_blocked = false; /* it never reached the guest */
+		c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+	}
+	vcpu_event_displaced(v, &old);
+	return inj;
+}
+
 static void svm_inject_event(struct vcpu *v, const struct vcpu_event *e)
 {
 	struct vmcb_control *c = &svm(v)->vmcb->control;
@@ -255,15 +281,13 @@ static void svm_inject_event(struct vcpu *v, const struct vcpu_event *e)
 
 	if (e->has_error_code)
 		inj |= SVM_EVENT_ERROR_VALID | ((uint64_t)e->error_code << 32);
+	if ((c->event_inj & SVM_EVENT_VALID) && e->type == EVENT_EXCEPTION)
+		inj = svm_merge_pending(v, e, inj);
 	if (e->type == EVENT_NMI) {
 		/* SVM does not show NMI blocking: watch for the IRET that ends the guest's handler. */
 		svm(v)->nmi_blocked = true;
 		c->intercept_misc1 |= SVM_INTERCEPT_IRET;
 	}
-	/* A new exception on top of one still being delivered becomes a double fault. */
-	if ((c->event_inj & SVM_EVENT_VALID) && e->type == EVENT_EXCEPTION &&
-	    (c->event_inj & (7U << 8)) == SVM_EVENT_TYPE_EXCEPTION)
-		inj = 8 | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID | SVM_EVENT_ERROR_VALID;
 	c->event_inj = inj;
 }
 

@@ -216,6 +216,27 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 	}
 }
 
+/*
+ * An exception raised while an event is still to be delivered (the entry field holds it again
+ * after an exit during its delivery). True if the two make a double fault (SDM table 6-5);
+ * otherwise the old one is handed back: an interrupt or NMI waits for its turn, a fault or
+ * software interrupt happens again when its instruction runs again.
+ */
+static bool vmx_merge_pending(struct vcpu *v, const struct vcpu_event *e, uint32_t pending)
+{
+	uint32_t type = pending & VMX_INTR_INFO_TYPE_MASK;
+	struct vcpu_event old = { .vector = (uint8_t)(pending & VMX_INTR_INFO_VECTOR_MASK) };
+
+	old.type = type == VMX_INTR_TYPE_EXT_INTR ? EVENT_INTERRUPT
+		   : type == VMX_INTR_TYPE_NMI ? EVENT_NMI
+		   : type == VMX_INTR_TYPE_HW_EXCEPTION ? EVENT_EXCEPTION
+							 : EVENT_SOFTWARE;
+	if (vcpu_events_double_fault(&old, e))
+		return true;
+	vcpu_event_displaced(v, &old);
+	return false;
+}
+
 static void vmx_inject_event(struct vcpu *v, const struct vcpu_event *e)
 {
 	uint32_t type = e->type == EVENT_NMI ? VMX_INTR_TYPE_NMI
@@ -228,9 +249,7 @@ static void vmx_inject_event(struct vcpu *v, const struct vcpu_event *e)
 		info |= VMX_INTR_INFO_ERROR_VALID;
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, e->error_code);
 	}
-	/* A new exception on top of one still being delivered becomes a double fault. */
-	if ((pending & VMX_INTR_INFO_VALID) && e->type == EVENT_EXCEPTION &&
-	    (pending & VMX_INTR_INFO_TYPE_MASK) == VMX_INTR_TYPE_HW_EXCEPTION) {
+	if ((pending & VMX_INTR_INFO_VALID) && e->type == EVENT_EXCEPTION && vmx_merge_pending(v, e, pending)) {
 		info = 8 | VMX_INTR_TYPE_HW_EXCEPTION | VMX_INTR_INFO_ERROR_VALID | VMX_INTR_INFO_VALID;
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, 0);
 	}
