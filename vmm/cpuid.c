@@ -1,5 +1,6 @@
 /* CPUID exits: answered from the partition's cached policy, never by executing CPUID. */
 #include "vmm/exit.h"
+#include "vmm/lapic.h"
 #include "vmm/partition.h"
 #include "x86/cpufeature.h"
 #include "x86/safe_insn.h"
@@ -19,6 +20,7 @@ enum exit_verdict handle_cpuid(struct vcpu *v)
 		.cr4 = vcpu_ops->read_reg(v, VCPU_CR4),
 		.xcr0 = guest_xcr0(),
 		.apic_id = v->cpu->apic_id,
+		.apic_disabled = !lapic_guest_enabled(v),
 	};
 	uint32_t out[4];
 

@@ -11,6 +11,7 @@ enum { EAX, EBX, ECX, EDX };
 #define LEAF_FEATURES 0x1u
 #define LEAF_EXT_FEATURES 0x7u
 #define LEAF_TOPOLOGY 0xBu
+#define LEAF_PERFMON 0xAu
 #define LEAF_XSAVE 0xDu
 #define LEAF_TOPOLOGY_V2 0x1Fu
 #define LEAF_EXT_MAX 0x80000000u
@@ -27,6 +28,7 @@ enum { EAX, EBX, ECX, EDX };
 #define CPUID_1_ECX_AVX (1u << 28)
 #define CPUID_1_ECX_F16C (1u << 29)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_EDX_APIC (1u << 9) /* leaf 1 and 0x80000001 */
 
 #define CPUID_7_0_EBX_AVX2 (1u << 5)
 #define CPUID_7_0_EBX_MPX (1u << 14)
@@ -250,7 +252,11 @@ static void apply_static(const struct cpuid_policy *p, const struct cpuid_policy
 		r[EAX] = p->max_ext;
 		break;
 	case LEAF_AMD_FEATURES:
-		r[ECX] &= ~CPUID_80000001_ECX_SVM;
+		r[ECX] &= ~(CPUID_80000001_ECX_SVM | cfg->hide_80000001_ecx);
+		break;
+	case LEAF_PERFMON:
+		if (cfg->hide_arch_pmu)
+			memset(r, 0, 4 * sizeof(r[0]));
 		break;
 	case LEAF_SVM:
 		memset(r, 0, 4 * sizeof(r[0]));
@@ -449,6 +455,12 @@ static void apply_dynamic(const struct cpuid_policy *p, uint32_t leaf, uint32_t 
 		out[EBX] = (out[EBX] & ~CPUID_1_EBX_APIC_ID_MASK) |
 			   (g->apic_id << CPUID_1_EBX_APIC_ID_SHIFT);
 		set_bit_if(&out[ECX], CPUID_1_ECX_OSXSAVE, g->cr4 & CR4_OSXSAVE);
+		if (g->apic_disabled)
+			out[EDX] &= ~CPUID_EDX_APIC;
+		break;
+	case LEAF_AMD_FEATURES:
+		if (g->apic_disabled)
+			out[EDX] &= ~CPUID_EDX_APIC; /* AMD mirrors leaf 1's APIC bit here */
 		break;
 	case LEAF_EXT_FEATURES:
 		if (subleaf == 0 && cached)

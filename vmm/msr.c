@@ -1,113 +1,32 @@
 /*
  * MSR exits. The bitmap (built from vmm/msr_policy.c) passes the safe MSRs straight through;
- * what exits here is emulated (EFER, the virtualization MSRs), forwarded to the hardware when it
- * is harmless to do so, or refused with #GP.
+ * what exits here is emulated (EFER, the virtualization MSRs, APIC_BASE, the TSC), forwarded to
+ * the hardware when the guest's CPUID promises it (msr_forward_access()), or refused with #GP, as
+ * a CPU without the MSR would.
  */
 #include "console.h"
+#include "panic.h"
 #include "vmm/exit.h"
 #include "vmm/lapic.h"
+#include "vmm/msr.h"
+#include "vmm/msr_policy.h"
 #include "x86/apic.h"
 #include "vmm/partition.h"
 #include "x86/msr.h"
 #include "x86/safe_insn.h"
+#include "x86/cpu.h"
 
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_TSC_ADJUST 0x3B
-#define MSR_PLATFORM_INFO 0xCE
-#define MSR_PKG_CST_CONFIG_CONTROL 0xE2
-#define MSR_TURBO_RATIO_LIMIT 0x1AD
-#define MSR_IA32_POWER_CTL 0x1FC
-#define MSR_IA32_MPERF 0xE7
-#define MSR_IA32_APERF 0xE8
-#define MSR_IA32_PERF_STATUS 0x198
-#define MSR_IA32_THERM_STATUS 0x19C   /* PERF_CTL, CLOCK_MODULATION, THERM_INTERRUPT lie between */
-#define MSR_IA32_TEMPERATURE_TARGET 0x1A2
-#define MSR_IA32_PERF_CAPABILITIES 0x345
-#define MISC_ENABLE_XD_DISABLE (1ULL << 34)
-#define MSR_IA32_ENERGY_PERF_BIAS 0x1B0
-#define MSR_IA32_PACKAGE_THERM_INTERRUPT 0x1B2
-#define MSR_IA32_PLATFORM_ID 0x17
-#define MSR_IA32_UCODE_REV 0x8B
-#define MSR_MTRR_CAP 0xFE
-#define MSR_IA32_MCG_CAP 0x179
-#define MSR_IA32_MCG_STATUS 0x17A
-#define MSR_IA32_MCG_CTL 0x17B
-#define MSR_IA32_MC_CTL2_FIRST 0x280
-#define MSR_IA32_MC_CTL2_LAST 0x29F
-#define MSR_IA32_MC_BANKS_FIRST 0x400 /* MCi_CTL, _STATUS, _ADDR, _MISC for up to 32 banks */
-#define MSR_IA32_MC_BANKS_LAST 0x47F
-#define MSR_IA32_MISC_ENABLE 0x1A0
-#define MSR_MTRR_PHYS_FIRST 0x200
-#define MSR_MTRR_PHYS_LAST 0x21F
-#define MSR_MTRR_FIX_64K 0x250
-#define MSR_MTRR_FIX_16K_FIRST 0x258
-#define MSR_MTRR_FIX_16K_LAST 0x259
-#define MSR_MTRR_FIX_4K_FIRST 0x268
-#define MSR_MTRR_FIX_4K_LAST 0x26F
-#define MSR_MTRR_DEF_TYPE 0x2FF
 #define MSR_IA32_TSC_DEADLINE 0x6E0
+#define MSR_IA32_MISC_ENABLE 0x1A0
+#define MISC_ENABLE_XD_DISABLE (1ULL << 34)
 #define MSR_X2APIC_FIRST 0x800
 #define MSR_X2APIC_LAST 0x8FF
-#define MSR_AMD_SYSCFG 0xC0010010
-#define MSR_AMD_HWCR 0xC0010015
-#define MSR_AMD_TOP_MEM 0xC001001A
-#define MSR_AMD_TOP_MEM2 0xC001001D
-#define MSR_AMD_INT_PENDING_MSG 0xC0010055
 
 #define FEATURE_CONTROL_LOCKED 0x1 /* locked, VMX off inside and outside SMX */
 #define VM_CR_GUEST_VIEW 0x18      /* LOCK and SVMDIS: SVM is not offered */
 #define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
-
-/* MSRs forwarded to the hardware on the guest's behalf (a fault becomes the guest's #GP). */
-static const struct {
-	uint32_t first, last;
-	bool writable;
-} forwarded[] = {
-	{ MSR_IA32_TSC, MSR_IA32_TSC, false },
-	{ MSR_IA32_PLATFORM_ID, MSR_IA32_PLATFORM_ID, false },
-	/* Writing 0 and running CPUID is how the microcode revision is read (SDM vol. 3, 10.11.7). */
-	{ MSR_IA32_UCODE_REV, MSR_IA32_UCODE_REV, true },
-	{ MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_ADJUST, true }, /* the machine's time is the guest's */
-	/* So are its power and thermal management (CPUID leaf 6 says what exists). */
-	{ MSR_PLATFORM_INFO, MSR_PLATFORM_INFO, false },
-	{ MSR_PKG_CST_CONFIG_CONTROL, MSR_PKG_CST_CONFIG_CONTROL, true },
-	{ MSR_IA32_MPERF, MSR_IA32_APERF, false },
-	{ MSR_TURBO_RATIO_LIMIT, MSR_TURBO_RATIO_LIMIT, false },
-	{ MSR_IA32_POWER_CTL, MSR_IA32_POWER_CTL, true },
-	{ MSR_IA32_PERF_STATUS, MSR_IA32_THERM_STATUS, true },
-	{ MSR_IA32_TEMPERATURE_TARGET, MSR_IA32_TEMPERATURE_TARGET, false },
-	{ MSR_IA32_PERF_CAPABILITIES, MSR_IA32_PERF_CAPABILITIES, false },
-	{ MSR_IA32_ENERGY_PERF_BIAS, MSR_IA32_PACKAGE_THERM_INTERRUPT, true },
-	{ MSR_MTRR_CAP, MSR_MTRR_CAP, false },
-	/* The machine belongs to the guest: so does machine-check reporting (MCG_CAP says how many banks). */
-	{ MSR_IA32_MCG_CAP, MSR_IA32_MCG_CAP, false },
-	{ MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL, true },
-	{ MSR_IA32_MC_CTL2_FIRST, MSR_IA32_MC_CTL2_LAST, true },
-	{ MSR_IA32_MC_BANKS_FIRST, MSR_IA32_MC_BANKS_LAST, true },
-	{ MSR_IA32_MISC_ENABLE, MSR_IA32_MISC_ENABLE, true }, /* but see misc_enable_write_allowed() */
-	{ MSR_MTRR_PHYS_FIRST, MSR_MTRR_PHYS_LAST, true },
-	{ MSR_MTRR_FIX_64K, MSR_MTRR_FIX_64K, true },
-	{ MSR_MTRR_FIX_16K_FIRST, MSR_MTRR_FIX_16K_LAST, true },
-	{ MSR_MTRR_FIX_4K_FIRST, MSR_MTRR_FIX_4K_LAST, true },
-	{ MSR_IA32_PAT, MSR_IA32_PAT, true },
-	{ MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, true },
-	{ MSR_IA32_APIC_BASE, MSR_IA32_APIC_BASE, false },
-	{ MSR_IA32_TSC_DEADLINE, MSR_IA32_TSC_DEADLINE, true },
-	{ MSR_X2APIC_FIRST, MSR_X2APIC_LAST, true },
-	{ MSR_AMD_SYSCFG, MSR_AMD_SYSCFG, false },
-	{ MSR_AMD_HWCR, MSR_AMD_HWCR, false },
-	{ MSR_AMD_TOP_MEM, MSR_AMD_TOP_MEM, false },
-	{ MSR_AMD_TOP_MEM2, MSR_AMD_TOP_MEM2, false },
-	{ MSR_AMD_INT_PENDING_MSG, MSR_AMD_INT_PENDING_MSG, false },
-};
-
-static int forward_index(uint32_t msr)
-{
-	for (unsigned int i = 0; i < ARRAY_SIZE(forwarded); i++)
-		if (msr >= forwarded[i].first && msr <= forwarded[i].last)
-			return (int)i;
-	return -1;
-}
 
 static bool is_vmx_capability(uint32_t msr)
 {
@@ -138,7 +57,21 @@ enum exit_verdict handle_msr_read(struct vcpu *v)
 		value = FEATURE_CONTROL_LOCKED;
 	} else if (msr == MSR_VM_CR) {
 		value = VM_CR_GUEST_VIEW;
-	} else if (forward_index(msr) >= 0) {
+	} else if (msr == MSR_IA32_APIC_BASE) {
+		value = v->apic_base;
+	} else if (msr == MSR_IA32_TSC) {
+		value = rdtsc() + v->tsc_offset;
+	} else if (msr == MSR_IA32_TSC_ADJUST && v->part->msr_features.tsc_adjust) {
+		value = v->host_tsc_adjust + v->tsc_offset;
+	} else if (msr == MSR_IA32_TSC_DEADLINE && v->part->msr_features.tsc_deadline) {
+		if (rdmsr_safe(msr, &value))
+			return refuse(v, "read", msr);
+		value = value ? value + v->tsc_offset : 0; /* 0: disarmed, in either time base */
+	} else if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST) {
+		/* Only in x2APIC mode, where the hardware is in x2APIC mode too. */
+		if (!lapic_guest_x2apic(v) || rdmsr_safe(msr, &value))
+			return refuse(v, "read", msr);
+	} else if (msr_forward_access(msr, &v->part->msr_features) & MSR_R) {
 		if (rdmsr_safe(msr, &value))
 			return refuse(v, "read", msr);
 	} else {
@@ -158,24 +91,94 @@ static bool misc_enable_write_allowed(uint64_t value)
 	return !rdmsr_safe(MSR_IA32_MISC_ENABLE, &current) && !((value ^ current) & MISC_ENABLE_XD_DISABLE);
 }
 
+/* A guest deadline in host time; one already passed fires at once, as on hardware. */
+static uint64_t tsc_deadline_to_host(uint64_t guest_deadline, uint64_t offset)
+{
+	uint64_t host_now = rdtsc();
+
+	return guest_deadline <= host_now + offset ? 1 : guest_deadline - offset;
+}
+
+/*
+ * The guest's TSC is the host's plus its offset: the hypervisor's own clock never jumps. A
+ * deadline the guest armed stays where it was in guest time, as a TSC write leaves
+ * IA32_TSC_DEADLINE alone (SDM vol. 3A, 11.5.4.1); while the offset is 0 the deadline is the
+ * hardware's own and the guest reaches it without an exit.
+ */
+static void set_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+	bool deadline = v->part->msr_features.tsc_deadline;
+	uint64_t armed = 0;
+
+	if (deadline && !rdmsr_safe(MSR_IA32_TSC_DEADLINE, &armed) && armed)
+		armed += v->tsc_offset;
+	v->tsc_offset = offset;
+	vcpu_ops->write_reg(v, VCPU_TSC_OFFSET, offset);
+	if (!deadline)
+		return;
+	if (armed)
+		(void)wrmsr_safe(MSR_IA32_TSC_DEADLINE, tsc_deadline_to_host(armed, offset));
+	msr_set_intercept(v, MSR_IA32_TSC_DEADLINE, MSR_RW, offset != 0);
+}
+
+void msr_vcpu_init(struct vcpu *v)
+{
+	const struct msr_features *f = &v->part->msr_features;
+
+	if (!f->tsc_adjust || rdmsr_safe(MSR_IA32_TSC_ADJUST, &v->host_tsc_adjust))
+		v->host_tsc_adjust = 0;
+	if (f->tsc_deadline)
+		msr_set_intercept(v, MSR_IA32_TSC_DEADLINE, MSR_RW, false);
+}
+
+void msr_set_intercept(struct vcpu *v, uint32_t msr, unsigned int type, bool intercept)
+{
+	BUG_ON(msr_bitmap_set(vcpu_ops->msr_bitmap_layout, v->msr_bitmap, msr, type, intercept));
+}
+
 enum exit_verdict handle_msr_write(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->regs.rcx;
 	uint64_t value = ((v->regs.rdx & 0xFFFFFFFF) << 32) | (v->regs.rax & 0xFFFFFFFF);
-	int i = forward_index(msr);
+	const struct msr_features *f = &v->part->msr_features;
 
-	if (msr == MSR_EFER) {
+	switch (msr) {
+	case MSR_EFER:
 		/* The guest may never set SVME (not offered) nor clear it under us (the backend keeps it). */
 		if (value & ~EFER_GUEST_WRITABLE)
 			return refuse(v, "write", msr);
 		vcpu_ops->write_reg(v, VCPU_EFER, value);
 		return done(v);
-	}
-	if (msr == MSR_X2APIC_ICR && lapic_icr_filtered(v, (uint32_t)value, (uint32_t)(value >> 32)))
+	case MSR_IA32_APIC_BASE:
+		return lapic_base_write(v, value) ? refuse(v, "write", msr) : done(v);
+	case MSR_IA32_TSC:
+		/* The SDM's rule: a TSC write moves IA32_TSC_ADJUST by the same delta, as the offset does. */
+		set_tsc_offset(v, value - rdtsc());
 		return done(v);
-	if (msr == MSR_IA32_MISC_ENABLE && !misc_enable_write_allowed(value))
-		return refuse(v, "write", msr);
-	if (is_vmx_capability(msr) || i < 0 || !forwarded[i].writable || wrmsr_safe(msr, value))
+	case MSR_IA32_TSC_ADJUST:
+		if (!f->tsc_adjust)
+			return refuse(v, "write", msr);
+		set_tsc_offset(v, value - v->host_tsc_adjust);
+		return done(v);
+	case MSR_IA32_TSC_DEADLINE:
+		if (!f->tsc_deadline || wrmsr_safe(msr, value ? tsc_deadline_to_host(value, v->tsc_offset) : 0))
+			return refuse(v, "write", msr);
+		return done(v);
+	case MSR_IA32_MISC_ENABLE:
+		if (!misc_enable_write_allowed(value))
+			return refuse(v, "write", msr);
+		break;
+	default:
+		break;
+	}
+	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST) {
+		if (!lapic_guest_x2apic(v))
+			return refuse(v, "write", msr);
+		if (msr == MSR_X2APIC_ICR && lapic_icr_filtered(v, (uint32_t)value, (uint32_t)(value >> 32)))
+			return done(v);
+		return wrmsr_safe(msr, value) ? refuse(v, "write", msr) : done(v);
+	}
+	if (is_vmx_capability(msr) || !(msr_forward_access(msr, f) & MSR_W) || wrmsr_safe(msr, value))
 		return refuse(v, "write", msr);
 	return done(v);
 }

@@ -22,7 +22,7 @@ enum exit_verdict handle_npf(struct vcpu *v)
 	static unsigned int logged;
 	uint64_t rip = vcpu_ops->read_reg(v, VCPU_RIP);
 
-	if (lapic_is_mmio(v->part, v->exit.gpa) && (v->exit.qualification & NPF_WRITE))
+	if (lapic_is_mmio(v->part, v->exit.gpa) && !(v->exit.qualification & NPF_FETCH))
 		return lapic_mmio(v);
 	if (partition_gpa_is_hypervisor(v->part, v->exit.gpa)) {
 		if (logged++ < NPF_LOG_LIMIT)

@@ -16,6 +16,7 @@
 #include "x86/apic.h"
 #include "x86/cpu.h"
 #include "x86/cpufeature.h"
+#include "x86/safe_insn.h"
 
 #define IDLE_GUEST_PA 0x0 /* the parked vCPU's halt loop, its only page */
 
@@ -115,10 +116,55 @@ static uint64_t host_xcr0_supported(void)
 	return ((uint64_t)d << 32) | a;
 }
 
+/* Whether the hardware has an MSR CPUID promises: emulators list PMUs whose MSRs fault. */
+static bool msr_exists(uint32_t msr)
+{
+	uint64_t value;
+
+	return !rdmsr_safe(msr, &value);
+}
+
+/*
+ * What CPUID promises must work: a performance-monitoring feature whose first MSR faults on this
+ * CPU is hidden from the guest, so it is a CPU without it rather than one that lies.
+ */
+static void hide_missing_pmu(struct cpuid_policy_config *cfg)
+{
+	static const struct {
+		unsigned int bit;
+		uint32_t msr;
+		const char *name;
+	} amd_ext[] = {
+		{ 23, 0xC0010200, "PerfCtrExtCore" },
+		{ 24, 0xC0010240, "PerfCtrExtNB" },
+		{ 28, 0xC0010230, "PerfCtrExtLLC" },
+	};
+	uint32_t a, b, c, d;
+
+	if (boot_cpu.max_leaf >= 0xA) {
+		cpuid_count(0xA, 0, &a, &b, &c, &d);
+		if ((a & 0xFF) && (a >> 8 & 0xFF) && (!msr_exists(0xC1) || !msr_exists(0x186))) {
+			cfg->hide_arch_pmu = true;
+			pr_info("partition: CPUID 0xA lists a PMU whose counters fault here: hidden from the guest");
+		}
+	}
+	if (boot_cpu.max_ext_leaf < 0x80000001)
+		return;
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	for (unsigned int i = 0; i < ARRAY_SIZE(amd_ext); i++) {
+		if ((c & (1U << amd_ext[i].bit)) && !msr_exists(amd_ext[i].msr)) {
+			cfg->hide_80000001_ecx |= 1U << amd_ext[i].bit;
+			pr_info("partition: CPUID lists %s but its MSRs fault here: hidden from the guest", amd_ext[i].name);
+		}
+	}
+}
+
 static void build_cpuid_policy(struct partition *p)
 {
 	struct cpuid_policy_config cfg = { .hv_version = HV_API_VERSION };
 	int rc;
+
+	hide_missing_pmu(&cfg);
 
 	memcpy(cfg.hv_signature, HV_CPUID_SIGNATURE, sizeof(cfg.hv_signature));
 	p->xcr0_allowed = xcr0_guest_allowed(host_xcr0_supported());
@@ -131,28 +177,13 @@ static void build_cpuid_policy(struct partition *p)
 		(unsigned long long)p->xcr0_allowed);
 }
 
-/* Which optional MSRs exist, from the CPUID the guest is shown (Intel SDM vol. 2A, AMD 24594). */
-static void probe_msr_features(const struct partition *p, struct msr_features *f)
-{
-	struct cpuid_guest_state g = { 0 };
-	uint32_t l7[4], e1[4], e8[4];
-
-	cpuid_policy_lookup(&p->cpuid, 7, 0, &g, l7);
-	cpuid_policy_lookup(&p->cpuid, 0x80000001, 0, &g, e1);
-	cpuid_policy_lookup(&p->cpuid, 0x80000008, 0, &g, e8);
-	f->tsc_aux = (e1[3] & (1U << 27)) || (l7[2] & (1U << 22));       /* RDTSCP, RDPID */
-	f->spec_ctrl = (l7[3] & (1U << 26)) || (e8[1] & (1U << 14));     /* IBRS (Intel, AMD) */
-	f->pred_cmd = (l7[3] & (1U << 26)) || (e8[1] & (1U << 12));      /* IBPB (Intel, AMD) */
-	f->pat_virtualized = true; /* NPT switches G_PAT; the VMX controls save and load IA32_PAT */
-}
-
 static void build_msr_bitmap(struct partition *p)
 {
-	struct msr_features f = { 0 };
-
-	probe_msr_features(p, &f);
+	/* NPT switches G_PAT; the VMX controls save and load IA32_PAT. */
+	p->msr_features.pat_virtualized = true;
+	msr_features_from_cpuid(&p->cpuid, &p->msr_features);
 	p->msr_bitmap = alloc_zeroed_pages(msr_bitmap_size(vcpu_ops->msr_bitmap_layout), &p->msr_bitmap_pa);
-	msr_policy_build(vcpu_ops->msr_bitmap_layout, p->msr_bitmap, &f);
+	msr_policy_build(vcpu_ops->msr_bitmap_layout, p->msr_bitmap, &p->msr_features);
 }
 
 /* Vectors whose interception is undefined or useless, refused once with a warning. */
@@ -214,6 +245,27 @@ bool partition_gpa_is_hypervisor(const struct partition *p, uint64_t gpa)
 {
 	return (gpa >= hv_layout.hv_base && gpa < hv_layout.hv_end) ||
 	       (gpa >= hv_layout.trampoline && gpa < hv_layout.trampoline + FRAME_SIZE);
+}
+
+void partition_trap_apic_reads(struct partition *p, bool trap)
+{
+	uint64_t page = p->apic_page;
+
+	if (!page)
+		return;
+	/* A handful of instructions, rarely taken: a spin flag, not a lock type of its own. */
+	while (__atomic_exchange_n(&p->apic_trap_lock, true, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	if (trap && p->apic_read_traps++ == 0 && pt_unmap(&p->npt, p->npt_root, page, FRAME_SIZE))
+		panic("partition: cannot unmap the local APIC page");
+	if (!trap && --p->apic_read_traps == 0)
+		npt_map(p, p->npt_root, page, page + FRAME_SIZE, PTE_P | PTE_U | PTE_PCD | PTE_PWT);
+	__atomic_store_n(&p->apic_trap_lock, false, __ATOMIC_RELEASE);
+}
+
+void *partition_alloc_pages(uint64_t bytes, paddr_t *pa)
+{
+	return alloc_zeroed_pages(bytes, pa);
 }
 
 void io_intercept(struct partition *p, uint16_t port, bool intercept)

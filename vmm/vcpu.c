@@ -29,6 +29,20 @@ uint64_t vcpu_gpr(struct vcpu *v, unsigned int n)
 	return by_number[n & 15];
 }
 
+void vcpu_set_gpr(struct vcpu *v, unsigned int n, uint64_t value)
+{
+	struct guest_regs *r = &v->regs;
+	uint64_t *const by_number[16] = {
+		&r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi, &r->rdi,
+		&r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15,
+	};
+
+	if ((n & 15) == 4)
+		vcpu_ops->write_reg(v, VCPU_RSP, value);
+	else
+		*by_number[n & 15] = value;
+}
+
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code)
 {
 	struct vcpu_event e = {

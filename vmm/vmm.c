@@ -4,7 +4,10 @@
 #include "mm.h"
 #include "panic.h"
 #include "timer.h"
+#include "lib/string.h"
 #include "vmm/guest.h"
+#include "vmm/lapic.h"
+#include "vmm/msr.h"
 #include "vmm/partition.h"
 #include "vmm/vmm.h"
 #include "x86/cpu.h"
@@ -27,8 +30,13 @@ static struct vcpu *vcpu_new(struct partition *p, const struct vcpu_start *start
 	v->idle = start->mode == VCPU_START_IDLE;
 	cpu->vcpu = v;
 	p->vcpus[v->id] = v;
+	/* Its own MSR bitmap: what passes through depends on the vCPU's APIC mode and TSC offset. */
+	v->msr_bitmap = partition_alloc_pages(msr_bitmap_size(vcpu_ops->msr_bitmap_layout), &v->msr_bitmap_pa);
+	memcpy(v->msr_bitmap, p->msr_bitmap, msr_bitmap_size(vcpu_ops->msr_bitmap_layout));
 	if (vcpu_ops->vcpu_create(v, start))
 		panic("vmm: cannot create vCPU %u", v->id);
+	msr_vcpu_init(v);
+	lapic_vcpu_init(v);
 	return v;
 }
 

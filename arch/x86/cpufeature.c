@@ -61,6 +61,11 @@ void cpu_features_init(void)
 		cpuid_count(0x80000007, 0, &a, &b, &c, &d);
 		boot_cpu.invariant_tsc = d & (1U << 8);
 	}
+	boot_cpu.phys_bits = 36; /* without leaf 0x80000008 (SDM vol. 3A, 4.1.4) */
+	if (boot_cpu.max_ext_leaf >= 0x80000008) {
+		cpuid_count(0x80000008, 0, &a, &b, &c, &d);
+		boot_cpu.phys_bits = a & 0xFF;
+	}
 	read_brand();
 }
 

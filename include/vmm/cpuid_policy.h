@@ -21,6 +21,8 @@
  *     cfg->hv_version, EBX = cfg->hv_features, ECX = EDX = 0; every other leaf in
  *     0x40000000-0x4FFFFFFF reads as zero;
  *   - OSXSAVE (1 ECX[27]) = guest CR4.OSXSAVE, OSPKE (7.0 ECX[4]) = guest CR4.PKE, never the host's;
+ *   - leaf 0xA all zero with cfg->hide_arch_pmu, and cfg->hide_80000001_ecx cleared;
+ *   - the APIC bit (1 EDX[9], 0x80000001 EDX[9]) clear while the guest has its APIC disabled;
  *   - the vCPU's APIC ID: leaf 1 EBX[31:24] (low 8 bits), 0xB and 0x1F EDX (every subleaf, when
  *     the leaf is implemented), 0x8000001E EAX (when cached);
  *   - XSAVE (leaf 0xD) matches what XSETBV allows: subleaf 0 EDX:EAX = the effective xcr0_allowed,
@@ -77,6 +79,9 @@ struct cpuid_policy_config {
 	uint64_t xss_allowed;
 	/* Hide XSAVES/XRSTORS (0xD.1 EAX[3]) and all IA32_XSS bits, e.g. when VMX cannot enable them. */
 	bool hide_xsaves;
+	/* Features whose MSRs the hardware lacks though its CPUID lists them (emulators): hidden. */
+	bool hide_arch_pmu;          /* Intel leaf 0xA reads zero: no architectural PMU */
+	uint32_t hide_80000001_ecx;  /* e.g. AMD PerfCtrExtCore (23), PerfCtrExtNB (24), PerfCtrExtLLC (28) */
 };
 
 /* The vCPU state the answer depends on, read at lookup time. */
@@ -85,6 +90,7 @@ struct cpuid_guest_state {
 	uint64_t xcr0;    /* guest XCR0 (0 is read as the reset value, x87 only) */
 	uint64_t xss;     /* guest IA32_XSS (0 when the guest has none) */
 	uint32_t apic_id; /* APIC ID of the core this vCPU runs on (x2APIC ID, full 32 bits) */
+	bool apic_disabled; /* IA32_APIC_BASE[11] clear: CPUID 1 and 0x80000001 EDX[9] read 0, as on hardware */
 };
 
 /* One cached answer; the leaf is implied by the slot that points at it. */

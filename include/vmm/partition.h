@@ -10,6 +10,7 @@
 #include "lib/range.h"
 #include "types.h"
 #include "vmm/cpuid_policy.h"
+#include "vmm/msr_policy.h"
 #include "vmm/vcpu.h"
 #include "x86/paging.h"
 #include "x86/percpu.h"
@@ -29,11 +30,14 @@ struct partition {
 	paddr_t idle_npt_root;       /* for parked vCPUs: only the idle page */
 	paddr_t idle_page;
 	paddr_t apic_page;           /* the xAPIC page: read-only for the guest (vmm/lapic.c) */
+	unsigned int apic_read_traps; /* vCPUs whose APIC page is emulated: then it is absent */
+	bool apic_trap_lock;
 	void *msr_bitmap;
 	paddr_t msr_bitmap_pa;
 	uint8_t *io_bitmap;
 	paddr_t io_bitmap_pa;
 	struct cpuid_policy cpuid;
+	struct msr_features msr_features; /* which MSRs the guest's CPUID promises */
 	uint64_t xcr0_allowed;       /* what XSETBV accepts, also what CPUID 0xD offers */
 	uint32_t exception_mask;     /* force_intercept_exceptions, after refusals */
 	bool test_unhandled_exit;
@@ -49,6 +53,14 @@ void partition_init(struct partition *p, const struct hv_options *opts);
 /* Host pointer to guest-physical [gpa, gpa + len) if it is all guest RAM, else NULL. */
 void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len);
 bool partition_gpa_is_hypervisor(const struct partition *p, uint64_t gpa);
+/*
+ * While any vCPU's guest APIC is not a plain xAPIC (disabled, x2APIC, or xAPIC on an x2APIC
+ * hardware APIC), its page reads must be emulated too: the page is absent from the nested
+ * tables instead of read-only. Calls nest; the caller flushes its own nested TLB.
+ */
+void partition_trap_apic_reads(struct partition *p, bool trap);
+/* Zeroed, contiguous hypervisor memory for the partition's structures; panics when there is none. */
+void *partition_alloc_pages(uint64_t bytes, paddr_t *pa);
 /* Intercept (or pass through) guest accesses to an I/O port. */
 void io_intercept(struct partition *p, uint16_t port, bool intercept);
 /* The ports the hypervisor always sees: the reset controls (vmm/io.c). */

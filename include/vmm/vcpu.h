@@ -71,6 +71,7 @@ enum vcpu_reg {
 	VCPU_RIP, VCPU_RSP, VCPU_RFLAGS, VCPU_CR0, VCPU_CR2, VCPU_CR3, VCPU_CR4, VCPU_EFER,
 	VCPU_CS_BASE,
 	VCPU_CS_LD, /* read only: bit 0 = CS.L (64-bit code), bit 1 = CS.D (32-bit default size) */
+	VCPU_TSC_OFFSET, /* added to the TSC the guest reads (RDTSC, RDTSCP, RDMSR) */
 	VCPU_REG_NR
 };
 #define VCPU_CS_L (1U << 0)
@@ -109,6 +110,14 @@ struct vcpu {
 	struct guest_regs regs;
 	struct vm_exit exit;
 	void *arch;                    /* the backend's state (VMCB/VMCS and friends) */
+	void *msr_bitmap;              /* this vCPU's copy of the partition's bitmap (vmm/msr.c adjusts it) */
+	paddr_t msr_bitmap_pa;
+	uint64_t apic_base;            /* IA32_APIC_BASE as the guest sees it (vmm/lapic_base.c) */
+	bool apic_page_trapped;        /* reads of the APIC page are emulated (vmm/lapic.c) */
+	uint32_t xapic_icr_high;       /* the guest's last ICR high word (the destination) */
+	uint32_t xapic_ldr, xapic_dfr; /* kept for an xAPIC guest on an x2APIC hardware APIC */
+	uint64_t tsc_offset;           /* guest TSC - host TSC */
+	uint64_t host_tsc_adjust;      /* the hardware's IA32_TSC_ADJUST, which the guest never writes */
 	uint64_t irq_pending[4];       /* guest vectors acknowledged at the APIC, waiting for injection */
 	uint64_t irq_deferred[4];      /* edge vectors taken back from the APIC's ISR, to be sent again */
 	uint32_t nmi_pending;          /* NMIs for the guest, waiting until it can take one */
@@ -146,6 +155,8 @@ struct vcpu_ops {
 	bool (*event_allowed)(struct vcpu *v, enum event_type type);
 	/* Asks for an exit as soon as the guest can take such an event. */
 	void (*request_event_window)(struct vcpu *v, enum event_type type);
+	/* The nested tables changed under this vCPU: drop its cached guest-physical translations. */
+	void (*flush_nested_tlb)(struct vcpu *v);
 	/* Prints the raw VMCB/VMCS state. */
 	void (*dump)(struct vcpu *v);
 	/* Makes the second-level page-table format (NPT or EPT) in a pt_ctx, 1 GiB leaves included. */
@@ -173,6 +184,7 @@ void vcpu_event_displaced(struct vcpu *v, const struct vcpu_event *e);
 bool vcpu_events_double_fault(const struct vcpu_event *first, const struct vcpu_event *second);
 /* General register n in ModRM order (0 = RAX ... 15 = R15). */
 uint64_t vcpu_gpr(struct vcpu *v, unsigned int n);
+void vcpu_set_gpr(struct vcpu *v, unsigned int n, uint64_t value);
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code);
 static inline void vcpu_inject_gp(struct vcpu *v)
 {

@@ -1,6 +1,7 @@
 /*
  * Local APIC access, xAPIC (MMIO) or x2APIC (MSRs) behind one interface (SDM vol. 3, ch. 11).
- * The mode is the one firmware left on the boot CPU; every CPU uses the same.
+ * Every CPU starts in the mode firmware left on the boot CPU; a guest that switches its APIC to
+ * x2APIC mode switches that CPU, and the hypervisor's access follows (apic_enter_x2apic()).
  */
 #ifndef HV_X86_APIC_H
 #define HV_X86_APIC_H
@@ -12,12 +13,27 @@
 #define APIC_REG_TPR 0x80
 #define APIC_REG_EOI 0xB0
 #define APIC_REG_SVR 0xF0
+#define APIC_REG_LDR 0xD0
+#define APIC_REG_DFR 0xE0
 #define APIC_REG_ISR 0x100 /* ISR, TMR, IRR: eight 32-bit registers each, 0x10 apart */
 #define APIC_REG_TMR 0x180
 #define APIC_REG_IRR 0x200
 #define APIC_REG_ESR 0x280
+#define APIC_REG_LVT_CMCI 0x2F0
 #define APIC_REG_ICR_LOW 0x300
 #define APIC_REG_ICR_HIGH 0x310
+#define APIC_REG_LVT_TIMER 0x320
+#define APIC_REG_LVT_THERMAL 0x330
+#define APIC_REG_LVT_PERF 0x340
+#define APIC_REG_LVT_LINT0 0x350
+#define APIC_REG_LVT_LINT1 0x360
+#define APIC_REG_LVT_ERROR 0x370
+#define APIC_REG_TIMER_INITIAL 0x380
+#define APIC_REG_TIMER_DIVIDE 0x3E0
+
+#define APIC_LVT_MASKED (1U << 16)
+#define APIC_LVT_NMI (4U << 8)
+#define APIC_LVT_EXTINT (7U << 8)
 
 #define APIC_SVR_ENABLE (1U << 8)
 #define APIC_SPURIOUS_VECTOR 0xFF
@@ -59,5 +75,13 @@ void apic_send_nmi(uint32_t dest);
 void apic_send_nmi_all_but_self(void);
 void apic_send_init(uint32_t dest);
 void apic_send_startup(uint32_t dest, paddr_t page);
+/* Puts this CPU's APIC in x2APIC mode (from xAPIC mode, which keeps every register). */
+void apic_enter_x2apic(void);
+/* The register state of an APIC after power-on or reset (SDM vol. 3A, 11.4.7.1), ID and mode kept. */
+void apic_reset_registers(void);
+/* Whether any interrupt is in service (ISR bit set). */
+bool apic_in_service(void);
+/* Reset state, then enabled as a virtual wire: LINT0 takes the PIC's ExtINT, LINT1 the NMI pin. */
+void apic_virtual_wire(void);
 
 #endif

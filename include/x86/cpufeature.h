@@ -20,6 +20,7 @@ struct cpu_features {
 	bool xsave;    /* CPUID 1 ECX[26] */
 	bool hypervisor; /* CPUID 1 ECX[31]: we run nested */
 	bool invariant_tsc; /* CPUID 0x80000007 EDX[8] */
+	unsigned int phys_bits; /* MAXPHYADDR: CPUID 0x80000008 EAX[7:0], else 36 */
 };
 
 extern struct cpu_features boot_cpu;

@@ -21,6 +21,7 @@ struct percpu {
 	uintptr_t stack_top;
 	volatile int fixup_vector; /* vector of the last fault the exception table recovered */
 	volatile bool online;
+	bool x2apic;                    /* this CPU's local APIC is in x2APIC mode (the guest may switch it) */
 	volatile uint32_t nmi_pending;  /* NMIs taken by the host handler, not yet handed on */
 	volatile uint32_t requests;     /* what the NMI sender wants (CPU_REQ_*): tells our NMIs from others */
 	volatile uint32_t leave_state;  /* the reboot path's acknowledgement (LEAVE_*) */

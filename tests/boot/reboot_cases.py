@@ -116,6 +116,17 @@ def reboot_cases():
                                     through="port 0xcf9", cpu_model=RYZEN))
         cases.append(guest_case(f"reboot-{method}-bochs-skylake-smp2", method, "bochs", 2, "VMX",
                                 through="port 0xcf9", cpu_model=SKYLAKE))
+    # After the guest's APIC reset dance (global disable, enable, x2APIC where offered: Bochs Skylake),
+    # the hypervisor's NMIs still reach every CPU.
+    dance = [r"^guest: APIC reset: IA32_APIC_BASE 0x[0-9a-f]+ before, 0x[0-9a-f]*[89a-f]00 now$"]
+    for case in (guest_case("reboot-cf9-apicreset-qemu-smp2", "cf9", "qemu", 2, "SVM", through="port 0xcf9"),
+                 guest_case("reboot-cf9-apicreset-bochs-ryzen-smp2", "cf9", "bochs", 2, "SVM", through="port 0xcf9",
+                            cpu_model=RYZEN),
+                 guest_case("reboot-cf9-apicreset-bochs-skylake-smp2", "cf9", "bochs", 2, "VMX",
+                            through="port 0xcf9", cpu_model=SKYLAKE)):
+        case["modules"] = [("build/guests/reboot.elf", "reboot.elf cf9 apicreset")]
+        case["expect"] = [e.replace(r"reboot\.elf cf9'", r"reboot\.elf cf9 apicreset'") for e in case["expect"]]
+        cases.append(dict(case, expect=case["expect"] + dance))
     # One real reset on QEMU: without -no-reboot the machine boots the hypervisor again.
     real = guest_case("reboot-cf9-real-reset-qemu-smp2", "cf9", "qemu", 2, "SVM", through="port 0xcf9",
                       no_reboot=False, done=BANNER_LINE, done_count=2)

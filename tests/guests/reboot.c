@@ -10,6 +10,10 @@
  *   triple  an IDT with limit 0, then INT3: #BP, #GP, #DF cannot be delivered, a triple fault
  *
  * If the guest still runs 1 s after the request, that is a failed check and the guest ends.
+ *
+ * With the word "apicreset" as well, the guest first does an OS's APIC reset: a global disable
+ * through IA32_APIC_BASE, enable again (the APIC is then in its power-on state, software-disabled),
+ * and x2APIC mode where CPUID offers it. The hypervisor's NMIs of the reboot path must still work.
  */
 #include "acpi.h"
 #include "guest.h"
@@ -164,16 +168,16 @@ static void reset_triple(void)
  */
 static const char *const methods[] = { "cf9", "kbd", "fadt", "triple" };
 
-static const char *find_method(void)
+static const char *find_word(const char *const *words, size_t nr)
 {
 	for (const char *s = mb_cmdline(); *s;) {
 		size_t n = 0;
 
 		while (s[n] && s[n] != ' ')
 			n++;
-		for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-			if (strlen(methods[i]) == n && !memcmp(s, methods[i], n))
-				return methods[i];
+		for (size_t i = 0; i < nr; i++) {
+			if (strlen(words[i]) == n && !memcmp(s, words[i], n))
+				return words[i];
 		}
 		s += n;
 		while (*s == ' ')
@@ -182,12 +186,36 @@ static const char *find_method(void)
 	return NULL;
 }
 
+static const char *find_method(void)
+{
+	return find_word(methods, sizeof(methods) / sizeof(methods[0]));
+}
+
+#define CPUID_1_ECX_X2APIC (1U << 21)
+
+static void apic_reset(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	unsigned int faults = 0;
+
+	faults += wrmsr_safe(MSR_APIC_BASE, base & ~(APIC_BASE_ENABLE | APIC_BASE_X2APIC)) != NO_FAULT;
+	faults += wrmsr_safe(MSR_APIC_BASE, (base & ~APIC_BASE_X2APIC) | APIC_BASE_ENABLE) != NO_FAULT;
+	if (cpuid(1).ecx & CPUID_1_ECX_X2APIC)
+		faults += wrmsr_safe(MSR_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC) != NO_FAULT;
+	ok(faults == 0, "APIC reset through IA32_APIC_BASE without a fault (%u faults)", faults);
+	printf("guest: APIC reset: IA32_APIC_BASE 0x%llx before, 0x%llx now\n", base, rdmsr(MSR_APIC_BASE));
+}
+
 void guest_main(void)
 {
 	const char *name = find_method();
 
+	static const char *const apic_word[] = { "apicreset" };
+
 	if (!name)
 		abort_test("no reset method on the command line '%s' (cf9, kbd, fadt or triple)", mb_cmdline());
+	if (find_word(apic_word, 1))
+		apic_reset();
 	if (!strcmp(name, "cf9"))
 		reset_cf9();
 	else if (!strcmp(name, "kbd"))

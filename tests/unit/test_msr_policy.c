@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include "../../lib/string.c"
+#include "../../vmm/xcr0.c"
+#include "../../vmm/cpuid_policy.c"
 #include "../../vmm/msr_bitmap.c"
 #include "../../vmm/msr_policy.c"
 

@@ -127,7 +127,7 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 			c->intercept_misc1 |= SVM_INTERCEPT_RDTSC; /* deliberately without a handler */
 	}
 	c->iopm_base_pa = p->io_bitmap_pa;
-	c->msrpm_base_pa = p->msr_bitmap_pa;
+	c->msrpm_base_pa = v->msr_bitmap_pa;
 	c->asid = GUEST_ASID;
 	c->tlb_control = SVM_TLB_FLUSH_ALL;
 	c->vintr = SVM_VINTR_MASKING; /* physical interrupts follow the host's IF, virtual ones the guest's */
@@ -204,6 +204,8 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 	case VCPU_CS_LD:
 		/* VMCB attributes hold descriptor bits 52-55 in 8-11: L is bit 9, D/B bit 10. */
 		return ((s->cs.attrib >> 9) & 1 ? VCPU_CS_L : 0) | ((s->cs.attrib >> 10) & 1 ? VCPU_CS_D : 0);
+	case VCPU_TSC_OFFSET:
+		return svm(v)->vmcb->control.tsc_offset;
 	default:
 		BUG_ON(true);
 		return 0;
@@ -239,6 +241,9 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 	case VCPU_EFER:
 		/* SVME stays set for VMRUN; LMA is the CPU's to set, from LME and CR0.PG. */
 		s->efer = (value & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
+		break;
+	case VCPU_TSC_OFFSET:
+		svm(v)->vmcb->control.tsc_offset = value;
 		break;
 	default:
 		BUG_ON(true);
@@ -351,6 +356,11 @@ static void svm_clear_interrupt_shadow(struct vcpu *v)
 	svm(v)->vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW;
 }
 
+static void svm_flush_nested_tlb(struct vcpu *v)
+{
+	svm(v)->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL; /* at the next VMRUN */
+}
+
 static void svm_dump(struct vcpu *v)
 {
 	svm_dump_vmcb(svm(v)->vmcb);
@@ -392,6 +402,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.clear_interrupt_shadow = svm_clear_interrupt_shadow,
 	.event_allowed = svm_event_allowed,
 	.request_event_window = svm_request_event_window,
+	.flush_nested_tlb = svm_flush_nested_tlb,
 	.dump = svm_dump,
 	.init_npt_format = svm_init_npt_format,
 	.msr_bitmap_layout = MSR_BITMAP_SVM,

@@ -178,6 +178,8 @@ static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg reg)
 
 		return ((ar & VMX_AR_L) ? VCPU_CS_L : 0) | ((ar & VMX_AR_DB) ? VCPU_CS_D : 0);
 	}
+	case VCPU_TSC_OFFSET:
+		return vmcs_read64(VMCS_TSC_OFFSET);
 	default:
 		BUG_ON(true);
 		return 0;
@@ -210,6 +212,9 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 		break;
 	case VCPU_EFER:
 		vmx_set_guest_efer(value);
+		break;
+	case VCPU_TSC_OFFSET:
+		vmcs_write64(VMCS_TSC_OFFSET, value);
 		break;
 	default:
 		BUG_ON(true);
@@ -333,6 +338,16 @@ unsigned int vmx_leave_cpu(void)
 	return faults;
 }
 
+static void vmx_flush_nested_tlb(struct vcpu *v)
+{
+	const struct vmx_features *f = &vmx_config.f;
+	uint64_t eptp = vmcs_read64(VMCS_EPT_POINTER);
+
+	/* Combined mappings are tagged by the EPTP (SDM vol. 3C, 29.4.3.1). */
+	if (f->invept_single ? invept(VMX_INVEPT_SINGLE, eptp) : f->invept_global ? invept(VMX_INVEPT_GLOBAL, 0) : 0)
+		pr_warn("vcpu%u: INVEPT failed", v->id);
+}
+
 const struct vcpu_ops vmx_vcpu_ops = {
 	.name = "VMX",
 	.cpu_enable = vmx_cpu_enable,
@@ -347,6 +362,7 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.clear_interrupt_shadow = vmx_clear_interrupt_shadow,
 	.event_allowed = vmx_event_allowed,
 	.request_event_window = vmx_request_event_window,
+	.flush_nested_tlb = vmx_flush_nested_tlb,
 	.dump = vmx_dump,
 	.init_npt_format = vmx_init_npt_format,
 	.msr_bitmap_layout = MSR_BITMAP_VMX,

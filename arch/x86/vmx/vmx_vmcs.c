@@ -43,7 +43,9 @@ int vmx_compute_controls(struct vmx_config *c)
 {
 	const struct vmx_features *f = &c->f;
 	uint32_t pin = VMX_PIN_EXTINT_EXITING | VMX_PIN_NMI_EXITING | (f->virtual_nmis ? VMX_PIN_VIRTUAL_NMIS : 0);
-	uint32_t proc = VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_USE_IO_BITMAPS | VMX_PROC_SECONDARY_CONTROLS;
+	/* TSC offsetting: the guest may set its TSC while the hypervisor's own clock runs on. */
+	uint32_t proc = VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_USE_IO_BITMAPS | VMX_PROC_SECONDARY_CONTROLS |
+			VMX_PROC_TSC_OFFSETTING;
 	/* RDTSCP and INVPCID #UD in the guest unless enabled here; CPUID still offers them. */
 	uint32_t proc2 = VMX_PROC2_ENABLE_EPT | VMX_PROC2_UNRESTRICTED_GUEST | VMX_PROC2_ENABLE_RDTSCP |
 			 VMX_PROC2_ENABLE_INVPCID | (f->vpid ? VMX_PROC2_ENABLE_VPID : 0);
@@ -225,8 +227,9 @@ static void set_host_state(void)
 	vmcs_writel(VMCS_HOST_RIP, (uintptr_t)vmx_exit_point);
 }
 
-static void set_controls(const struct partition *p, bool idle)
+static void set_controls(const struct vcpu *v, bool idle)
 {
+	const struct partition *p = v->part;
 	const struct vmx_config *c = &vmx_config;
 	uint32_t proc = c->proc;
 
@@ -247,7 +250,8 @@ static void set_controls(const struct partition *p, bool idle)
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 	vmcs_write64(VMCS_IO_BITMAP_A, p->io_bitmap_pa);
 	vmcs_write64(VMCS_IO_BITMAP_B, p->io_bitmap_pa + FRAME_SIZE);
-	vmcs_write64(VMCS_MSR_BITMAP, p->msr_bitmap_pa);
+	vmcs_write64(VMCS_MSR_BITMAP, v->msr_bitmap_pa);
+	vmcs_write64(VMCS_TSC_OFFSET, 0);
 	vmcs_write64(VMCS_EPT_POINTER, ept_pointer(idle ? p->idle_npt_root : p->npt_root));
 	if (c->proc2 & VMX_PROC2_ENABLE_VPID)
 		vmcs_write16(VMCS_VPID, GUEST_VPID);
@@ -271,7 +275,7 @@ int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 		pr_err("vmx: VMCLEAR/VMPTRLD of the new VMCS failed on CPU %u", this_cpu_id());
 		return -E_NOSUPP;
 	}
-	set_controls(v->part, idle);
+	set_controls(v, idle);
 	set_host_state();
 	if (idle)
 		set_guest_segments(0, 0);
