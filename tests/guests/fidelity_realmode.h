@@ -1,5 +1,5 @@
 /*
- * Shared by fidelity.c and fidelity_realmode.S: where the real-mode blob runs and the layout of
+ * Shared by fidelity_realmode.c and fidelity_realmode16.S: where the real-mode blob runs and the layout of
  * the results it leaves behind (16-bit words at these byte offsets).
  */
 #ifndef GUEST_FIDELITY_REALMODE_H

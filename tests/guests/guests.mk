@@ -47,5 +47,5 @@ $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/%.o $(GUEST_LIB_OBJS) $(GUEST_DIR)/linker.ld
 	@$(LD) $(GUEST_LDFLAGS) $(filter %.o,$^) -o $@
 
 # A guest's own extra objects (its assembly), linked after its main object.
-$(GUEST_OUT)/fidelity.elf: $(GUEST_OBJ)/fidelity_realmode.o
-.SECONDARY: $(GUEST_OBJ)/fidelity_realmode.o
+$(GUEST_OUT)/fidelity.elf: $(GUEST_OBJ)/fidelity_msr.o $(GUEST_OBJ)/fidelity_realmode.o $(GUEST_OBJ)/fidelity_realmode16.o
+.SECONDARY: $(GUEST_OBJ)/fidelity_msr.o $(GUEST_OBJ)/fidelity_realmode.o $(GUEST_OBJ)/fidelity_realmode16.o

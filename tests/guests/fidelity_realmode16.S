@@ -7,7 +7,7 @@
  * CS:IP can reach it; it is assembled with offsets relative to rm_blob, so real-mode segment
  * RM_SEG (base RM_BASE) runs it at those offsets. The C side also fills the real-mode IVT at
  * RM_BASE + RM_IVT_OFF. Every result is written into rm_results (struct rm_results in
- * fidelity.c) and checked in protected mode afterwards.
+ * fidelity_realmode.c) and checked in protected mode afterwards.
  */
 #include "fidelity_realmode.h"
 
@@ -250,7 +250,7 @@ bios_idtr:
 rm_farptr:
 	.word 0, 0
 	.globl rm_unreal_addr
-rm_unreal_addr: /* filled in by fidelity.c: a word above 1 MiB */
+rm_unreal_addr: /* filled in by fidelity_realmode.c: a word above 1 MiB */
 	.long 0
 	.balign 16
 rm_scratch:
@@ -258,7 +258,7 @@ rm_scratch:
 	.balign 16
 rm_results:
 	.skip RM_R_SIZE
-rm_blob_end: /* fidelity.c checks that the blob ends before RM_IVT_OFF */
+rm_blob_end: /* fidelity_realmode.c checks that the blob ends before RM_IVT_OFF */
 
 	.code32
 	.section .note.GNU-stack, "", @progbits
