@@ -1,4 +1,5 @@
 /* The fidelity guest's trip to real mode and back: the checks; the 16-bit code is fidelity_realmode16.S. */
+#include "apic.h"
 #include "fidelity.h"
 #include "fidelity_realmode.h"
 #include "guest.h"
@@ -15,12 +16,13 @@ struct rm_results {
 	uint16_t bios_kb, unexpected, done;
 	uint32_t unreal, cpuid_ebx;
 	uint16_t kbd_status, sti_flags;
+	uint32_t apic_tpr;
 } __packed;
 _Static_assert(sizeof(struct rm_results) == RM_R_SIZE, "struct rm_results matches fidelity_realmode.h");
 _Static_assert(__builtin_offsetof(struct rm_results, done) == RM_R_DONE, "RM_R_DONE");
 
 extern const char rm_blob[], rm_blob_end[], rm_results[], rm_after_int40[], rm_int40[], rm_int41[], rm_unexpected[],
-	rm_unreal_addr[];
+	rm_unreal_addr[], rm_apic_tpr_addr[];
 static const uint32_t unreal_probe = 0x600dc0de; /* above 1 MiB, read from real mode through FS */
 void realmode_run(void);
 
@@ -69,6 +71,7 @@ void check_real_mode(void)
 	ivt[0x41] = (uint32_t)ALIAS_SEG << 16 | (RM_OFF(rm_int41) + 0x100);
 	res = (volatile struct rm_results *)(uintptr_t)(RM_BASE + RM_OFF(rm_results));
 	*(volatile uint32_t *)(uintptr_t)(RM_BASE + RM_OFF(rm_unreal_addr)) = (uint32_t)(uintptr_t)&unreal_probe;
+	*(volatile uint32_t *)(uintptr_t)(RM_BASE + RM_OFF(rm_apic_tpr_addr)) = apic_base() + APIC_TPR;
 
 	realmode_run();
 
@@ -97,6 +100,8 @@ void check_real_mode(void)
 	ok(res->sti_flags & EFLAGS_IF, "real mode: STI sets IF (FLAGS 0x%x)", res->sti_flags);
 	ok(res->unreal == unreal_probe, "big real mode: FS with a 4 GiB limit reads 0x%x above 1 MiB (0x%x)", unreal_probe,
 	   res->unreal);
+	ok(res->apic_tpr == 0x10 && apic_read(APIC_TPR) == 0,
+	   "big real mode: a TPR write through FS reads back 0x10 (0x%x), and TPR 0 again after", res->apic_tpr);
 	ok(res->bios_kb == bda_kb, "real mode: BIOS INT 12h through the BIOS IVT returns %u KiB (%u)", bda_kb, res->bios_kb);
 	ok(res->unexpected == 0, "real mode: no other vector of our IVT was taken (%u)", res->unexpected);
 }

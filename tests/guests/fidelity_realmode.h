@@ -38,6 +38,7 @@
 #define RM_R_CPUID_EBX 46 /* 4 bytes */
 #define RM_R_KBD_STATUS 50
 #define RM_R_STI_FLAGS 52
-#define RM_R_SIZE 54
+#define RM_R_APIC_TPR 54 /* 4 bytes */
+#define RM_R_SIZE 58
 
 #endif

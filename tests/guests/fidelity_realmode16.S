@@ -166,6 +166,18 @@ rm_back_from_alias:
 	mov OFF(rm_unreal_addr), %esi
 	addr32 mov %fs:(%esi), %eax
 	mov %eax, OFF(rm_results) + RM_R_UNREAL
+	/*
+	 * And the local APIC through it, as firmware does: a TPR write (which the hypervisor traps
+	 * and completes, decoding a real-mode instruction with address-size and FS prefixes), read
+	 * back, then TPR 0 again.
+	 */
+	mov OFF(rm_apic_tpr_addr), %esi
+	mov $0x10, %eax
+	addr32 mov %eax, %fs:(%esi)
+	addr32 mov %fs:(%esi), %eax
+	mov %eax, OFF(rm_results) + RM_R_APIC_TPR
+	xor %eax, %eax
+	addr32 mov %eax, %fs:(%esi)
 
 	/* A BIOS service through the BIOS's own IVT at 0: INT 12h returns the base memory size in KiB. */
 	lidt OFF(bios_idtr)
@@ -251,6 +263,9 @@ rm_farptr:
 	.word 0, 0
 	.globl rm_unreal_addr
 rm_unreal_addr: /* filled in by fidelity_realmode.c: a word above 1 MiB */
+	.long 0
+	.globl rm_apic_tpr_addr
+rm_apic_tpr_addr: /* and the local APIC's TPR */
 	.long 0
 	.balign 16
 rm_scratch:
