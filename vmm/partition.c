@@ -64,7 +64,8 @@ static void build_nested_tables(struct partition *p)
 	range_set_init(&visible);
 	BUG_ON(range_set_add(&visible, 0, hv_layout.physmap_limit));
 	BUG_ON(range_set_remove(&visible, hv_layout.hv_base, hv_layout.hv_end));
-	BUG_ON(range_set_remove(&visible, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE));
+	if (hv_layout.trampoline_hidden)
+		BUG_ON(range_set_remove(&visible, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE));
 	for (unsigned int i = 0; i < visible.nr; i++)
 		npt_map(p, p->npt_root, visible.r[i].start, visible.r[i].end, rwx | PTE_PCD | PTE_PWT);
 	/* RAM is remapped write-back over the uncached default; hypervisor memory stays absent. */
@@ -83,10 +84,15 @@ static void build_nested_tables(struct partition *p)
 	p->apic_page = apic_mmio_base();
 	if (p->apic_page)
 		npt_map(p, p->npt_root, p->apic_page, p->apic_page + FRAME_SIZE, PTE_P | PTE_U | PTE_PCD | PTE_PWT);
-	pr_info("partition: nested tables at %#llx map %#llx bytes; hypervisor %#llx-%#llx and page %#llx hidden",
-		(unsigned long long)p->npt_root, (unsigned long long)hv_layout.physmap_limit,
-		(unsigned long long)hv_layout.hv_base, (unsigned long long)hv_layout.hv_end - 1,
-		(unsigned long long)hv_layout.trampoline);
+	if (hv_layout.trampoline_hidden)
+		pr_info("partition: nested tables at %#llx map %#llx bytes; hypervisor %#llx-%#llx and page %#llx hidden",
+			(unsigned long long)p->npt_root, (unsigned long long)hv_layout.physmap_limit,
+			(unsigned long long)hv_layout.hv_base, (unsigned long long)hv_layout.hv_end - 1,
+			(unsigned long long)hv_layout.trampoline);
+	else
+		pr_info("partition: nested tables at %#llx map %#llx bytes; hypervisor %#llx-%#llx hidden",
+			(unsigned long long)p->npt_root, (unsigned long long)hv_layout.physmap_limit,
+			(unsigned long long)hv_layout.hv_base, (unsigned long long)hv_layout.hv_end - 1);
 }
 
 /* Parked vCPUs execute `hlt; jmp $-1` from their own page and can reach nothing else. */
@@ -244,7 +250,7 @@ void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len)
 bool partition_gpa_is_hypervisor(const struct partition *p, uint64_t gpa)
 {
 	return (gpa >= hv_layout.hv_base && gpa < hv_layout.hv_end) ||
-	       (gpa >= hv_layout.trampoline && gpa < hv_layout.trampoline + FRAME_SIZE);
+	       (hv_layout.trampoline_hidden && gpa >= hv_layout.trampoline && gpa < hv_layout.trampoline + FRAME_SIZE);
 }
 
 void partition_trap_apic_reads(struct partition *p, bool trap)

@@ -17,12 +17,13 @@ struct rm_results {
 	uint32_t unreal, cpuid_ebx;
 	uint16_t kbd_status, sti_flags;
 	uint32_t apic_tpr;
+	uint16_t low_stack, low_sp;
 } __packed;
 _Static_assert(sizeof(struct rm_results) == RM_R_SIZE, "struct rm_results matches fidelity_realmode.h");
 _Static_assert(__builtin_offsetof(struct rm_results, done) == RM_R_DONE, "RM_R_DONE");
 
 extern const char rm_blob[], rm_blob_end[], rm_results[], rm_after_int40[], rm_int40[], rm_int41[], rm_unexpected[],
-	rm_unreal_addr[], rm_apic_tpr_addr[];
+	rm_unreal_addr[], rm_apic_tpr_addr[], rm_low_stack_ok[];
 static const uint32_t unreal_probe = 0x600dc0de; /* above 1 MiB, read from real mode through FS */
 void realmode_run(void);
 
@@ -30,6 +31,7 @@ void realmode_run(void);
 #define ALIAS_SEG (RM_SEG - 0x10)
 #define FLAGS_IF_TF 0x300
 
+#define LOW_STACK_PAGE 0xf000 /* under 0:FFFE */
 #define BDA_BASE_MEMORY_KB 0x413 /* BIOS data area: base memory size in KiB */
 
 /* A word in the first page, which GCC would otherwise take for a NULL dereference. */
@@ -56,6 +58,7 @@ void check_real_mode(void)
 	uint8_t *low = (uint8_t *)(uintptr_t)RM_BASE;
 	uint32_t *ivt = (uint32_t *)(uintptr_t)(RM_BASE + RM_IVT_OFF);
 	volatile struct rm_results *res;
+	bool low_stack_ok;
 	uint16_t bda_kb = read_low16(BDA_BASE_MEMORY_KB);
 
 	if (!ok(mb_usable_contains(RM_BASE, RM_BASE + RM_SIZE) && range_clear_of_boot_info(RM_BASE, RM_BASE + RM_SIZE) &&
@@ -72,6 +75,9 @@ void check_real_mode(void)
 	res = (volatile struct rm_results *)(uintptr_t)(RM_BASE + RM_OFF(rm_results));
 	*(volatile uint32_t *)(uintptr_t)(RM_BASE + RM_OFF(rm_unreal_addr)) = (uint32_t)(uintptr_t)&unreal_probe;
 	*(volatile uint32_t *)(uintptr_t)(RM_BASE + RM_OFF(rm_apic_tpr_addr)) = apic_base() + APIC_TPR;
+	low_stack_ok = mb_usable_contains(LOW_STACK_PAGE, LOW_STACK_PAGE + 0x1000) &&
+		       range_clear_of_boot_info(LOW_STACK_PAGE, LOW_STACK_PAGE + 0x1000);
+	*(volatile uint16_t *)(uintptr_t)(RM_BASE + RM_OFF(rm_low_stack_ok)) = low_stack_ok;
 
 	realmode_run();
 
@@ -94,6 +100,12 @@ void check_real_mode(void)
 	   res->farcall2_cs);
 	ok(res->farjmp_cs == ALIAS_SEG, "real mode: far JMP into another segment and back (CS 0x%x)", res->farjmp_cs);
 	ok(res->eax32 == 0x12345678, "real mode: 32-bit operand (0x%x)", res->eax32);
+	/* A PC has RAM there (the BIOS's map says so); a hypervisor that keeps the page breaks real-mode code. */
+	if (ok(low_stack_ok, "the page under a real-mode stack at 0:FFFE (0x%x-0x%x) is usable RAM in the memory map",
+	       LOW_STACK_PAGE, LOW_STACK_PAGE + 0xfff))
+		ok(res->low_stack == 0x7e57 && res->low_sp == 0xfffe,
+		   "real mode: SS=0, SP=0: a push lands at 0:FFFE and pops back (0x%x, SP was 0x%x)", res->low_stack,
+		   res->low_sp);
 	ok(res->cpuid_ebx == cpuid(0).ebx, "real mode: CPUID (intercepted) returns leaf 0 as in protected mode (EBX 0x%x)",
 	   res->cpuid_ebx);
 	printf("# real mode: port 0x64 (intercepted) read 0x%x\n", res->kbd_status & 0xff);

@@ -39,6 +39,8 @@
 #define RM_R_KBD_STATUS 50
 #define RM_R_STI_FLAGS 52
 #define RM_R_APIC_TPR 54 /* 4 bytes */
-#define RM_R_SIZE 58
+#define RM_R_LOW_STACK 58
+#define RM_R_LOW_SP 60
+#define RM_R_SIZE 62
 
 #endif

@@ -135,6 +135,27 @@ rm_back_from_alias:
 	mov $0x12345678, %eax
 	mov %eax, OFF(rm_results) + RM_R_EAX32
 
+	/*
+	 * A stack at 0:FFFE, where real-mode code with SS = 0 and SP = 0 puts it: the top of the first
+	 * 64 KiB is RAM on a PC. Only when the memory map says so (rm_low_stack_ok), so a guest that
+	 * was not given that page reports it instead of faulting here.
+	 */
+	cmpw $0, OFF(rm_low_stack_ok)
+	je 1f
+	mov %ss, %bx
+	mov %sp, %cx
+	xor %ax, %ax
+	mov %ax, %ss
+	xor %sp, %sp
+	pushw $0x7e57
+	mov %sp, %dx
+	popw %ax
+	mov %bx, %ss
+	mov %cx, %sp
+	mov %ax, OFF(rm_results) + RM_R_LOW_STACK
+	mov %dx, OFF(rm_results) + RM_R_LOW_SP
+1:
+
 	/* Instructions the hypervisor intercepts, executed in real mode: CPUID and IN from port 0x64. */
 	xor %eax, %eax
 	cpuid
@@ -264,6 +285,9 @@ rm_farptr:
 	.globl rm_unreal_addr
 rm_unreal_addr: /* filled in by fidelity_realmode.c: a word above 1 MiB */
 	.long 0
+	.globl rm_low_stack_ok
+rm_low_stack_ok: /* and whether 0xf000-0xffff is usable RAM in the memory map */
+	.word 0
 	.globl rm_apic_tpr_addr
 rm_apic_tpr_addr: /* and the local APIC's TPR */
 	.long 0
