@@ -61,7 +61,21 @@ enum exit_verdict handle_event_window(struct vcpu *v)
 	return EXIT_RESUME; /* vcpu_deliver_events() injects before the next entry */
 }
 
-void vcpu_deliver_events(struct vcpu *v)
+/* Whether anything at all waits: the common case on the exit path, checked without atomics. */
+static bool events_waiting(const struct vcpu *v)
+{
+	const struct percpu *cpu = v->cpu;
+
+	return v->nmi_pending | __atomic_load_n(&cpu->nmi_pending, __ATOMIC_RELAXED) |
+	       (v->irq_pending[0] | v->irq_pending[1] | v->irq_pending[2] | v->irq_pending[3]) |
+	       (__atomic_load_n(&cpu->irq_latched[0], __ATOMIC_RELAXED) |
+		__atomic_load_n(&cpu->irq_latched[1], __ATOMIC_RELAXED) |
+		__atomic_load_n(&cpu->irq_latched[2], __ATOMIC_RELAXED) |
+		__atomic_load_n(&cpu->irq_latched[3], __ATOMIC_RELAXED));
+}
+
+/* Kept out of line, so the common case below costs no frame and no event record. */
+static __attribute__((noinline)) void deliver_waiting_events(struct vcpu *v)
 {
 	struct vcpu_event e = { 0 };
 	bool nmi_injected = false;
@@ -97,4 +111,10 @@ void vcpu_deliver_events(struct vcpu *v)
 		return;
 	}
 	vcpu_ops->request_event_window(v, EVENT_INTERRUPT);
+}
+
+void vcpu_deliver_events(struct vcpu *v)
+{
+	if (events_waiting(v))
+		deliver_waiting_events(v);
 }

@@ -98,6 +98,31 @@ static enum exit_reason instruction_reason(uint32_t basic)
 	}
 }
 
+unsigned int vmx_exit_fields_needed(uint32_t reason)
+{
+	uint32_t basic = reason & VMX_EXIT_REASON_BASIC_MASK;
+
+	if (reason & VMX_EXIT_REASON_FAILED_ENTRY)
+		return 0;
+	switch (basic) {
+	case VMX_EXIT_EXCEPTION_NMI:
+		/* The qualification is CR2 of a #PF, the length that of INT3/INTO/INT1. */
+		return VMX_FIELD_INTR_INFO | VMX_FIELD_QUALIFICATION | VMX_FIELD_INSN_LEN;
+	case VMX_EXIT_EXTINT:
+		return VMX_FIELD_INTR_INFO;
+	case VMX_EXIT_SIPI:
+		return VMX_FIELD_QUALIFICATION;
+	case VMX_EXIT_IO:
+		return VMX_FIELD_QUALIFICATION | VMX_FIELD_INSN_LEN;
+	case VMX_EXIT_EPT_VIOLATION:
+		return VMX_FIELD_QUALIFICATION | VMX_FIELD_GUEST_PHYSICAL;
+	case VMX_EXIT_EPT_MISCONFIG:
+		return VMX_FIELD_GUEST_PHYSICAL;
+	default:
+		return instruction_reason(basic) != EXIT_UNKNOWN ? VMX_FIELD_INSN_LEN : 0;
+	}
+}
+
 void vmx_decode_exit(struct vm_exit *e, const struct vmx_exit_fields *f)
 {
 	uint32_t basic = f->reason & VMX_EXIT_REASON_BASIC_MASK;
