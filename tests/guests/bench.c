@@ -30,8 +30,8 @@ const char guest_name[] = "bench";
 
 #define MSR_SYSENTER_ESP_NR 0x175
 #define PORT_KBD_STATUS 0x64 /* intercepted (the reset command goes to it): reads are forwarded */
+#define PORT_PCI_ADDRESS 0xcf8  /* 0xcf9 is intercepted only where it is the FADT reset register */
 #define PORT_SYS_CONTROL_B 0x61 /* not intercepted */
-#define PORT_PCI_ADDRESS 0xcf8
 
 static bool under_hv;
 static uint32_t apic;
@@ -198,7 +198,7 @@ static const struct bench benches[] = {
 	{ "hypercall", "hypercall HC_VERSION", loop_hypercall, 1, true, false },
 	{ "io-forwarded", "IN from port 0x64 (intercepted, forwarded)", loop_in_forwarded, 1, false, false },
 	{ "io-passthrough", "IN from port 0x61 (passed through)", loop_in_passthrough, 0, false, false },
-	{ "pci-address", "OUT dword to 0xcf8 (PCI config address)", loop_pci_address, -1, false, false },
+	{ "pci-address", "OUT dword to 0xcf8 (PCI config address)", loop_pci_address, 0, false, false },
 	{ "apic-write", "APIC write, ICR high (emulated MMIO)", loop_apic_write, 1, false, true },
 	{ "self-ipi", "self-IPI: ICR write, interrupt, EOI", loop_self_ipi, -1, false, true },
 	{ "self-nmi", "self-NMI: ICR write, NMI, IRET", loop_self_nmi, -1, false, true },
