@@ -162,7 +162,7 @@ enum exit_verdict handle_msr_write(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->regs.rcx;
 	uint64_t value = ((v->regs.rdx & 0xFFFFFFFF) << 32) | (v->regs.rax & 0xFFFFFFFF);
-	int i = forward_index(msr);
+	int i;
 
 	if (msr == MSR_EFER) {
 		/* The guest may never set SVME (not offered) nor clear it under us (the backend keeps it). */
@@ -175,6 +175,7 @@ enum exit_verdict handle_msr_write(struct vcpu *v)
 		return done(v);
 	if (msr == MSR_IA32_MISC_ENABLE && !misc_enable_write_allowed(value))
 		return refuse(v, "write", msr);
+	i = forward_index(msr); /* a scan of the table: not for EFER, the MSR written most */
 	if (is_vmx_capability(msr) || i < 0 || !forwarded[i].writable || wrmsr_safe(msr, value))
 		return refuse(v, "write", msr);
 	return done(v);
