@@ -494,16 +494,25 @@ static void apply_dynamic(const struct cpuid_policy *p, uint32_t leaf, uint32_t 
 	}
 }
 
+static void copy_regs(uint32_t out[4], const uint32_t in[4])
+{
+	out[EAX] = in[EAX];
+	out[EBX] = in[EBX];
+	out[ECX] = in[ECX];
+	out[EDX] = in[EDX];
+}
+
 void cpuid_policy_lookup(const struct cpuid_policy *p, uint32_t leaf, uint32_t subleaf,
 			 const struct cpuid_guest_state *g, uint32_t out[4])
 {
 	const struct cpuid_slot *s;
 	const struct cpuid_entry *e;
 
-	memset(out, 0, 4 * sizeof(out[0]));
+	/* Four stores each, not memset/memcpy: this runs on every CPUID exit. */
+	out[EAX] = out[EBX] = out[ECX] = out[EDX] = 0;
 	if (leaf >= CPUID_HV_BASE && leaf <= CPUID_HV_RANGE_END) {
 		if (leaf <= CPUID_HV_MAX_LEAF)
-			memcpy(out, p->hv_regs[leaf - CPUID_HV_BASE], 4 * sizeof(out[0]));
+			copy_regs(out, p->hv_regs[leaf - CPUID_HV_BASE]);
 		return;
 	}
 
@@ -516,6 +525,6 @@ void cpuid_policy_lookup(const struct cpuid_policy *p, uint32_t leaf, uint32_t s
 	}
 	e = find(p, s, subleaf);
 	if (e)
-		memcpy(out, e->regs, 4 * sizeof(out[0]));
+		copy_regs(out, e->regs);
 	apply_dynamic(p, leaf, subleaf, e != NULL, g, out);
 }

@@ -172,7 +172,21 @@ void vcpu_event_displaced(struct vcpu *v, const struct vcpu_event *e)
 		v->nmi_pending++;
 }
 
-void vcpu_deliver_events(struct vcpu *v)
+/* Whether anything at all waits: the common case on the exit path, checked without atomics. */
+static bool events_waiting(const struct vcpu *v)
+{
+	const struct percpu *cpu = v->cpu;
+
+	return v->nmi_pending | __atomic_load_n(&cpu->nmi_pending, __ATOMIC_RELAXED) |
+	       set_any(v->irq_pending) | set_any(v->irq_deferred) |
+	       (__atomic_load_n(&cpu->irq_latched[0], __ATOMIC_RELAXED) |
+		__atomic_load_n(&cpu->irq_latched[1], __ATOMIC_RELAXED) |
+		__atomic_load_n(&cpu->irq_latched[2], __ATOMIC_RELAXED) |
+		__atomic_load_n(&cpu->irq_latched[3], __ATOMIC_RELAXED));
+}
+
+/* Kept out of line, so the common case below costs no frame and no event record. */
+static __attribute__((noinline)) void deliver_waiting_events(struct vcpu *v)
 {
 	struct vcpu_event e = { 0 };
 	bool nmi_injected = false;
@@ -219,4 +233,10 @@ void vcpu_deliver_events(struct vcpu *v)
 	vcpu_ops->inject_event(v, &e);
 	set_clear(v->irq_pending, (unsigned int)vector);
 	v->injected_irqs++;
+}
+
+void vcpu_deliver_events(struct vcpu *v)
+{
+	if (events_waiting(v))
+		deliver_waiting_events(v);
 }

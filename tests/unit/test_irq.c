@@ -21,7 +21,9 @@
 /* ---- the APIC model ---- */
 static bool irr[256], isr[256], tmr[256];
 static unsigned int tpr;
-static uint64_t latched[4];
+/* What the host IDT latched: in the per-CPU block, where the exit path looks first. */
+static struct percpu cpu;
+#define latched cpu.irq_latched
 
 static int highest(const bool *bits)
 {
@@ -137,7 +139,6 @@ static const struct vcpu_ops model_ops = {
 };
 const struct vcpu_ops *vcpu_ops = &model_ops;
 
-static struct percpu cpu;
 static struct vcpu vcpu = { .cpu = &cpu };
 
 static int setup(void **state)
@@ -146,7 +147,7 @@ static int setup(void **state)
 	memset(irr, 0, sizeof(irr));
 	memset(isr, 0, sizeof(isr));
 	memset(tmr, 0, sizeof(tmr));
-	memset(latched, 0, sizeof(latched));
+	memset((void *)latched, 0, sizeof(latched));
 	tpr = 0;
 	memset(&vcpu, 0, sizeof(vcpu));
 	vcpu.cpu = &cpu;

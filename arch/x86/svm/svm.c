@@ -147,11 +147,79 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 	s->efer = EFER_SVME; /* required by VMRUN; the guest never sees it (vmm/msr.c) */
 	s->rflags = RFLAGS_RESERVED;
 	s->rip = start->rip;
+	v->rip = s->rip;
+	v->rflags = s->rflags;
 	s->dr6 = DR6_INIT;
 	s->dr7 = DR7_INIT;
 	s->g_pat = PAT_POWER_ON;
 	v->regs = start->regs;
 	return 0;
+}
+
+#define DR6_BS (1ULL << 14)
+#define RFLAGS_TF (1ULL << 8)
+
+/*
+ * The guest's NMI handler ends with IRET, intercepted while an NMI we injected is blocked. The
+ * intercept comes before the IRET runs, so the IRET is single-stepped (TF set at its start traps
+ * after it, whatever flags it pops) and the #DB that follows ends the blocking. The window exit
+ * clears its own request.
+ */
+static bool svm_track_events(struct vcpu *v)
+{
+	struct svm_vcpu *sv = v->arch;
+	struct vmcb *vmcb = sv->vmcb;
+	uint64_t code = vmcb->control.exit_code;
+
+	if (code == SVM_EXIT_VINTR) {
+		vmcb->control.vintr &= ~SVM_V_IRQ;
+		vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+		return false;
+	}
+	if (code == SVM_EXIT_IRET && sv->nmi_blocked) {
+		vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+		v->rflags |= RFLAGS_TF; /* through the register cache, written back before the entry */
+		v->dirty |= VCPU_DIRTY_RFLAGS;
+		vmcb->control.intercept_exceptions |= 1U << EXC_DB;
+		sv->nmi_stepping = true;
+		return true;
+	}
+	/* Bochs does not set DR6.BS on an intercepted #DB: while stepping over the IRET, it is ours. */
+	if (code == SVM_EXIT_EXCP_BASE + EXC_DB && sv->nmi_stepping) {
+		vmcb->save.dr6 &= ~DR6_BS;
+		vmcb->control.intercept_exceptions = sv->guest_exception_mask;
+		sv->nmi_stepping = false;
+		sv->nmi_blocked = false;
+		return true;
+	}
+	return false;
+}
+
+/* The register cache back into the VMCB, where it changed (RAX is stored before every VMRUN). */
+static void svm_write_back(struct vcpu *v, struct vmcb *vmcb)
+{
+	uint32_t dirty = v->dirty;
+
+	if (!dirty)
+		return;
+	if (dirty & VCPU_DIRTY_RIP)
+		vmcb->save.rip = v->rip;
+	if (dirty & VCPU_DIRTY_RSP)
+		vmcb->save.rsp = v->regs.rsp;
+	if (dirty & VCPU_DIRTY_RFLAGS)
+		vmcb->save.rflags = v->rflags;
+	if ((dirty & VCPU_DIRTY_SHADOW) && !v->interrupt_shadow)
+		vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW;
+	v->dirty = 0;
+}
+
+static void svm_read_cache(struct vcpu *v, const struct vmcb *vmcb)
+{
+	v->regs.rax = vmcb->save.rax;
+	v->regs.rsp = vmcb->save.rsp;
+	v->rip = vmcb->save.rip;
+	v->rflags = vmcb->save.rflags;
+	v->interrupt_shadow = vmcb->control.interrupt_shadow & SVM_INTERRUPT_SHADOW;
 }
 
 static void svm_run_vcpu(struct vcpu *v)
@@ -160,22 +228,28 @@ static void svm_run_vcpu(struct vcpu *v)
 	struct vmcb *vmcb = sv->vmcb;
 	struct svm_cpu *cpu = v->cpu->virt;
 
+	svm_write_back(v, vmcb);
 	vmcb->save.rax = v->regs.rax;
 	if (svm_run(sv->vmcb_pa, &v->regs, cpu->host_vmcb_pa)) {
-		v->exit.reason = EXIT_FAILED_ENTRY;
-		v->exit.raw_reason = SVM_EXIT_INVALID;
-		v->exit.failure = "an SVM instruction faulted (VMLOAD/VMRUN/VMSAVE): is EFER.SVME set?";
+		v->exit = (struct vm_exit){
+			.reason = EXIT_FAILED_ENTRY,
+			.raw_reason = SVM_EXIT_INVALID,
+			.failure = "an SVM instruction faulted (VMLOAD/VMRUN/VMSAVE): is EFER.SVME set?",
+		};
 		return;
 	}
-	v->regs.rax = vmcb->save.rax;
+	svm_read_cache(v, vmcb);
 	vmcb->control.tlb_control = 0;
 	vmcb->control.event_inj = 0;
 	/* An event the exit interrupted is delivered again on the next entry (APM 15.7.2). */
 	if (vmcb->control.exit_int_info & SVM_EVENT_VALID)
 		vmcb->control.event_inj = vmcb->control.exit_int_info;
-	svm_decode_exit(v, vmcb);
-	if (svm_track_events(v))
-		v->exit.reason = EXIT_NMI_WINDOW;
+	/* Our own NMI bookkeeping first: an exit it consumes never reaches the decoder. */
+	if (svm_track_events(v)) {
+		v->exit = (struct vm_exit){ .reason = EXIT_NMI_WINDOW, .raw_reason = vmcb->control.exit_code };
+		return;
+	}
+	svm_decode_exit(&v->exit, vmcb, svm_has_nrips);
 }
 
 static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
@@ -184,11 +258,11 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 
 	switch (reg) {
 	case VCPU_RIP:
-		return s->rip;
+		return v->rip;
 	case VCPU_RSP:
-		return s->rsp;
+		return v->regs.rsp;
 	case VCPU_RFLAGS:
-		return s->rflags;
+		return v->rflags;
 	case VCPU_CR0:
 		return s->cr0;
 	case VCPU_CR2:
@@ -218,13 +292,15 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 
 	switch (reg) {
 	case VCPU_RIP:
-		s->rip = value;
+		vcpu_set_rip(v, value);
 		break;
 	case VCPU_RSP:
-		s->rsp = value;
+		v->regs.rsp = value;
+		v->dirty |= VCPU_DIRTY_RSP;
 		break;
 	case VCPU_RFLAGS:
-		s->rflags = value;
+		v->rflags = value;
+		v->dirty |= VCPU_DIRTY_RFLAGS;
 		break;
 	case VCPU_CR0:
 		s->cr0 = value;
@@ -306,11 +382,11 @@ static bool svm_event_allowed(struct vcpu *v, enum event_type type)
 {
 	const struct vmcb *vmcb = svm(v)->vmcb;
 
-	if ((vmcb->control.event_inj & SVM_EVENT_VALID) || (vmcb->control.interrupt_shadow & SVM_INTERRUPT_SHADOW))
+	if ((vmcb->control.event_inj & SVM_EVENT_VALID) || v->interrupt_shadow)
 		return false;
 	if (type == EVENT_NMI)
 		return !svm(v)->nmi_blocked;
-	return vmcb->save.rflags & RFLAGS_IF;
+	return v->rflags & RFLAGS_IF;
 }
 
 static void svm_request_event_window(struct vcpu *v, enum event_type type)
@@ -349,11 +425,6 @@ static void svm_take_pending_nmi(void)
 	for (int spin = 0; spin < NMI_WINDOW_SPINS && *latched == before; spin++)
 		write_cr0(read_cr0());
 	(void)svm_clgi();
-}
-
-static void svm_clear_interrupt_shadow(struct vcpu *v)
-{
-	svm(v)->vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW;
 }
 
 static void svm_flush_nested_tlb(struct vcpu *v)
@@ -399,7 +470,6 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.set_exception_intercepts = svm_set_exception_intercepts,
 	.take_pending_nmi = svm_take_pending_nmi,
 	.take_host_interrupts = svm_take_host_interrupts,
-	.clear_interrupt_shadow = svm_clear_interrupt_shadow,
 	.event_allowed = svm_event_allowed,
 	.request_event_window = svm_request_event_window,
 	.flush_nested_tlb = svm_flush_nested_tlb,
