@@ -29,6 +29,8 @@ enum { EAX, EBX, ECX, EDX };
 #define CPUID_1_ECX_F16C (1u << 29)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_EDX_APIC (1u << 9) /* leaf 1 and 0x80000001 */
+/* Leaf 1 EDX bits AMD repeats in 0x80000001 EDX (APM vol. 3, E.4.2): FPU..PGE, CMOV..FXSR. */
+#define CPUID_AMD_EDX_MIRRORED 0x0183F3FFu
 
 #define CPUID_7_0_EBX_AVX2 (1u << 5)
 #define CPUID_7_0_EBX_MPX (1u << 14)
@@ -233,6 +235,7 @@ static void apply_static(const struct cpuid_policy *p, const struct cpuid_policy
 	case LEAF_FEATURES:
 		r[ECX] |= CPUID_1_ECX_HYPERVISOR;
 		r[ECX] &= ~CPUID_1_ECX_VMX;
+		r[EDX] &= ~cfg->hide_1_edx;
 		break;
 	case LEAF_XSAVE:
 		if (subleaf == 0) {
@@ -253,6 +256,7 @@ static void apply_static(const struct cpuid_policy *p, const struct cpuid_policy
 		break;
 	case LEAF_AMD_FEATURES:
 		r[ECX] &= ~(CPUID_80000001_ECX_SVM | cfg->hide_80000001_ecx);
+		r[EDX] &= ~(cfg->hide_1_edx & CPUID_AMD_EDX_MIRRORED);
 		break;
 	case LEAF_PERFMON:
 		if (cfg->hide_arch_pmu)

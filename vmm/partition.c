@@ -122,6 +122,10 @@ static uint64_t host_xcr0_supported(void)
 	return ((uint64_t)d << 32) | a;
 }
 
+#define CPUID_1_EDX_MCE (1U << 7)
+#define CPUID_1_EDX_MCA (1U << 14)
+#define MSR_IA32_MCG_CAP 0x179
+
 /* Whether the hardware has an MSR CPUID promises: emulators list PMUs whose MSRs fault. */
 static bool msr_exists(uint32_t msr)
 {
@@ -131,10 +135,11 @@ static bool msr_exists(uint32_t msr)
 }
 
 /*
- * What CPUID promises must work: a performance-monitoring feature whose first MSR faults on this
- * CPU is hidden from the guest, so it is a CPU without it rather than one that lies.
+ * What CPUID promises must work: a feature whose first MSR faults on this CPU (performance
+ * monitoring, machine check) is hidden from the guest, so it is a CPU without it rather than one
+ * that lies.
  */
-static void hide_missing_pmu(struct cpuid_policy_config *cfg)
+static void hide_missing_msr_features(struct cpuid_policy_config *cfg)
 {
 	static const struct {
 		unsigned int bit;
@@ -147,6 +152,11 @@ static void hide_missing_pmu(struct cpuid_policy_config *cfg)
 	};
 	uint32_t a, b, c, d;
 
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	if ((d & (CPUID_1_EDX_MCE | CPUID_1_EDX_MCA)) && !msr_exists(MSR_IA32_MCG_CAP)) {
+		cfg->hide_1_edx |= CPUID_1_EDX_MCE | CPUID_1_EDX_MCA;
+		pr_info("partition: CPUID lists machine check (MCE/MCA) but IA32_MCG_CAP faults here: hidden from the guest");
+	}
 	if (boot_cpu.max_leaf >= 0xA) {
 		cpuid_count(0xA, 0, &a, &b, &c, &d);
 		if ((a & 0xFF) && (a >> 8 & 0xFF) && (!msr_exists(0xC1) || !msr_exists(0x186))) {
@@ -170,7 +180,7 @@ static void build_cpuid_policy(struct partition *p)
 	struct cpuid_policy_config cfg = { .hv_version = HV_API_VERSION };
 	int rc;
 
-	hide_missing_pmu(&cfg);
+	hide_missing_msr_features(&cfg);
 
 	memcpy(cfg.hv_signature, HV_CPUID_SIGNATURE, sizeof(cfg.hv_signature));
 	p->xcr0_allowed = xcr0_guest_allowed(host_xcr0_supported());
