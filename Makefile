@@ -25,7 +25,7 @@ C_SRCS   := $(filter-out arch/x86/asm_offsets.c,$(foreach d,$(SRC_DIRS),$(wildca
 ASM_SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.asm))
 OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(C_SRCS)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(ASM_SRCS))
 
-.PHONY: all iso run test test-slow unit boot-tests guest clean help
+.PHONY: all iso run test test-slow unit boot-tests guest bench clean help
 all: $(BUILD)/hv.elf
 
 help:
@@ -36,6 +36,7 @@ help:
 	@echo "make unit       host unit tests only;  make boot-tests  boot cases only (K=substring filters)"
 	@echo "make guest      build/guest/vmlinuz + initrd.gz: Debian's kernel and a busybox initramfs"
 	@echo "make test-slow  the slow cases: Linux on Bochs (VMX and SVM, SMP, hotplug, reboot)"
+	@echo "make bench      instructions per exit round trip (QEMU icount, Bochs SVM and VMX), Linux exits by reason"
 
 $(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -122,6 +123,11 @@ test-slow:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory all guest
 	@$(PYTHON) tests/run.py --boot-only --slow
+
+# Instructions per exit round trip and the Linux guest's exits by reason: build/bench.json and
+# build/bench.md (scripts/bench.py); exits 0 whatever the figures.
+bench: all guests guest
+	@$(PYTHON) scripts/bench.py
 
 boot-tests: all guests guest
 	@$(PYTHON) tests/run.py --boot-only -k "$(K)"

@@ -21,7 +21,8 @@ struct hv_layout {
 	paddr_t physmap_limit;         /* the direct map covers [0, physmap_limit) */
 	uint64_t free_below_4g;        /* free RAM left for the guest below 4 GiB */
 	uint64_t free_total;           /* free RAM left for the guest */
-	paddr_t trampoline;            /* the AP start page below 1 MiB (kept from the guest) */
+	paddr_t trampoline;            /* the AP start page below 1 MiB */
+	bool trampoline_hidden;        /* kept from the guest: until every AP is up, or for good */
 };
 
 extern struct hv_layout hv_layout;
@@ -47,8 +48,13 @@ paddr_t mm_host_root(void);
 paddr_t mm_make_identity_cr3(paddr_t page);
 
 struct range_set;
-/* Usable RAM minus the hypervisor region and the AP trampoline page: all of it the guest's. */
+/* Usable RAM minus the hypervisor region (and the AP trampoline page while hidden): the guest's. */
 const struct range_set *mm_guest_ram(void);
+/*
+ * Every AP that will ever run from the trampoline page has left it: the page becomes guest RAM
+ * again, as on a machine without a hypervisor (real-mode code puts its stack at 0:FFFE).
+ */
+void mm_return_trampoline(void);
 /* Every RAM-typed firmware range (usable, ACPI, NVS): cacheable in the guest's nested tables. */
 const struct range_set *mm_ram_ranges(void);
 

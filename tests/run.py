@@ -12,6 +12,7 @@ import glob
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -93,6 +94,7 @@ def run_boot_case(case):
     with open(os.path.join(workdir, "emulator.out"), "w") as out:
         proc = subprocess.Popen(argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
+        LIVE.add(proc)
         reason = None
         while True:
             log = read_text(serial_log)
@@ -110,6 +112,7 @@ def run_boot_case(case):
             # Give the hypervisor a moment to finish the lines after the marker, then stop the emulator.
             time.sleep(case.get("linger", 0.5))
             emulators.stop(proc)
+        LIVE.discard(proc)
     log = read_text(serial_log)
     seconds = time.time() - start
     problem = check_log(case, log)
@@ -136,7 +139,20 @@ def read_text(path):
         return ""
 
 
+# Emulators still running: each is in a session of its own, so a runner stopped by a signal
+# (`timeout`, Ctrl-C) must stop them itself, or they run on for good.
+LIVE = set()
+
+
+def stop_emulators(signum, frame):
+    for proc in list(LIVE):
+        emulators.stop(proc)
+    os._exit(128 + signum)  # not sys.exit: the pool would go on starting the queued cases
+
+
 def main():
+    signal.signal(signal.SIGTERM, stop_emulators)
+    signal.signal(signal.SIGINT, stop_emulators)
     ap = argparse.ArgumentParser()
     ap.add_argument("--unit-only", action="store_true")
     ap.add_argument("--boot-only", action="store_true")

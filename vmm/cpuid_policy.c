@@ -30,6 +30,8 @@ enum { EAX, EBX, ECX, EDX };
 #define CPUID_1_ECX_F16C (1u << 29)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_EDX_APIC (1u << 9) /* leaf 1 and 0x80000001 */
+/* Leaf 1 EDX bits AMD repeats in 0x80000001 EDX (APM vol. 3, E.4.2): FPU..PGE, CMOV..FXSR. */
+#define CPUID_AMD_EDX_MIRRORED 0x0183F3FFu
 
 #define CPUID_7_0_EBX_AVX2 (1u << 5)
 #define CPUID_7_0_EBX_MPX (1u << 14)
@@ -234,6 +236,7 @@ static void apply_static(const struct cpuid_policy *p, const struct cpuid_policy
 	case LEAF_FEATURES:
 		r[ECX] |= CPUID_1_ECX_HYPERVISOR;
 		r[ECX] &= ~CPUID_1_ECX_VMX;
+		r[EDX] &= ~cfg->hide_1_edx;
 		break;
 	case LEAF_XSAVE:
 		if (subleaf == 0) {
@@ -254,6 +257,7 @@ static void apply_static(const struct cpuid_policy *p, const struct cpuid_policy
 		break;
 	case LEAF_AMD_FEATURES:
 		r[ECX] &= ~(CPUID_80000001_ECX_SVM | cfg->hide_80000001_ecx);
+		r[EDX] &= ~(cfg->hide_1_edx & CPUID_AMD_EDX_MIRRORED);
 		break;
 	case LEAF_PERFMON:
 		if (cfg->hide_arch_pmu)
@@ -502,16 +506,25 @@ static void apply_dynamic(const struct cpuid_policy *p, uint32_t leaf, uint32_t 
 	}
 }
 
+static void copy_regs(uint32_t out[4], const uint32_t in[4])
+{
+	out[EAX] = in[EAX];
+	out[EBX] = in[EBX];
+	out[ECX] = in[ECX];
+	out[EDX] = in[EDX];
+}
+
 void cpuid_policy_lookup(const struct cpuid_policy *p, uint32_t leaf, uint32_t subleaf,
 			 const struct cpuid_guest_state *g, uint32_t out[4])
 {
 	const struct cpuid_slot *s;
 	const struct cpuid_entry *e;
 
-	memset(out, 0, 4 * sizeof(out[0]));
+	/* Four stores each, not memset/memcpy: this runs on every CPUID exit. */
+	out[EAX] = out[EBX] = out[ECX] = out[EDX] = 0;
 	if (leaf >= CPUID_HV_BASE && leaf <= CPUID_HV_RANGE_END) {
 		if (leaf <= CPUID_HV_MAX_LEAF)
-			memcpy(out, p->hv_regs[leaf - CPUID_HV_BASE], 4 * sizeof(out[0]));
+			copy_regs(out, p->hv_regs[leaf - CPUID_HV_BASE]);
 		return;
 	}
 
@@ -524,6 +537,6 @@ void cpuid_policy_lookup(const struct cpuid_policy *p, uint32_t leaf, uint32_t s
 	}
 	e = find(p, s, subleaf);
 	if (e)
-		memcpy(out, e->regs, 4 * sizeof(out[0]));
+		copy_regs(out, e->regs);
 	apply_dynamic(p, leaf, subleaf, e != NULL, g, out);
 }

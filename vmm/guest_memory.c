@@ -33,7 +33,8 @@ unsigned int guest_memory_map(const struct partition *p, const struct boot_info 
 		if (bi->mmap[i].type != MEM_USABLE)
 			add_entry(map, &n, max, bi->mmap[i].base, bi->mmap[i].base + bi->mmap[i].len, bi->mmap[i].type);
 	add_entry(map, &n, max, hv_layout.hv_base, hv_layout.hv_end, MEM_RESERVED);
-	add_entry(map, &n, max, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE, MEM_RESERVED);
+	if (hv_layout.trampoline_hidden)
+		add_entry(map, &n, max, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE, MEM_RESERVED);
 	return n;
 }
 

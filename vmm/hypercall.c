@@ -1,6 +1,7 @@
 /* Hypercalls (VMMCALL/VMCALL); the ABI is documented in include/vmm/hypercall.h. */
 #include "console.h"
 #include "errno.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "mm.h"
 #include "vmm/exit.h"
@@ -26,6 +27,23 @@ static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 	return (int64_t)len;
 }
 
+/* One line, so the bench script can read it: the total, then every reason that occurred. */
+static void hc_exit_stats(const struct vcpu *v)
+{
+	char line[512];
+	size_t n;
+
+	n = (size_t)snprintf(line, sizeof(line), "exit-stats: vcpu%u total %llu", v->id,
+			     (unsigned long long)v->total_exits);
+	for (unsigned int i = 0; i < EXIT_NR && n < sizeof(line); i++)
+		if (v->exits[i])
+			n += (size_t)snprintf(line + n, sizeof(line) - n, ", %s %llu", exit_reason_name(i),
+					      (unsigned long long)v->exits[i]);
+	if (n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, ", injected-irqs %llu", (unsigned long long)v->injected_irqs);
+	pr_info("%s", line);
+}
+
 enum exit_verdict handle_hypercall(struct vcpu *v)
 {
 	struct guest_regs *r = &v->regs;
@@ -43,6 +61,15 @@ enum exit_verdict handle_hypercall(struct vcpu *v)
 		r->rbx = (uint32_t)hv_layout.hv_base;
 		r->rcx = (uint32_t)hv_layout.hv_end;
 		r->rdx = hv_layout.hv_base >> 32;
+		result = 0;
+		break;
+	case HC_EXIT_COUNT:
+		r->rbx = (uint32_t)v->total_exits;
+		r->rcx = v->total_exits >> 32;
+		result = 0;
+		break;
+	case HC_EXIT_STATS:
+		hc_exit_stats(v);
 		result = 0;
 		break;
 	default:

@@ -32,6 +32,7 @@
 #include "x86/apic.h"
 #include "x86/cpu.h"
 #include "x86/percpu.h"
+#include "x86/reboot.h"
 
 #define STARTUP_ACK_US 20000 /* how long a sender waits for its targets to take INIT/SIPI */
 #define KICK_AGAIN_US 200    /* a consumed kick without effect is repeated after this */
@@ -198,15 +199,21 @@ void initsipi_process(struct vcpu *v)
 	}
 }
 
-/* A hardware INIT exit (VMX; SVM with INIT intercepted): nothing here sends one, so it is the platform's. */
+/*
+ * A hardware INIT exit. The guest's INIT IPIs never reach the hardware, so an INIT comes from the
+ * platform: a soft reset through port 0xCF9, which reaches the chipset where the FADT does not
+ * name it (vmm/io.c). On a vCPU in the guest it takes the reboot path, as the other reset
+ * requests do; a waiting vCPU has nothing to reset.
+ */
 enum exit_verdict handle_init(struct vcpu *v)
 {
 	static unsigned int logged;
 
+	if (!v->idle)
+		reboot_machine("guest reset request: INIT (a platform soft reset)", true);
 	if (logged++ < LOG_LIMIT)
-		pr_warn("vcpu%u: hardware INIT on CPU %u (APIC ID %u): taken as an INIT to this vCPU", v->id,
+		pr_info("vcpu%u: INIT intercepted on CPU %u (APIC ID %u) while waiting for a SIPI; ignored", v->id,
 			v->cpu->cpu_id, v->cpu->apic_id);
-	post_init(v);
 	return EXIT_RESUME;
 }
 

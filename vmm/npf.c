@@ -19,15 +19,21 @@ static const char *access_name(uint64_t access)
 
 enum exit_verdict handle_npf(struct vcpu *v)
 {
-	static unsigned int logged;
+	static uint64_t denied;
 	uint64_t rip = vcpu_ops->read_reg(v, VCPU_RIP);
 
 	if (lapic_is_mmio(v->part, v->exit.gpa) && !(v->exit.qualification & NPF_FETCH))
 		return lapic_mmio(v);
 	if (partition_gpa_is_hypervisor(v->part, v->exit.gpa)) {
-		if (logged++ < NPF_LOG_LIMIT)
-			pr_warn("vcpu%u: guest %s of hypervisor memory at GPA %#llx, RIP %#llx: denied, #GP injected", v->id,
-				access_name(v->exit.qualification), (unsigned long long)v->exit.gpa, (unsigned long long)rip);
+		/*
+		 * A guest that retries forever (real-mode code whose #GP handler just returns) stays
+		 * visible: past the limit, every power-of-two denial is still logged, with the count.
+		 */
+		denied++;
+		if (denied <= NPF_LOG_LIMIT || !(denied & (denied - 1)))
+			pr_warn("vcpu%u: guest %s of hypervisor memory at GPA %#llx, RIP %#llx: denied, #GP injected (%llu so far)",
+				v->id, access_name(v->exit.qualification), (unsigned long long)v->exit.gpa,
+				(unsigned long long)rip, (unsigned long long)denied);
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}

@@ -64,7 +64,8 @@ static void build_nested_tables(struct partition *p)
 	range_set_init(&visible);
 	BUG_ON(range_set_add(&visible, 0, hv_layout.physmap_limit));
 	BUG_ON(range_set_remove(&visible, hv_layout.hv_base, hv_layout.hv_end));
-	BUG_ON(range_set_remove(&visible, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE));
+	if (hv_layout.trampoline_hidden)
+		BUG_ON(range_set_remove(&visible, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE));
 	for (unsigned int i = 0; i < visible.nr; i++)
 		npt_map(p, p->npt_root, visible.r[i].start, visible.r[i].end, rwx | PTE_PCD | PTE_PWT);
 	/* RAM is remapped write-back over the uncached default; hypervisor memory stays absent. */
@@ -83,10 +84,15 @@ static void build_nested_tables(struct partition *p)
 	p->apic_page = apic_mmio_base();
 	if (p->apic_page)
 		npt_map(p, p->npt_root, p->apic_page, p->apic_page + FRAME_SIZE, PTE_P | PTE_U | PTE_PCD | PTE_PWT);
-	pr_info("partition: nested tables at %#llx map %#llx bytes; hypervisor %#llx-%#llx and page %#llx hidden",
-		(unsigned long long)p->npt_root, (unsigned long long)hv_layout.physmap_limit,
-		(unsigned long long)hv_layout.hv_base, (unsigned long long)hv_layout.hv_end - 1,
-		(unsigned long long)hv_layout.trampoline);
+	if (hv_layout.trampoline_hidden)
+		pr_info("partition: nested tables at %#llx map %#llx bytes; hypervisor %#llx-%#llx and page %#llx hidden",
+			(unsigned long long)p->npt_root, (unsigned long long)hv_layout.physmap_limit,
+			(unsigned long long)hv_layout.hv_base, (unsigned long long)hv_layout.hv_end - 1,
+			(unsigned long long)hv_layout.trampoline);
+	else
+		pr_info("partition: nested tables at %#llx map %#llx bytes; hypervisor %#llx-%#llx hidden",
+			(unsigned long long)p->npt_root, (unsigned long long)hv_layout.physmap_limit,
+			(unsigned long long)hv_layout.hv_base, (unsigned long long)hv_layout.hv_end - 1);
 }
 
 /* Parked vCPUs execute `hlt; jmp $-1` from their own page and can reach nothing else. */
@@ -116,6 +122,10 @@ static uint64_t host_xcr0_supported(void)
 	return ((uint64_t)d << 32) | a;
 }
 
+#define CPUID_1_EDX_MCE (1U << 7)
+#define CPUID_1_EDX_MCA (1U << 14)
+#define MSR_IA32_MCG_CAP 0x179
+
 /* Whether the hardware has an MSR CPUID promises: emulators list PMUs whose MSRs fault. */
 static bool msr_exists(uint32_t msr)
 {
@@ -125,10 +135,11 @@ static bool msr_exists(uint32_t msr)
 }
 
 /*
- * What CPUID promises must work: a performance-monitoring feature whose first MSR faults on this
- * CPU is hidden from the guest, so it is a CPU without it rather than one that lies.
+ * What CPUID promises must work: a feature whose first MSR faults on this CPU (performance
+ * monitoring, machine check) is hidden from the guest, so it is a CPU without it rather than one
+ * that lies.
  */
-static void hide_missing_pmu(struct cpuid_policy_config *cfg)
+static void hide_missing_msr_features(struct cpuid_policy_config *cfg)
 {
 	static const struct {
 		unsigned int bit;
@@ -141,6 +152,11 @@ static void hide_missing_pmu(struct cpuid_policy_config *cfg)
 	};
 	uint32_t a, b, c, d;
 
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	if ((d & (CPUID_1_EDX_MCE | CPUID_1_EDX_MCA)) && !msr_exists(MSR_IA32_MCG_CAP)) {
+		cfg->hide_1_edx |= CPUID_1_EDX_MCE | CPUID_1_EDX_MCA;
+		pr_info("partition: CPUID lists machine check (MCE/MCA) but IA32_MCG_CAP faults here: hidden from the guest");
+	}
 	if (boot_cpu.max_leaf >= 0xA) {
 		cpuid_count(0xA, 0, &a, &b, &c, &d);
 		if ((a & 0xFF) && (a >> 8 & 0xFF) && (!msr_exists(0xC1) || !msr_exists(0x186))) {
@@ -164,7 +180,7 @@ static void build_cpuid_policy(struct partition *p)
 	struct cpuid_policy_config cfg = { .hv_version = HV_API_VERSION };
 	int rc;
 
-	hide_missing_pmu(&cfg);
+	hide_missing_msr_features(&cfg);
 
 	memcpy(cfg.hv_signature, HV_CPUID_SIGNATURE, sizeof(cfg.hv_signature));
 	p->xcr0_allowed = xcr0_guest_allowed(host_xcr0_supported());
@@ -244,7 +260,7 @@ void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len)
 bool partition_gpa_is_hypervisor(const struct partition *p, uint64_t gpa)
 {
 	return (gpa >= hv_layout.hv_base && gpa < hv_layout.hv_end) ||
-	       (gpa >= hv_layout.trampoline && gpa < hv_layout.trampoline + FRAME_SIZE);
+	       (hv_layout.trampoline_hidden && gpa >= hv_layout.trampoline && gpa < hv_layout.trampoline + FRAME_SIZE);
 }
 
 void partition_trap_apic_reads(struct partition *p, bool trap)

@@ -6,44 +6,6 @@
 #include "vmm/partition.h"
 #include "x86/cpu.h"
 
-void vcpu_advance_rip(struct vcpu *v, uint64_t len)
-{
-	vcpu_ops->write_reg(v, VCPU_RIP, vcpu_ops->read_reg(v, VCPU_RIP) + len);
-	vcpu_ops->clear_interrupt_shadow(v);
-}
-
-void vcpu_skip_instruction(struct vcpu *v)
-{
-	vcpu_advance_rip(v, v->exit.insn_len);
-}
-
-uint64_t vcpu_gpr(struct vcpu *v, unsigned int n)
-{
-	const struct guest_regs *r = &v->regs;
-	const uint64_t by_number[16] = {
-		r->rax, r->rcx, r->rdx, r->rbx, 0, r->rbp, r->rsi, r->rdi,
-		r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
-	};
-
-	if (n == 4)
-		return vcpu_ops->read_reg(v, VCPU_RSP); /* RSP lives in the VMCB/VMCS */
-	return by_number[n & 15];
-}
-
-void vcpu_set_gpr(struct vcpu *v, unsigned int n, uint64_t value)
-{
-	struct guest_regs *r = &v->regs;
-	uint64_t *const by_number[16] = {
-		&r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi, &r->rdi,
-		&r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15,
-	};
-
-	if ((n & 15) == 4)
-		vcpu_ops->write_reg(v, VCPU_RSP, value);
-	else
-		*by_number[n & 15] = value;
-}
-
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code)
 {
 	struct vcpu_event e = {
@@ -62,7 +24,7 @@ static void record_exit(struct vcpu *v)
 
 	v->exits[reason]++;
 	v->history[v->total_exits % EXIT_HISTORY].raw_reason = v->exit.raw_reason;
-	v->history[v->total_exits % EXIT_HISTORY].rip = vcpu_ops->read_reg(v, VCPU_RIP);
+	v->history[v->total_exits % EXIT_HISTORY].rip = v->rip;
 	v->total_exits++;
 }
 
@@ -71,9 +33,11 @@ void vcpu_run_loop(struct vcpu *v)
 	while (!v->part->stopped) {
 		/* INIT and SIPI first: they replace the state events would be delivered into. */
 		initsipi_process(v);
+		/*
+		 * No handler can act on a stale reason: every entry starts from EXIT_UNKNOWN, and the
+		 * backend's decoder writes the whole record after the exit.
+		 */
 		vcpu_deliver_events(v);
-		/* No handler can act on a stale reason: every entry starts from a blank record. */
-		memset(&v->exit, 0, sizeof(v->exit));
 		v->exit.reason = EXIT_UNKNOWN;
 		vcpu_ops->run(v);
 		record_exit(v);
@@ -89,9 +53,8 @@ void vcpu_dump(struct vcpu *v)
 {
 	const struct guest_regs *r = &v->regs;
 
-	pr_err("vcpu%u: RIP %016llx RSP %016llx RFLAGS %016llx", v->id,
-	       (unsigned long long)vcpu_ops->read_reg(v, VCPU_RIP), (unsigned long long)vcpu_ops->read_reg(v, VCPU_RSP),
-	       (unsigned long long)vcpu_ops->read_reg(v, VCPU_RFLAGS));
+	pr_err("vcpu%u: RIP %016llx RSP %016llx RFLAGS %016llx", v->id, (unsigned long long)v->rip,
+	       (unsigned long long)r->rsp, (unsigned long long)v->rflags);
 	pr_err("vcpu%u: CR0 %016llx CR3 %016llx CR4 %016llx EFER %016llx", v->id,
 	       (unsigned long long)vcpu_ops->read_reg(v, VCPU_CR0), (unsigned long long)vcpu_ops->read_reg(v, VCPU_CR3),
 	       (unsigned long long)vcpu_ops->read_reg(v, VCPU_CR4), (unsigned long long)vcpu_ops->read_reg(v, VCPU_EFER));

@@ -15,8 +15,10 @@
 
 #define LOW_MEMORY_END (1 * MiB)          /* real-mode area, BIOS data, trampolines: never the pool's */
 /*
- * The AP trampoline page is hidden from the guest: it goes below 64 KiB, which Linux keeps for the
- * BIOS and never reads (it scans the top of base memory, where an EBDA or MP table might be).
+ * The AP trampoline page is hidden from the guest while an AP may run from it: it goes below
+ * 64 KiB, which Linux keeps for the BIOS and never reads (it scans the top of base memory, where an
+ * EBDA or MP table might be). Real-mode code does use it (a stack at 0:FFFE): once every AP is up,
+ * smp_init() gives the page back (mm_return_trampoline).
  */
 #define TRAMPOLINE_LIMIT 0x10000
 #define HV_REGION_ALIGN (2 * MiB)         /* lets the guest's nested tables use large pages around us */
@@ -243,6 +245,7 @@ void mm_init(const struct boot_info *bi, uint64_t pool_size)
 	must(range_set_remove(&guest_ram, hv_layout.hv_base, hv_layout.hv_end), "hiding the hypervisor");
 	must(range_set_remove(&guest_ram, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE),
 	     "hiding the AP trampoline");
+	hv_layout.trampoline_hidden = true;
 	must(range_set_align_pages(&guest_ram, FRAME_SIZE), "aligning guest RAM");
 	hv_layout.free_total = range_set_total(&free_ram);
 	hv_layout.free_below_4g = hv_layout.free_total;
@@ -286,6 +289,15 @@ paddr_t mm_make_identity_cr3(paddr_t page)
 		entries[i] = host[i];
 	must(pt_map(&host_pt, root, page, page, FRAME_SIZE, PTE_P), "identity-mapping the AP trampoline");
 	return root;
+}
+
+void mm_return_trampoline(void)
+{
+	must(range_set_add(&guest_ram, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE),
+	     "returning the AP trampoline page");
+	hv_layout.trampoline_hidden = false;
+	pr_info("mm: AP trampoline page %#llx returned to the guest: every CPU has left it",
+		(unsigned long long)hv_layout.trampoline);
 }
 
 const struct range_set *mm_guest_ram(void)

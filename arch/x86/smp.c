@@ -21,6 +21,7 @@ extern const uint8_t trampoline_start[], trampoline_end[], trampoline_params[];
 static struct percpu *cpus[MAX_CPUS];
 static unsigned int nr_cpus;
 static struct trampoline_params *params;
+static bool straggler; /* a CPU did not answer in time and may still start, then park, in the trampoline */
 
 unsigned int smp_cpu_count(void)
 {
@@ -121,6 +122,7 @@ static void start_cpu(uint32_t apic_id)
 		pr_err("smp: CPU with APIC ID %u did not answer INIT-SIPI-SIPI within %u ms; skipped", apic_id,
 		       AP_ANSWER_US / 1000);
 		params->apic_id = UINT32_MAX; /* a late answer now parks itself in the trampoline */
+		straggler = true;
 		return;
 	}
 	cpus[nr_cpus++] = cpu;
@@ -153,4 +155,9 @@ void smp_init(const struct acpi_info *acpi, uint32_t ghost_apic_id)
 	for (unsigned int i = 0; i < nr_cpus; i++)
 		pr_info("smp: CPU %u: APIC ID %u", i, cpus[i]->apic_id);
 	pr_info("smp: %u of %u CPUs online", nr_cpus, listed);
+	/* Guest code must never reach a page a CPU outside virtualization may execute. */
+	if (straggler)
+		pr_info("smp: the AP trampoline page stays hidden from the guest: a CPU that did not answer may still run there");
+	else
+		mm_return_trampoline();
 }

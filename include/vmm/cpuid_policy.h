@@ -21,7 +21,7 @@
  *     cfg->hv_version, EBX = cfg->hv_features, ECX = EDX = 0; every other leaf in
  *     0x40000000-0x4FFFFFFF reads as zero;
  *   - OSXSAVE (1 ECX[27]) = guest CR4.OSXSAVE, OSPKE (7.0 ECX[4]) = guest CR4.PKE, never the host's;
- *   - leaf 0xA all zero with cfg->hide_arch_pmu, and cfg->hide_80000001_ecx cleared;
+ *   - leaf 0xA all zero with cfg->hide_arch_pmu; cfg->hide_80000001_ecx and cfg->hide_1_edx cleared;
  *   - the APIC bit (1 EDX[9], 0x80000001 EDX[9]) clear while the guest has its APIC disabled;
  *   - the vCPU's APIC ID: leaf 1 EBX[31:24] (low 8 bits), 0xB and 0x1F EDX (every subleaf, when
  *     the leaf is implemented), 0x8000001E EAX (when cached);
@@ -82,6 +82,7 @@ struct cpuid_policy_config {
 	/* Features whose MSRs the hardware lacks though its CPUID lists them (emulators): hidden. */
 	bool hide_arch_pmu;          /* Intel leaf 0xA reads zero: no architectural PMU */
 	uint32_t hide_80000001_ecx;  /* e.g. AMD PerfCtrExtCore (23), PerfCtrExtNB (24), PerfCtrExtLLC (28) */
+	uint32_t hide_1_edx;         /* e.g. MCE (7), MCA (14); also where AMD mirrors them in 0x80000001 */
 };
 
 /* The vCPU state the answer depends on, read at lookup time. */

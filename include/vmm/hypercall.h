@@ -7,6 +7,10 @@
  *                     -> prints "guest: <text>"; RAX = length, -E_INVAL, or -E_FAULT (not guest RAM)
  *   HC_HV_RANGE       -> RBX/RCX = low 32 bits of the hypervisor's physical base/end (exclusive),
  *                        RDX = high 32 bits of the base, RAX = 0 (for tests of the isolation)
+ *   HC_EXIT_COUNT     -> RBX/RCX = low/high 32 bits of the calling vCPU's exits so far (this call
+ *                        included), RAX = 0 (for the bench guest: exits per round trip)
+ *   HC_EXIT_STATS     -> prints the calling vCPU's exit counters by reason ("exit-stats: ..."),
+ *                        RAX = 0 (Linux's /init calls it before power-off)
  * Unknown functions return -E_NOSUPP.
  */
 #ifndef HV_VMM_HYPERCALL_H
@@ -19,6 +23,8 @@
 #define HC_VERSION 0
 #define HC_CONSOLE_WRITE 1
 #define HC_HV_RANGE 2
+#define HC_EXIT_COUNT 3
+#define HC_EXIT_STATS 4
 #define HC_CONSOLE_MAX 256
 
 #endif

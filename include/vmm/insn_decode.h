@@ -22,6 +22,7 @@
 #define HV_VMM_INSN_DECODE_H
 
 #include "types.h"
+#include "vmm/gpr.h"
 
 #define INSN_MAX_LEN 15 /* longer instructions raise #GP */
 
@@ -33,11 +34,6 @@ enum cpu_mode {
 	CPU_MODE_LONG64, /* 64-bit mode: EFER.LMA = 1, CS.L = 1 */
 };
 
-/* General-purpose register numbers, as ModRM.reg with REX.R encodes them. */
-enum gpr {
-	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
-	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
-};
 
 struct mmio_insn {
 	uint8_t len;       /* total length including prefixes, 1..15 */

@@ -7,16 +7,29 @@
 #define HV_VMM_VCPU_H
 
 #include "types.h"
+#include "vmm/gpr.h"
 #include "x86/paging.h"
 
 struct partition;
 struct percpu;
 
-/* Guest general registers the entry assembly loads and saves (RSP and RIP live in the VMCB/VMCS). */
+/*
+ * Guest general registers in ModRM order, so that register n of an instruction is gpr[n]. The entry
+ * assembly loads and saves all but RSP; RSP is the copy of the VMCB/VMCS field read at every exit
+ * (like struct vcpu's rip and rflags) and written back before the next entry when it is dirty.
+ */
 struct guest_regs {
-	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	union {
+		uint64_t gpr[GPR_NR];
+		struct {
+			uint64_t rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+			uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+		};
+	};
 };
+_Static_assert(__builtin_offsetof(struct guest_regs, rsp) == GPR_RSP * 8 &&
+		       __builtin_offsetof(struct guest_regs, r15) == GPR_R15 * 8,
+	       "the named registers alias gpr[] in ModRM order");
 
 /* Why the guest stopped running. EXIT_UNKNOWN is what every exit record holds before an entry. */
 enum exit_reason {
@@ -77,7 +90,8 @@ enum vcpu_reg {
 #define VCPU_CS_L (1U << 0)
 #define VCPU_CS_D (1U << 1)
 
-enum event_type { EVENT_EXCEPTION, EVENT_NMI, EVENT_INTERRUPT };
+/* EVENT_SOFTWARE (INT n, INT3, INTO) is only ever reported back by a backend, never injected. */
+enum event_type { EVENT_EXCEPTION, EVENT_NMI, EVENT_INTERRUPT, EVENT_SOFTWARE };
 
 struct vcpu_event {
 	enum event_type type;
@@ -109,6 +123,12 @@ struct vcpu_start {
 
 #define EXIT_HISTORY 16
 
+/* Cached guest state that differs from the VMCB/VMCS and must be written back before the entry. */
+#define VCPU_DIRTY_RIP (1U << 0)
+#define VCPU_DIRTY_RSP (1U << 1)
+#define VCPU_DIRTY_RFLAGS (1U << 2)
+#define VCPU_DIRTY_SHADOW (1U << 3) /* the interrupt shadow was cleared */
+
 struct vcpu {
 	struct partition *part;
 	struct percpu *cpu;
@@ -117,6 +137,13 @@ struct vcpu {
 	volatile uint32_t startup;     /* VCPU_WAITING, VCPU_INIT_PENDING, VCPU_SIPI_PENDING | vector */
 	uint64_t inits, sipis;         /* processed, for the log and dumps */
 	struct guest_regs regs;
+	/*
+	 * The register cache: read once at every exit by the backend, served from here, and written
+	 * back before the next entry only where `dirty` says it changed (RAX and RSP are in regs).
+	 */
+	uint64_t rip, rflags;
+	bool interrupt_shadow;         /* STI or MOV SS blocking at the exit */
+	uint32_t dirty;                /* VCPU_DIRTY_* */
 	struct vm_exit exit;
 	void *arch;                    /* the backend's state (VMCB/VMCS and friends) */
 	void *msr_bitmap;              /* this vCPU's copy of the partition's bitmap (vmm/msr.c adjusts it) */
@@ -129,6 +156,7 @@ struct vcpu {
 	uint64_t tsc_offset;           /* guest TSC - host TSC */
 	uint64_t host_tsc_adjust;      /* the hardware's IA32_TSC_ADJUST, which the guest never writes */
 	uint64_t irq_pending[4];       /* guest vectors acknowledged at the APIC, waiting for injection */
+	uint64_t irq_deferred[4];      /* edge vectors taken back from the APIC's ISR, to be sent again */
 	uint32_t nmi_pending;          /* NMIs for the guest, waiting until it can take one */
 	uint64_t injected_irqs;
 	uint64_t exits[EXIT_NR];       /* per-reason counters */
@@ -153,6 +181,7 @@ struct vcpu_ops {
 	void (*vcpu_reset)(struct vcpu *v, const struct vcpu_start *start);
 	/* Enters the guest and returns at the next exit with v->exit decoded. */
 	void (*run)(struct vcpu *v);
+	/* RIP, RSP and RFLAGS are served from and written to the register cache. */
 	uint64_t (*read_reg)(struct vcpu *v, enum vcpu_reg reg);
 	void (*write_reg)(struct vcpu *v, enum vcpu_reg reg, uint64_t value);
 	/* Queues an event for the next entry. */
@@ -163,8 +192,6 @@ struct vcpu_ops {
 	void (*take_pending_nmi)(void);
 	/* Lets interrupts that caused an exit reach the host IDT, which latches them (SVM). */
 	void (*take_host_interrupts)(void);
-	/* The guest's instruction was completed for it: an STI/MOV SS interrupt shadow ends with it. */
-	void (*clear_interrupt_shadow)(struct vcpu *v);
 	/* Whether an event of this type can be injected at the next entry. */
 	bool (*event_allowed)(struct vcpu *v, enum event_type type);
 	/* Asks for an exit as soon as the guest can take such an event. */
@@ -183,14 +210,51 @@ extern const struct vcpu_ops *vcpu_ops;
 
 /* Runs the vCPU until its partition stops. */
 void vcpu_run_loop(struct vcpu *v);
-void vcpu_skip_instruction(struct vcpu *v);
-/* Completes `len` bytes of guest instruction for the guest (RIP and the interrupt shadow). */
-void vcpu_advance_rip(struct vcpu *v, uint64_t len);
 /* Before every entry: hand the guest the best pending event it can take, or ask for a window. */
 void vcpu_deliver_events(struct vcpu *v);
+/*
+ * A backend dropped an event it was about to deliver again (an exception raised on top of it is
+ * delivered instead, SDM vol. 3, table 6-5 "serial"): an interrupt or NMI goes back to wait, so
+ * it is delivered after the exception instead of being lost.
+ */
+void vcpu_event_displaced(struct vcpu *v, const struct vcpu_event *e);
+/* Whether `second`, raised while `first` is delivered, makes a double fault (SDM vol. 3, table 6-5). */
+bool vcpu_events_double_fault(const struct vcpu_event *first, const struct vcpu_event *second);
+
+static inline void vcpu_set_rip(struct vcpu *v, uint64_t rip)
+{
+	v->rip = rip;
+	v->dirty |= VCPU_DIRTY_RIP;
+}
+
+/* Completes `len` bytes of guest instruction for the guest: RIP, and an STI/MOV SS shadow ends. */
+static inline void vcpu_advance_rip(struct vcpu *v, uint64_t len)
+{
+	vcpu_set_rip(v, v->rip + len);
+	if (v->interrupt_shadow) {
+		v->interrupt_shadow = false;
+		v->dirty |= VCPU_DIRTY_SHADOW;
+	}
+}
+
+/* Completes the instruction that exited (its length is in the exit record). */
+static inline void vcpu_skip_instruction(struct vcpu *v)
+{
+	vcpu_advance_rip(v, v->exit.insn_len);
+}
+
 /* General register n in ModRM order (0 = RAX ... 15 = R15). */
-uint64_t vcpu_gpr(struct vcpu *v, unsigned int n);
-void vcpu_set_gpr(struct vcpu *v, unsigned int n, uint64_t value);
+static inline uint64_t vcpu_gpr(const struct vcpu *v, unsigned int n)
+{
+	return v->regs.gpr[n & 15];
+}
+
+static inline void vcpu_set_gpr(struct vcpu *v, unsigned int n, uint64_t value)
+{
+	v->regs.gpr[n & 15] = value;
+	if ((n & 15) == GPR_RSP)
+		v->dirty |= VCPU_DIRTY_RSP;
+}
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code);
 static inline void vcpu_inject_gp(struct vcpu *v)
 {

@@ -15,7 +15,9 @@
 #define APIC_REG_SVR 0xF0
 #define APIC_REG_LDR 0xD0
 #define APIC_REG_DFR 0xE0
-#define APIC_REG_ISR 0x100
+#define APIC_REG_ISR 0x100 /* ISR, TMR, IRR: eight 32-bit registers each, 0x10 apart */
+#define APIC_REG_TMR 0x180
+#define APIC_REG_IRR 0x200
 #define APIC_REG_ESR 0x280
 #define APIC_REG_LVT_CMCI 0x2F0
 #define APIC_REG_ICR_LOW 0x300

@@ -38,7 +38,9 @@ def build_iso(case, workdir):
 
 
 def qemu_argv(case, workdir, serial_log):
-    argv = ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-cpu", case.get("cpu", "max"),
+    # -icount (the TSC counts instructions) needs single-threaded TCG.
+    accel = "tcg" if case.get("icount") else "tcg,thread=multi"
+    argv = ["qemu-system-x86_64", "-accel", accel, "-cpu", case.get("cpu", "max"),
             "-smp", str(case.get("smp", 1)), "-m", str(case.get("mem", 512)),
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-serial", f"file:{serial_log}", "-display", "none", "-monitor", "none", "-no-reboot",
@@ -49,8 +51,11 @@ def qemu_argv(case, workdir, serial_log):
         argv.remove("-no-reboot")  # a reset really resets the machine (the runner stops it)
     if case.get("com2"):
         argv += ["-serial", f"file:{os.path.join(workdir, 'com2.log')}"]
+    if case.get("icount"):
+        argv += ["-icount", case["icount"]]
     if case["boot"] == "kernel":
-        argv += ["-kernel", HV_ELF, "-append", case.get("cmdline", "")]
+        # kernel_image: a multiboot guest booted bare, without the hypervisor (a baseline).
+        argv += ["-kernel", os.path.join(ROOT, case.get("kernel_image", HV_ELF)), "-append", case.get("cmdline", "")]
         if case.get("modules"):
             argv += ["-initrd", ",".join(f"{os.path.join(ROOT, p)} {s}".strip() for p, s in case["modules"])]
     else:

@@ -142,6 +142,14 @@ def uefi_cases():
     return cases
 
 
+def bench_cases():
+    """The bench guest (make bench reads its figures) as a test: each exiting operation exits exactly
+    once per round, the passed-through ones never, every self-IPI and self-NMI arrives. One CPU on QEMU
+    -kernel and Bochs (and its VMX models): the figures are only printed, never judged here."""
+    qemu, _, _, bochs = variants("bench", smp=(1, 1, 1, 1))
+    return [qemu, bochs]
+
+
 # Intel VMX exists only in Bochs here: corei7_skylake_x with 1 and 2 CPUs, and sandy_bridge,
 # whose EPT has no 1 GiB pages, so the nested tables fall back to 2 MiB leaves.
 VMX_MODELS = (("skylake", "corei7_skylake_x", 1), ("skylake", "corei7_skylake_x", 2), ("sandybridge", "corei7_sandy_bridge_2600k", 1))
@@ -187,5 +195,7 @@ AMD_CASES = (
     + irq_timer_cases()
     + variants("irq_ipi")
     + variants("nmi")
+    + variants("fidelity")
+    + bench_cases()
 )
 GUEST_CASES = AMD_CASES + intel_variants(AMD_CASES)

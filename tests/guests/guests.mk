@@ -5,7 +5,7 @@
 GUEST_DIR   := tests/guests
 GUEST_OUT   := $(BUILD)/guests
 GUEST_OBJ   := $(GUEST_OUT)/obj
-GUEST_NAMES := cpuid msr xsetbv hvmem io hypercall exceptions unhandled_exit initsipi irq_timer irq_ipi nmi reboot
+GUEST_NAMES := cpuid msr xsetbv hvmem io hypercall exceptions unhandled_exit initsipi irq_timer irq_ipi nmi reboot fidelity bench
 
 # gcc's own headers only (-nostdinc): there is no 32-bit libc here. _LIBC_LIMITS_H_ keeps gcc's
 # <limits.h> from looking for the libc one.
@@ -44,4 +44,8 @@ $(GUEST_OBJ)/hvlib/%.o: lib/%.c $(GUEST_DIR)/guests.mk
 
 $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/%.o $(GUEST_LIB_OBJS) $(GUEST_DIR)/linker.ld
 	@echo "  LD32    $@"
-	@$(LD) $(GUEST_LDFLAGS) $< $(GUEST_LIB_OBJS) -o $@
+	@$(LD) $(GUEST_LDFLAGS) $(filter %.o,$^) -o $@
+
+# A guest's own extra objects (its assembly), linked after its main object.
+$(GUEST_OUT)/fidelity.elf: $(GUEST_OBJ)/fidelity_msr.o $(GUEST_OBJ)/fidelity_realmode.o $(GUEST_OBJ)/fidelity_realmode16.o
+.SECONDARY: $(GUEST_OBJ)/fidelity_msr.o $(GUEST_OBJ)/fidelity_realmode.o $(GUEST_OBJ)/fidelity_realmode16.o

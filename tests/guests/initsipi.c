@@ -12,7 +12,7 @@
  *     physical broadcast 0xFF, which must not disturb the sender.
  * The APs leave real mode through a small trampoline and run C on their own stacks. With
  * `reboot` on the command line the guest then starts every AP again and resets the machine
- * through port 0xCF9 while they all run (the reboot loop case).
+ * through the keyboard controller while they all run (the reboot loop case).
  */
 #include "acpi.h"
 #include "apic.h"
@@ -487,15 +487,19 @@ static void storm(void)
 	ok(stopped(id), "AP %u waits again", id);
 }
 
-/* Every AP back in guest code, then the reset the hypervisor must take every CPU out of SVM/VMX for. */
+/*
+ * Every AP back in guest code, then the reset the hypervisor must take every CPU out of SVM/VMX
+ * for: the keyboard controller's pulse, which it intercepts (0xCF9 goes to the chipset on `pc`).
+ */
 static void reset_with_aps_running(void)
 {
 	send_sipi(ICR_DEST_ALL_BUT_SELF, 0);
 	if (!ok(all_started(), "every AP runs again before the reset"))
 		return;
-	printf("guest: requesting reset via cf9 with %u APs running\n", nr_aps);
-	outb(0xcf9, 0x02);
-	outb(0xcf9, 0x06);
+	printf("guest: requesting reset via kbd with %u APs running\n", nr_aps);
+	for (unsigned int i = 0; i < 100000 && (inb(0x64) & 0x02); i++)
+		cpu_relax();
+	outb(0x64, 0xfe);
 	udelay(100000);
 	ok(false, "the machine did not reset");
 }

@@ -220,6 +220,30 @@ static void test_hidden_pmu_takes_its_msrs(void **state __unused)
 	assert_int_equal(msr_forward_access(0xC0010000, &m), MSR_RW); /* legacy counters: no CPUID bit */
 }
 
+/* Machine check the hardware lists but cannot read: hidden in leaf 1 and AMD's mirror, MSRs too. */
+static void test_hidden_mca_takes_its_msrs(void **state __unused)
+{
+	struct cpuid_policy_config hide = { .hide_1_edx = 1u << 7 | 1u << 14 };
+	struct cpuid_guest_state g = { 0 };
+	struct fake f = { .n = 0 };
+	struct msr_features m;
+	uint32_t out[4];
+
+	vendor(&f, AMD);
+	put(&f, 1, 0, 0, 0, 1u << 7 | 1u << 14 | 1u << 12);
+	put(&f, 0x80000001, 0, 0, 0, 1u << 7 | 1u << 14 | 1u << 12);
+	m = features_cfg(&f, &hide);
+	cpuid_policy_lookup(&pol, 1, 0, &g, out);
+	assert_int_equal(out[3] & (1u << 7 | 1u << 14 | 1u << 12), 1u << 12);
+	cpuid_policy_lookup(&pol, 0x80000001, 0, &g, out);
+	assert_int_equal(out[3] & (1u << 7 | 1u << 14 | 1u << 12), 1u << 12);
+	assert_false(m.mce || m.mca);
+	assert_true(m.mtrr);
+	assert_int_equal(msr_forward_access(0x179, &m), 0);
+	assert_int_equal(msr_forward_access(0x400, &m), 0);
+	assert_int_equal(msr_forward_access(0xFE, &m), MSR_R);
+}
+
 /* The bits the pass-through table uses, derived the same way. */
 static void test_passthrough_features(void **state __unused)
 {
@@ -259,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_vendor_only_msrs),
 		cmocka_unit_test(test_intel_pmu_counters),
 		cmocka_unit_test(test_hidden_pmu_takes_its_msrs),
+		cmocka_unit_test(test_hidden_mca_takes_its_msrs),
 		cmocka_unit_test(test_passthrough_features),
 		cmocka_unit_test(test_owned_never_forwarded),
 	};

@@ -204,7 +204,7 @@ static void test_io(void **state __unused)
 static void test_ept_violation(void **state __unused)
 {
 	struct vmx_exit_fields f = { .reason = VMX_EXIT_EPT_VIOLATION, .guest_physical = 0xBE001234,
-				     .guest_linear = 0xffffffff81000000, .insn_len = 9 };
+				     .insn_len = 9 };
 	struct vm_exit e;
 
 	f.qualification = VMX_EPT_VIOL_READ | VMX_EPT_VIOL_LINEAR_VALID | VMX_EPT_VIOL_FINAL_TRANSLATION;
@@ -370,6 +370,37 @@ static void test_instruction_error_names(void **state __unused)
 	}
 }
 
+/* The backend reads only the fields the decoder uses for the reason (no VMREAD dropped unused). */
+static void test_fields_needed(void **state __unused)
+{
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_CPUID), VMX_FIELD_INSN_LEN);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_RDMSR), VMX_FIELD_INSN_LEN);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_VMCALL), VMX_FIELD_INSN_LEN);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_VMXON), VMX_FIELD_INSN_LEN);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_IO), VMX_FIELD_QUALIFICATION | VMX_FIELD_INSN_LEN);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_EPT_VIOLATION),
+			 VMX_FIELD_QUALIFICATION | VMX_FIELD_GUEST_PHYSICAL);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_EPT_MISCONFIG), VMX_FIELD_GUEST_PHYSICAL);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_EXTINT), VMX_FIELD_INTR_INFO);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_SIPI), VMX_FIELD_QUALIFICATION);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_TRIPLE_FAULT), 0);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_INIT), 0);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_REASON_FAILED_ENTRY | VMX_EXIT_INVALID_GUEST_STATE), 0);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_HLT), 0);
+
+	/* The table and the decoder agree: every instruction exit the decoder knows gets its length. */
+	for (uint32_t basic = 0; basic < 80; basic++)
+		if (instruction_reason(basic) != EXIT_UNKNOWN)
+			assert_int_equal(vmx_exit_fields_needed(basic), VMX_FIELD_INSN_LEN);
+
+	/* What is read is enough: decoding from only those fields gives the full answer. */
+	struct vmx_exit_fields f = { .reason = VMX_EXIT_CPUID, .insn_len = 2 };
+	struct vm_exit e = decode(&f);
+
+	assert_int_equal(e.reason, EXIT_CPUID);
+	assert_int_equal(e.insn_len, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_failed_entries),
 		cmocka_unit_test(test_vmfail),
 		cmocka_unit_test(test_unknown_exits),
+		cmocka_unit_test(test_fields_needed),
 		cmocka_unit_test(test_exit_reason_names),
 		cmocka_unit_test(test_instruction_error_names),
 	};

@@ -159,6 +159,8 @@ static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 	s->efer = EFER_SVME; /* required by VMRUN; the guest never sees it (vmm/msr.c) */
 	s->rflags = RFLAGS_RESERVED;
 	s->rip = start->rip;
+	v->rip = s->rip;
+	v->rflags = s->rflags;
 	s->dr6 = DR6_INIT;
 	s->dr7 = DR7_INIT;
 	/* INIT leaves the MSRs alone (SDM vol. 3A, 10.1.1): those the VMCB holds carry over. */
@@ -171,7 +173,11 @@ static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 	s->sysenter_cs = keep.sysenter_cs;
 	s->sysenter_esp = keep.sysenter_esp;
 	s->sysenter_eip = keep.sysenter_eip;
+	/* The register cache holds what the VMCB now holds: nothing stale is written back. */
 	v->regs = start->regs;
+	v->regs.rsp = 0;
+	v->interrupt_shadow = false;
+	v->dirty = 0;
 }
 
 static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
@@ -191,28 +197,100 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 	return 0;
 }
 
+#define DR6_BS (1ULL << 14)
+#define RFLAGS_TF (1ULL << 8)
+
+/*
+ * The guest's NMI handler ends with IRET, intercepted while an NMI we injected is blocked. The
+ * intercept comes before the IRET runs, so the IRET is single-stepped (TF set at its start traps
+ * after it, whatever flags it pops) and the #DB that follows ends the blocking. The window exit
+ * clears its own request.
+ */
+static bool svm_track_events(struct vcpu *v)
+{
+	struct svm_vcpu *sv = v->arch;
+	struct vmcb *vmcb = sv->vmcb;
+	uint64_t code = vmcb->control.exit_code;
+
+	if (code == SVM_EXIT_VINTR) {
+		vmcb->control.vintr &= ~SVM_V_IRQ;
+		vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+		return false;
+	}
+	if (code == SVM_EXIT_IRET && sv->nmi_blocked) {
+		vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+		v->rflags |= RFLAGS_TF; /* through the register cache, written back before the entry */
+		v->dirty |= VCPU_DIRTY_RFLAGS;
+		vmcb->control.intercept_exceptions |= 1U << EXC_DB;
+		sv->nmi_stepping = true;
+		return true;
+	}
+	/* Bochs does not set DR6.BS on an intercepted #DB: while stepping over the IRET, it is ours. */
+	if (code == SVM_EXIT_EXCP_BASE + EXC_DB && sv->nmi_stepping) {
+		vmcb->save.dr6 &= ~DR6_BS;
+		vmcb->control.intercept_exceptions = sv->guest_exception_mask;
+		sv->nmi_stepping = false;
+		sv->nmi_blocked = false;
+		return true;
+	}
+	return false;
+}
+
+/* The register cache back into the VMCB, where it changed (RAX is stored before every VMRUN). */
+static void svm_write_back(struct vcpu *v, struct vmcb *vmcb)
+{
+	uint32_t dirty = v->dirty;
+
+	if (!dirty)
+		return;
+	if (dirty & VCPU_DIRTY_RIP)
+		vmcb->save.rip = v->rip;
+	if (dirty & VCPU_DIRTY_RSP)
+		vmcb->save.rsp = v->regs.rsp;
+	if (dirty & VCPU_DIRTY_RFLAGS)
+		vmcb->save.rflags = v->rflags;
+	if ((dirty & VCPU_DIRTY_SHADOW) && !v->interrupt_shadow)
+		vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW;
+	v->dirty = 0;
+}
+
+static void svm_read_cache(struct vcpu *v, const struct vmcb *vmcb)
+{
+	v->regs.rax = vmcb->save.rax;
+	v->regs.rsp = vmcb->save.rsp;
+	v->rip = vmcb->save.rip;
+	v->rflags = vmcb->save.rflags;
+	v->interrupt_shadow = vmcb->control.interrupt_shadow & SVM_INTERRUPT_SHADOW;
+}
+
 static void svm_run_vcpu(struct vcpu *v)
 {
 	struct svm_vcpu *sv = svm(v);
 	struct vmcb *vmcb = sv->vmcb;
 	struct svm_cpu *cpu = v->cpu->virt;
 
+	svm_write_back(v, vmcb);
 	vmcb->save.rax = v->regs.rax;
 	if (svm_run(sv->vmcb_pa, &v->regs, cpu->host_vmcb_pa)) {
-		v->exit.reason = EXIT_FAILED_ENTRY;
-		v->exit.raw_reason = SVM_EXIT_INVALID;
-		v->exit.failure = "an SVM instruction faulted (VMLOAD/VMRUN/VMSAVE): is EFER.SVME set?";
+		v->exit = (struct vm_exit){
+			.reason = EXIT_FAILED_ENTRY,
+			.raw_reason = SVM_EXIT_INVALID,
+			.failure = "an SVM instruction faulted (VMLOAD/VMRUN/VMSAVE): is EFER.SVME set?",
+		};
 		return;
 	}
-	v->regs.rax = vmcb->save.rax;
+	svm_read_cache(v, vmcb);
 	vmcb->control.tlb_control = 0;
 	vmcb->control.event_inj = 0;
 	/* An event the exit interrupted is delivered again on the next entry (APM 15.7.2). */
 	if (vmcb->control.exit_int_info & SVM_EVENT_VALID)
 		vmcb->control.event_inj = vmcb->control.exit_int_info;
-	svm_decode_exit(v, vmcb);
-	if (svm_track_events(v))
-		v->exit.reason = EXIT_NMI_WINDOW;
+	/* Our own NMI bookkeeping first: an exit it consumes never reaches the decoder. */
+	if (svm_track_events(v)) {
+		v->exit = (struct vm_exit){ .reason = EXIT_NMI_WINDOW, .raw_reason = vmcb->control.exit_code };
+		return;
+	}
+	svm_decode_exit(&v->exit, vmcb, svm_has_nrips);
 }
 
 static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
@@ -221,11 +299,11 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 
 	switch (reg) {
 	case VCPU_RIP:
-		return s->rip;
+		return v->rip;
 	case VCPU_RSP:
-		return s->rsp;
+		return v->regs.rsp;
 	case VCPU_RFLAGS:
-		return s->rflags;
+		return v->rflags;
 	case VCPU_CR0:
 		return s->cr0;
 	case VCPU_CR2:
@@ -255,13 +333,15 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 
 	switch (reg) {
 	case VCPU_RIP:
-		s->rip = value;
+		vcpu_set_rip(v, value);
 		break;
 	case VCPU_RSP:
-		s->rsp = value;
+		v->regs.rsp = value;
+		v->dirty |= VCPU_DIRTY_RSP;
 		break;
 	case VCPU_RFLAGS:
-		s->rflags = value;
+		v->rflags = value;
+		v->dirty |= VCPU_DIRTY_RFLAGS;
 		break;
 	case VCPU_CR0:
 		s->cr0 = value;
@@ -287,6 +367,32 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 	}
 }
 
+/*
+ * An exception raised while an event is still to be delivered (event_inj holds it again after an
+ * exit during its delivery): two exceptions of the classes in SDM table 6-5 make a double fault;
+ * otherwise the new one is delivered and the old one handed back: an interrupt or NMI waits for
+ * its turn, a fault or software interrupt happens again when its instruction runs again.
+ */
+static uint64_t svm_merge_pending(struct vcpu *v, const struct vcpu_event *e, uint64_t inj)
+{
+	struct vmcb_control *c = &svm(v)->vmcb->control;
+	uint64_t type = c->event_inj & (7U << 8);
+	struct vcpu_event old = { .vector = (uint8_t)c->event_inj };
+
+	old.type = type == SVM_EVENT_TYPE_INTR ? EVENT_INTERRUPT
+		   : type == SVM_EVENT_TYPE_NMI ? EVENT_NMI
+		   : type == SVM_EVENT_TYPE_EXCEPTION ? EVENT_EXCEPTION
+						      : EVENT_SOFTWARE;
+	if (vcpu_events_double_fault(&old, e))
+		return 8 | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID | SVM_EVENT_ERROR_VALID;
+	if (old.type == EVENT_NMI) {
+		svm(v)->nmi_blocked = false; /* it never reached the guest */
+		c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+	}
+	vcpu_event_displaced(v, &old);
+	return inj;
+}
+
 static void svm_inject_event(struct vcpu *v, const struct vcpu_event *e)
 {
 	struct vmcb_control *c = &svm(v)->vmcb->control;
@@ -297,15 +403,13 @@ static void svm_inject_event(struct vcpu *v, const struct vcpu_event *e)
 
 	if (e->has_error_code)
 		inj |= SVM_EVENT_ERROR_VALID | ((uint64_t)e->error_code << 32);
+	if ((c->event_inj & SVM_EVENT_VALID) && e->type == EVENT_EXCEPTION)
+		inj = svm_merge_pending(v, e, inj);
 	if (e->type == EVENT_NMI) {
 		/* SVM does not show NMI blocking: watch for the IRET that ends the guest's handler. */
 		svm(v)->nmi_blocked = true;
 		c->intercept_misc1 |= SVM_INTERCEPT_IRET;
 	}
-	/* A new exception on top of one still being delivered becomes a double fault. */
-	if ((c->event_inj & SVM_EVENT_VALID) && e->type == EVENT_EXCEPTION &&
-	    (c->event_inj & (7U << 8)) == SVM_EVENT_TYPE_EXCEPTION)
-		inj = 8 | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID | SVM_EVENT_ERROR_VALID;
 	c->event_inj = inj;
 }
 
@@ -319,11 +423,11 @@ static bool svm_event_allowed(struct vcpu *v, enum event_type type)
 {
 	const struct vmcb *vmcb = svm(v)->vmcb;
 
-	if ((vmcb->control.event_inj & SVM_EVENT_VALID) || (vmcb->control.interrupt_shadow & SVM_INTERRUPT_SHADOW))
+	if ((vmcb->control.event_inj & SVM_EVENT_VALID) || v->interrupt_shadow)
 		return false;
 	if (type == EVENT_NMI)
 		return !svm(v)->nmi_blocked;
-	return vmcb->save.rflags & RFLAGS_IF;
+	return v->rflags & RFLAGS_IF;
 }
 
 static void svm_request_event_window(struct vcpu *v, enum event_type type)
@@ -362,11 +466,6 @@ static void svm_take_pending_nmi(void)
 	for (int spin = 0; spin < NMI_WINDOW_SPINS && *latched == before; spin++)
 		write_cr0(read_cr0());
 	(void)svm_clgi();
-}
-
-static void svm_clear_interrupt_shadow(struct vcpu *v)
-{
-	svm(v)->vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW;
 }
 
 static void svm_flush_nested_tlb(struct vcpu *v)
@@ -413,7 +512,6 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.set_exception_intercepts = svm_set_exception_intercepts,
 	.take_pending_nmi = svm_take_pending_nmi,
 	.take_host_interrupts = svm_take_host_interrupts,
-	.clear_interrupt_shadow = svm_clear_interrupt_shadow,
 	.event_allowed = svm_event_allowed,
 	.request_event_window = svm_request_event_window,
 	.flush_nested_tlb = svm_flush_nested_tlb,

@@ -1,4 +1,7 @@
-/* Translates SVM exit codes into the neutral struct vm_exit (AMD APM vol. 2, appendix C). */
+/*
+ * Translates SVM exit codes into the neutral struct vm_exit (AMD APM vol. 2, appendix C): a pure
+ * function of the VMCB, unit-tested on the host (tests/unit/test_svm_exit.c).
+ */
 #include "svm_internal.h"
 #include "x86/traps.h"
 
@@ -60,50 +63,11 @@ static uint32_t fixed_length(enum exit_reason reason)
 	}
 }
 
-#define DR6_BS (1ULL << 14)
-#define RFLAGS_TF (1ULL << 8)
-
-/*
- * The guest's NMI handler ends with IRET, intercepted while an NMI we injected is blocked. The
- * intercept comes before the IRET runs, so the IRET is single-stepped (TF set at its start traps
- * after it, whatever flags it pops) and the #DB that follows ends the blocking. The window exit
- * clears its own request.
- */
-bool svm_track_events(struct vcpu *v)
+void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips)
 {
-	struct svm_vcpu *sv = v->arch;
-	struct vmcb *vmcb = sv->vmcb;
 	uint64_t code = vmcb->control.exit_code;
 
-	if (code == SVM_EXIT_VINTR) {
-		vmcb->control.vintr &= ~SVM_V_IRQ;
-		vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
-		return false;
-	}
-	if (code == SVM_EXIT_IRET && sv->nmi_blocked) {
-		vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
-		vmcb->save.rflags |= RFLAGS_TF;
-		vmcb->control.intercept_exceptions |= 1U << EXC_DB;
-		sv->nmi_stepping = true;
-		return true;
-	}
-	/* Bochs does not set DR6.BS on an intercepted #DB: while stepping over the IRET, it is ours. */
-	if (code == SVM_EXIT_EXCP_BASE + EXC_DB && sv->nmi_stepping) {
-		vmcb->save.dr6 &= ~DR6_BS;
-		vmcb->control.intercept_exceptions = sv->guest_exception_mask;
-		sv->nmi_stepping = false;
-		sv->nmi_blocked = false;
-		return true;
-	}
-	return false;
-}
-
-void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb)
-{
-	struct vm_exit *e = &v->exit;
-	uint64_t code = vmcb->control.exit_code;
-
-	e->raw_reason = code;
+	*e = (struct vm_exit){ .reason = EXIT_UNKNOWN, .raw_reason = code };
 	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
 		decode_exception(e, vmcb, (unsigned int)(code - SVM_EXIT_EXCP_BASE));
 		return;
@@ -155,11 +119,10 @@ void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb)
 		e->failure = "VMEXIT_INVALID: the VMCB failed VMRUN's consistency checks (APM 15.5.1)";
 		return;
 	default:
-		e->reason = EXIT_UNKNOWN; /* no neutral meaning: the dispatcher dumps and stops */
-		return;
+		return; /* EXIT_UNKNOWN: no neutral meaning, the dispatcher dumps and stops */
 	}
 	/* Instruction intercepts: the length from NRIPS when the CPU has it, else from the exit type. */
-	e->insn_len = svm_has_nrips && vmcb->control.next_rip > vmcb->save.rip
+	e->insn_len = nrips && vmcb->control.next_rip > vmcb->save.rip
 			      ? (uint32_t)(vmcb->control.next_rip - vmcb->save.rip)
 			      : fixed_length(e->reason);
 }

@@ -20,9 +20,12 @@ struct svm_cpu {
 
 extern bool svm_has_nrips;
 
-void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb);
-/* NMI blocking and the interrupt window: true if the exit was bookkeeping of ours. */
-bool svm_track_events(struct vcpu *v);
+/*
+ * Translates one #VMEXIT into the neutral record: a pure function of the VMCB's exit fields and
+ * guest RIP, and of whether the CPU has NRIPS (without it, instruction lengths come from the exit
+ * type). e is written whole. Exits with no neutral meaning become EXIT_UNKNOWN, raw_reason kept.
+ */
+void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips);
 void svm_dump_vmcb(const struct vmcb *vmcb);
 
 #endif

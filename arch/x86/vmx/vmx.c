@@ -99,16 +99,53 @@ static int vmx_cpu_enable(void)
 	return 0;
 }
 
+#define INTR_SHADOW (VMX_INTR_BLOCK_STI | VMX_INTR_BLOCK_MOV_SS)
+
+/* The register cache back into the VMCS, where it changed (RAX is loaded by the entry stub). */
+static void vmx_write_back(struct vcpu *v)
+{
+	uint32_t dirty = v->dirty;
+
+	if (!dirty)
+		return;
+	if (dirty & VCPU_DIRTY_RIP)
+		vmcs_writel(VMCS_GUEST_RIP, v->rip);
+	if (dirty & VCPU_DIRTY_RSP)
+		vmcs_writel(VMCS_GUEST_RSP, v->regs.rsp);
+	if (dirty & VCPU_DIRTY_RFLAGS)
+		vmcs_writel(VMCS_GUEST_RFLAGS, v->rflags);
+	if ((dirty & VCPU_DIRTY_SHADOW) && !v->interrupt_shadow) {
+		vmx(v)->interruptibility &= ~INTR_SHADOW;
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, vmx(v)->interruptibility);
+	}
+	v->dirty = 0;
+}
+
+static void vmx_read_cache(struct vcpu *v)
+{
+	struct vmx_vcpu *xv = vmx(v);
+
+	v->regs.rsp = vmcs_readl(VMCS_GUEST_RSP);
+	v->rip = vmcs_readl(VMCS_GUEST_RIP);
+	v->rflags = vmcs_readl(VMCS_GUEST_RFLAGS);
+	xv->interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+	v->interrupt_shadow = xv->interruptibility & INTR_SHADOW;
+}
+
 static void vmx_run_vcpu(struct vcpu *v)
 {
 	struct vmx_vcpu *xv = vmx(v);
+	uint32_t reason, idt_vectoring;
 	int rc;
 
 	for (;;) {
+		vmx_write_back(v);
 		rc = vmx_run(&v->regs, xv->launched);
 		if (rc == 1) {
-			v->exit.reason = EXIT_FAILED_ENTRY;
-			v->exit.failure = "VMfailInvalid: this CPU has no current VMCS";
+			v->exit = (struct vm_exit){
+				.reason = EXIT_FAILED_ENTRY,
+				.failure = "VMfailInvalid: this CPU has no current VMCS",
+			};
 			return;
 		}
 		if (rc) {
@@ -116,28 +153,36 @@ static void vmx_run_vcpu(struct vcpu *v)
 			return;
 		}
 		xv->launched = true;
-		vmx_requeue_interrupted_event();
-		if (!vmx_handle_cr_access(v))
+		vmx_read_cache(v);
+		idt_vectoring = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+		if (idt_vectoring & VMX_INTR_INFO_VALID)
+			vmx_requeue_interrupted_event(idt_vectoring);
+		reason = vmcs_read32(VMCS_EXIT_REASON); /* read once: the CR path and the decoder share it */
+		if (reason != VMX_EXIT_CR_ACCESS || !vmx_handle_cr_access(v))
 			break;
 	}
-	vmx_read_exit(v);
+	vmx_read_exit(v, reason);
 }
 
-void vmx_read_exit(struct vcpu *v)
+/* Only the fields this exit's decoding uses are read (no VMREAD whose value is dropped). */
+void vmx_read_exit(struct vcpu *v, uint32_t reason)
 {
-	struct vmx_exit_fields f = {
-		.reason = vmcs_read32(VMCS_EXIT_REASON),
-		.qualification = vmcs_readl(VMCS_EXIT_QUALIFICATION),
-		.guest_physical = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDR),
-		.guest_linear = vmcs_readl(VMCS_GUEST_LINEAR_ADDR),
-		.insn_len = vmcs_read32(VMCS_EXIT_INSN_LEN),
-		.intr_info = vmcs_read32(VMCS_EXIT_INTR_INFO),
-		.intr_error_code = vmcs_read32(VMCS_EXIT_INTR_ERROR_CODE),
-		.guest_rip = vmcs_readl(VMCS_GUEST_RIP),
-	};
+	struct vmx_exit_fields f = { .reason = reason };
+	unsigned int need = vmx_exit_fields_needed(reason);
 
+	if (need & VMX_FIELD_QUALIFICATION)
+		f.qualification = vmcs_readl(VMCS_EXIT_QUALIFICATION);
+	if (need & VMX_FIELD_GUEST_PHYSICAL)
+		f.guest_physical = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDR);
+	if (need & VMX_FIELD_INSN_LEN)
+		f.insn_len = vmcs_read32(VMCS_EXIT_INSN_LEN);
+	if (need & VMX_FIELD_INTR_INFO) {
+		f.intr_info = vmcs_read32(VMCS_EXIT_INTR_INFO);
+		if (f.intr_info & VMX_INTR_INFO_ERROR_VALID)
+			f.intr_error_code = vmcs_read32(VMCS_EXIT_INTR_ERROR_CODE);
+	}
 	vmx_decode_exit(&v->exit, &f);
-	switch (f.reason & VMX_EXIT_REASON_BASIC_MASK) {
+	switch (reason) {
 	case VMX_EXIT_EXTINT:
 		v->exit.has_vector = f.intr_info & VMX_INTR_INFO_VALID; /* acknowledged on exit */
 		break;
@@ -156,19 +201,19 @@ static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg reg)
 {
 	switch (reg) {
 	case VCPU_RIP:
-		return vmcs_readl(VMCS_GUEST_RIP);
+		return v->rip;
 	case VCPU_RSP:
-		return vmcs_readl(VMCS_GUEST_RSP);
+		return v->regs.rsp;
 	case VCPU_RFLAGS:
-		return vmcs_readl(VMCS_GUEST_RFLAGS);
+		return v->rflags;
 	case VCPU_CR0:
-		return vmx_guest_cr(VMCS_GUEST_CR0, VMCS_CR0_GUEST_HOST_MASK, VMCS_CR0_READ_SHADOW);
+		return vmx_guest_cr0(v);
 	case VCPU_CR2:
 		return read_cr2(); /* not in the VMCS: the guest runs with the hardware CR2 */
 	case VCPU_CR3:
 		return vmcs_readl(VMCS_GUEST_CR3);
 	case VCPU_CR4:
-		return vmx_guest_cr(VMCS_GUEST_CR4, VMCS_CR4_GUEST_HOST_MASK, VMCS_CR4_READ_SHADOW);
+		return vmx_guest_cr4(v);
 	case VCPU_EFER:
 		return vmcs_read64(VMCS_GUEST_EFER);
 	case VCPU_CS_BASE:
@@ -190,13 +235,15 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 {
 	switch (reg) {
 	case VCPU_RIP:
-		vmcs_writel(VMCS_GUEST_RIP, value);
+		vcpu_set_rip(v, value);
 		break;
 	case VCPU_RSP:
-		vmcs_writel(VMCS_GUEST_RSP, value);
+		v->regs.rsp = value;
+		v->dirty |= VCPU_DIRTY_RSP;
 		break;
 	case VCPU_RFLAGS:
-		vmcs_writel(VMCS_GUEST_RFLAGS, value);
+		v->rflags = value;
+		v->dirty |= VCPU_DIRTY_RFLAGS;
 		break;
 	case VCPU_CR0:
 		vmx_set_guest_cr0(v, value);
@@ -221,6 +268,27 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 	}
 }
 
+/*
+ * An exception raised while an event is still to be delivered (the entry field holds it again
+ * after an exit during its delivery). True if the two make a double fault (SDM table 6-5);
+ * otherwise the old one is handed back: an interrupt or NMI waits for its turn, a fault or
+ * software interrupt happens again when its instruction runs again.
+ */
+static bool vmx_merge_pending(struct vcpu *v, const struct vcpu_event *e, uint32_t pending)
+{
+	uint32_t type = pending & VMX_INTR_INFO_TYPE_MASK;
+	struct vcpu_event old = { .vector = (uint8_t)(pending & VMX_INTR_INFO_VECTOR_MASK) };
+
+	old.type = type == VMX_INTR_TYPE_EXT_INTR ? EVENT_INTERRUPT
+		   : type == VMX_INTR_TYPE_NMI ? EVENT_NMI
+		   : type == VMX_INTR_TYPE_HW_EXCEPTION ? EVENT_EXCEPTION
+							 : EVENT_SOFTWARE;
+	if (vcpu_events_double_fault(&old, e))
+		return true;
+	vcpu_event_displaced(v, &old);
+	return false;
+}
+
 static void vmx_inject_event(struct vcpu *v, const struct vcpu_event *e)
 {
 	uint32_t type = e->type == EVENT_NMI ? VMX_INTR_TYPE_NMI
@@ -233,9 +301,7 @@ static void vmx_inject_event(struct vcpu *v, const struct vcpu_event *e)
 		info |= VMX_INTR_INFO_ERROR_VALID;
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, e->error_code);
 	}
-	/* A new exception on top of one still being delivered becomes a double fault. */
-	if ((pending & VMX_INTR_INFO_VALID) && e->type == EVENT_EXCEPTION &&
-	    (pending & VMX_INTR_INFO_TYPE_MASK) == VMX_INTR_TYPE_HW_EXCEPTION) {
+	if ((pending & VMX_INTR_INFO_VALID) && e->type == EVENT_EXCEPTION && vmx_merge_pending(v, e, pending)) {
 		info = 8 | VMX_INTR_TYPE_HW_EXCEPTION | VMX_INTR_INFO_ERROR_VALID | VMX_INTR_INFO_VALID;
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, 0);
 	}
@@ -283,14 +349,14 @@ static void vmx_take_pending_nmi(void)
 
 static bool vmx_event_allowed(struct vcpu *v, enum event_type type)
 {
-	uint32_t blocked = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+	/* From the register cache: a shadow the hypervisor ended (an emulated instruction) is gone. */
+	uint32_t blocked = vmx(v)->interruptibility & ~(v->interrupt_shadow ? 0 : INTR_SHADOW);
 
 	if (vmcs_read32(VMCS_ENTRY_INTR_INFO) & VMX_INTR_INFO_VALID)
 		return false;
 	if (type == EVENT_NMI)
-		return !(blocked & (VMX_INTR_BLOCK_NMI | VMX_INTR_BLOCK_MOV_SS | VMX_INTR_BLOCK_STI));
-	return (vmcs_readl(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
-	       !(blocked & (VMX_INTR_BLOCK_STI | VMX_INTR_BLOCK_MOV_SS));
+		return !(blocked & (VMX_INTR_BLOCK_NMI | INTR_SHADOW));
+	return (v->rflags & RFLAGS_IF) && !(blocked & INTR_SHADOW);
 }
 
 static void vmx_request_event_window(struct vcpu *v, enum event_type type)
@@ -300,14 +366,6 @@ static void vmx_request_event_window(struct vcpu *v, enum event_type type)
 					  : VMX_PROC_INTR_WINDOW_EXITING;
 
 	vmcs_write32(VMCS_PROC_CONTROLS, vmcs_read32(VMCS_PROC_CONTROLS) | want);
-}
-
-static void vmx_clear_interrupt_shadow(struct vcpu *v)
-{
-	uint32_t blocked = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
-
-	if (blocked & (VMX_INTR_BLOCK_STI | VMX_INTR_BLOCK_MOV_SS))
-		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, blocked & ~(VMX_INTR_BLOCK_STI | VMX_INTR_BLOCK_MOV_SS));
 }
 
 static void vmx_take_host_interrupts(void)
@@ -369,7 +427,6 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.set_exception_intercepts = vmx_set_exception_intercepts,
 	.take_pending_nmi = vmx_take_pending_nmi,
 	.take_host_interrupts = vmx_take_host_interrupts,
-	.clear_interrupt_shadow = vmx_clear_interrupt_shadow,
 	.event_allowed = vmx_event_allowed,
 	.request_event_window = vmx_request_event_window,
 	.flush_nested_tlb = vmx_flush_nested_tlb,

@@ -10,6 +10,7 @@ struct vmx_config {
 	struct vmx_caps caps;
 	struct vmx_features f;
 	uint32_t pin, proc, proc2, exit, entry; /* the control values every VMCS uses */
+	uint64_t cr0_mask, cr4_mask; /* CR0/CR4 guest/host masks: the bits VMX forces, owned by the host */
 };
 
 struct vmx_cpu {
@@ -20,6 +21,8 @@ struct vmx_vcpu {
 	paddr_t vmcs_pa;
 	bool launched;
 	uint64_t cr0_fixed0, cr4_fixed0; /* bits VMX keeps set in the real CR0/CR4 */
+	uint64_t cr0_shadow, cr4_shadow; /* the read shadows as last written: no VMREAD for them */
+	uint32_t interruptibility;       /* GUEST_INTERRUPTIBILITY at the exit */
 };
 
 extern struct vmx_config vmx_config;
@@ -27,16 +30,17 @@ extern struct vmx_config vmx_config;
 int vmx_compute_controls(struct vmx_config *c);
 int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *start);
 void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start);
-/* The guest's view of CR0/CR4: real value outside the mask, read shadow inside it. */
-uint64_t vmx_guest_cr(uint64_t cr_field, uint64_t mask_field, uint64_t shadow_field);
+/* The guest's view of CR0/CR4: real value outside the mask, read shadow inside it (one VMREAD). */
+uint64_t vmx_guest_cr0(struct vcpu *v);
+uint64_t vmx_guest_cr4(struct vcpu *v);
 void vmx_set_guest_cr0(struct vcpu *v, uint64_t value);
 void vmx_set_guest_cr4(struct vcpu *v, uint64_t value);
 void vmx_set_guest_efer(uint64_t value);
-/* True if the exit was a CR access handled here (the guest can be entered again at once). */
+/* A CR access exit: true if handled here (enter the guest again), false to dump and stop. */
 bool vmx_handle_cr_access(struct vcpu *v);
-/* An event the exit interrupted is delivered again on the next entry (SDM 27.2.4). */
-void vmx_requeue_interrupted_event(void);
-void vmx_read_exit(struct vcpu *v);
+/* The event the exit interrupted (IDT-vectoring info, valid) is delivered again (SDM 27.2.4). */
+void vmx_requeue_interrupted_event(uint32_t idt_vectoring_info);
+void vmx_read_exit(struct vcpu *v, uint32_t reason);
 void vmx_dump(struct vcpu *v);
 
 #endif

@@ -5,17 +5,26 @@
 #include "vmm/vcpu.h"
 #include "x86/vmx.h"
 
-/* The exit-information fields the backend reads (VMREAD) after every exit, for the decoder. */
+/*
+ * The exit-information fields the decoder works from. The backend reads (VMREAD) only those the
+ * exit reason needs (vmx_exit_fields_needed); the others stay 0.
+ */
 struct vmx_exit_fields {
 	uint32_t reason;           /* VMCS_EXIT_REASON: basic reason in 15:0, entry failure in bit 31 */
 	uint64_t qualification;    /* VMCS_EXIT_QUALIFICATION */
 	uint64_t guest_physical;   /* VMCS_GUEST_PHYSICAL_ADDR (EPT violations and misconfigurations) */
-	uint64_t guest_linear;     /* VMCS_GUEST_LINEAR_ADDR (for dumps) */
 	uint32_t insn_len;         /* VMCS_EXIT_INSN_LEN */
 	uint32_t intr_info;        /* VMCS_EXIT_INTR_INFO */
 	uint32_t intr_error_code;  /* VMCS_EXIT_INTR_ERROR_CODE */
-	uint64_t guest_rip;        /* VMCS_GUEST_RIP (for dumps) */
 };
+
+#define VMX_FIELD_QUALIFICATION (1U << 0)
+#define VMX_FIELD_GUEST_PHYSICAL (1U << 1)
+#define VMX_FIELD_INSN_LEN (1U << 2)
+#define VMX_FIELD_INTR_INFO (1U << 3) /* and the error code, when INTR_INFO says there is one */
+
+/* Which fields the decoder reads for this exit reason (VMX_FIELD_*). */
+unsigned int vmx_exit_fields_needed(uint32_t reason);
 
 /*
  * Translates one VM exit into the neutral record: e is cleared, then filled from f. Exits with no

@@ -62,14 +62,28 @@ int vmx_compute_controls(struct vmx_config *c)
 		return -E_NOSUPP;
 	/* Unrestricted guests start outside long mode; the CPU sets IA-32e mode on exits itself. */
 	c->entry &= ~VMX_ENTRY_CTL_IA32E_MODE_GUEST;
+	c->cr0_mask = c->f.guest_cr0_fixed0 | ~c->caps.cr0_fixed1;
+	c->cr4_mask = c->caps.cr4_fixed0 | ~c->caps.cr4_fixed1;
 	return 0;
 }
 
-uint64_t vmx_guest_cr(uint64_t cr_field, uint64_t mask_field, uint64_t shadow_field)
+static struct vmx_vcpu *vmx(struct vcpu *v)
 {
-	uint64_t mask = vmcs_readl(mask_field);
+	return v->arch;
+}
 
-	return (vmcs_readl(cr_field) & ~mask) | (vmcs_readl(shadow_field) & mask);
+uint64_t vmx_guest_cr0(struct vcpu *v)
+{
+	uint64_t mask = vmx_config.cr0_mask;
+
+	return (vmcs_readl(VMCS_GUEST_CR0) & ~mask) | (vmx(v)->cr0_shadow & mask);
+}
+
+uint64_t vmx_guest_cr4(struct vcpu *v)
+{
+	uint64_t mask = vmx_config.cr4_mask;
+
+	return (vmcs_readl(VMCS_GUEST_CR4) & ~mask) | (vmx(v)->cr4_shadow & mask);
 }
 
 void vmx_set_guest_efer(uint64_t value)
@@ -99,15 +113,17 @@ static void update_long_mode(uint64_t old_cr0, uint64_t new_cr0)
 
 void vmx_set_guest_cr0(struct vcpu *v, uint64_t value)
 {
-	uint64_t old = vmx_guest_cr(VMCS_GUEST_CR0, VMCS_CR0_GUEST_HOST_MASK, VMCS_CR0_READ_SHADOW);
+	uint64_t old = vmx_guest_cr0(v);
 
 	update_long_mode(old, value);
+	vmx(v)->cr0_shadow = value;
 	vmcs_writel(VMCS_CR0_READ_SHADOW, value);
 	vmcs_writel(VMCS_GUEST_CR0, vmx_apply_fixed(value, vmx_config.f.guest_cr0_fixed0, vmx_config.caps.cr0_fixed1));
 }
 
 void vmx_set_guest_cr4(struct vcpu *v, uint64_t value)
 {
+	vmx(v)->cr4_shadow = value;
 	vmcs_writel(VMCS_CR4_READ_SHADOW, value);
 	vmcs_writel(VMCS_GUEST_CR4, vmx_apply_fixed(value, vmx_config.caps.cr4_fixed0, vmx_config.caps.cr4_fixed1));
 	if (vmx_config.f.vpid && vmx_config.f.invvpid_single)
@@ -120,8 +136,6 @@ bool vmx_handle_cr_access(struct vcpu *v)
 	uint64_t qual, old, value;
 	unsigned int cr, access;
 
-	if ((vmcs_read32(VMCS_EXIT_REASON) & VMX_EXIT_REASON_BASIC_MASK) != VMX_EXIT_CR_ACCESS)
-		return false;
 	qual = vmcs_readl(VMCS_EXIT_QUALIFICATION);
 	cr = qual & VMX_CR_NUMBER_MASK;
 	access = (qual >> VMX_CR_ACCESS_SHIFT) & 3;
@@ -149,13 +163,10 @@ bool vmx_handle_cr_access(struct vcpu *v)
 	return true;
 }
 
-void vmx_requeue_interrupted_event(void)
+void vmx_requeue_interrupted_event(uint32_t info)
 {
-	uint32_t info = vmcs_read32(VMCS_IDT_VECTORING_INFO);
 	uint32_t type = info & VMX_INTR_INFO_TYPE_MASK;
 
-	if (!(info & VMX_INTR_INFO_VALID))
-		return;
 	if (info & VMX_INTR_INFO_ERROR_VALID)
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(VMCS_IDT_VECTORING_ERROR_CODE));
 	if (type == VMX_INTR_TYPE_SW_INTR || type == VMX_INTR_TYPE_PRIV_SW_EXCEPTION || type == VMX_INTR_TYPE_SW_EXCEPTION)
@@ -257,13 +268,14 @@ static void set_controls(const struct vcpu *v, bool idle)
 		vmcs_write16(VMCS_VPID, GUEST_VPID);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	/* The forced CR0/CR4 bits belong to the host: the guest reads its own values from the shadows. */
-	vmcs_writel(VMCS_CR0_GUEST_HOST_MASK, c->f.guest_cr0_fixed0 | ~c->caps.cr0_fixed1);
-	vmcs_writel(VMCS_CR4_GUEST_HOST_MASK, c->caps.cr4_fixed0 | ~c->caps.cr4_fixed1);
+	vmcs_writel(VMCS_CR0_GUEST_HOST_MASK, c->cr0_mask);
+	vmcs_writel(VMCS_CR4_GUEST_HOST_MASK, c->cr4_mask);
 }
 
 /* The guest state of `start`, as INIT leaves it where the mode does not say otherwise. */
 void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 {
+	struct vmx_vcpu *xv = v->arch;
 	bool idle = start->mode == VCPU_START_IDLE;
 	bool real = idle || start->mode == VCPU_START_SIPI;
 	uint16_t cs_sel = start->mode == VCPU_START_SIPI ? (uint16_t)(start->sipi_vector << 8) : 0;
@@ -282,6 +294,8 @@ void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 	}
 	vmcs_writel(VMCS_CR0_READ_SHADOW, 0);
 	vmcs_writel(VMCS_CR4_READ_SHADOW, 0);
+	xv->cr0_shadow = 0;
+	xv->cr4_shadow = 0;
 	vmcs_write64(VMCS_GUEST_EFER, 0);
 	/* Real mode starts with caching disabled (SDM vol. 3A, table 10-1); flat 32-bit as loaders leave it. */
 	vmx_set_guest_cr0(v, real ? (CR0_CD | CR0_NW | CR0_ET) : (CR0_PE | CR0_ET | CR0_NE));
@@ -295,7 +309,14 @@ void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 	vmcs_writel(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	/* A waiting CPU halts; INIT/SIPI reach it in software as an NMI-kicked exit (vmm/initsipi.c). */
 	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, idle && vmx_config.f.act_hlt ? VMX_ACTIVITY_HLT : VMX_ACTIVITY_ACTIVE);
+	/* The register cache holds what the VMCS now holds: nothing stale is written back. */
 	v->regs = start->regs;
+	v->regs.rsp = 0;
+	v->rip = start->rip;
+	v->rflags = RFLAGS_RESERVED;
+	v->interrupt_shadow = false;
+	xv->interruptibility = 0;
+	v->dirty = 0;
 }
 
 int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *start)

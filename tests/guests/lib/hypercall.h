@@ -12,6 +12,8 @@
 #define HC_VERSION 0       /* -> EAX = (major << 16) | minor, EBX = HC_MAGIC */
 #define HC_CONSOLE_WRITE 1 /* EBX = guest-physical string, ECX = length 1..HC_CONSOLE_MAX */
 #define HC_HV_RANGE 2      /* -> EBX/ECX = low 32 bits of base/end (exclusive), EDX = high of base */
+#define HC_EXIT_COUNT 3    /* -> EBX/ECX = low/high 32 bits of this vCPU's exits, this call included */
+#define HC_EXIT_STATS 4    /* the hypervisor prints this vCPU's exits by reason */
 
 #define HC_API_MAJOR 1
 #define HC_MAGIC 0x6876486d /* "mHvh" */

@@ -1,0 +1,325 @@
+/*
+ * Host tests of guest interrupt delivery (vmm/irq.c) against a model of the local APIC's IRR,
+ * ISR, TMR and TPR (SDM vol. 3, 11.8.3-11.8.4): what the guest receives, and in which order,
+ * when interrupts arrive while it cannot take them. The model acknowledges in a host window
+ * exactly what a real APIC would deliver: the highest IRR vector whose class is above the PPR.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+/* The hypervisor builds without -Wunused-parameter (handlers share one signature). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "../../lib/string.c"
+#include "../../vmm/irq.c"
+#pragma GCC diagnostic pop
+
+/* ---- the APIC model ---- */
+static bool irr[256], isr[256], tmr[256];
+static unsigned int tpr;
+/* What the host IDT latched: in the per-CPU block, where the exit path looks first. */
+static struct percpu cpu;
+#define latched cpu.irq_latched
+
+static int highest(const bool *bits)
+{
+	for (int v = 255; v >= 0; v--)
+		if (bits[v])
+			return v;
+	return -1;
+}
+
+static unsigned int ppr_class(void)
+{
+	int in_service = highest(isr);
+	unsigned int isr_class = in_service < 0 ? 0 : (unsigned int)in_service >> 4;
+
+	return (tpr >> 4) > isr_class ? tpr >> 4 : isr_class;
+}
+
+uint32_t apic_read(uint32_t reg)
+{
+	const bool *set = reg >= APIC_REG_IRR ? irr : reg >= APIC_REG_TMR ? tmr : isr;
+	unsigned int base = (reg & 0x7f) / APIC_REG_STRIDE * 32;
+	uint32_t word = 0;
+
+	assert_true(reg >= APIC_REG_ISR && reg < APIC_REG_IRR + 0x80);
+	for (unsigned int i = 0; i < 32; i++)
+		word |= set[base + i] ? 1U << i : 0;
+	return word;
+}
+
+void apic_eoi(void)
+{
+	int v = highest(isr);
+
+	if (v >= 0)
+		isr[v] = false;
+}
+
+void apic_send_ipi(uint32_t dest, uint32_t icr)
+{
+	(void)dest;
+	assert_int_equal(icr & ~0xffU, APIC_ICR_SELF | APIC_ICR_ASSERT | APIC_ICR_FIXED);
+	irr[icr & 0xff] = true;
+	tmr[icr & 0xff] = false;
+}
+
+/* A host interrupt window: the APIC delivers what it would, each acknowledged into the ISR. */
+static void model_take_host_interrupts(void)
+{
+	int v;
+
+	while ((v = highest(irr)) >= 0 && ((unsigned int)v >> 4) > ppr_class()) {
+		irr[v] = false;
+		isr[v] = true;
+		latched[v / 64] |= 1ULL << (v % 64);
+	}
+}
+
+bool host_take_latched(uint64_t pending[4])
+{
+	bool any = false;
+
+	for (int i = 0; i < 4; i++) {
+		any |= latched[i] != 0;
+		pending[i] |= latched[i];
+		latched[i] = 0;
+	}
+	return any;
+}
+
+void host_interrupt(unsigned int vector)
+{
+	fail_msg("the hypervisor's own vector %#x reached host_interrupt", vector);
+}
+
+void printk(int level, const char *fmt, ...)
+{
+	(void)level;
+	(void)fmt;
+}
+
+/* ---- the vCPU ---- */
+static bool guest_if, event_pending;
+static unsigned int injected[16], n_injected, windows;
+
+static void model_inject_event(struct vcpu *v, const struct vcpu_event *e)
+{
+	(void)v;
+	assert_int_equal(e->type, EVENT_INTERRUPT);
+	assert_true(n_injected < 16);
+	injected[n_injected++] = e->vector;
+	event_pending = true;
+}
+
+static bool model_event_allowed(struct vcpu *v, enum event_type type)
+{
+	(void)v;
+	return type == EVENT_INTERRUPT && guest_if && !event_pending;
+}
+
+static void model_request_event_window(struct vcpu *v, enum event_type type)
+{
+	(void)v;
+	(void)type;
+	windows++;
+}
+
+static const struct vcpu_ops model_ops = {
+	.name = "model",
+	.inject_event = model_inject_event,
+	.take_host_interrupts = model_take_host_interrupts,
+	.event_allowed = model_event_allowed,
+	.request_event_window = model_request_event_window,
+};
+const struct vcpu_ops *vcpu_ops = &model_ops;
+
+static struct vcpu vcpu = { .cpu = &cpu };
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(irr, 0, sizeof(irr));
+	memset(isr, 0, sizeof(isr));
+	memset(tmr, 0, sizeof(tmr));
+	memset((void *)latched, 0, sizeof(latched));
+	tpr = 0;
+	memset(&vcpu, 0, sizeof(vcpu));
+	vcpu.cpu = &cpu;
+	guest_if = event_pending = false;
+	n_injected = windows = 0;
+	return 0;
+}
+
+/* The guest sends a self-IPI; the hypervisor completes the ICR write and takes what is due. */
+static void guest_self_ipi(unsigned int vector)
+{
+	irr[vector] = true;
+	model_take_host_interrupts();
+	vcpu_deliver_events(&vcpu);
+}
+
+/* The injected event reaches the guest: its handler runs with IF=0 and ends with EOI and IRET. */
+static void guest_runs_handler(void)
+{
+	assert_true(event_pending);
+	event_pending = false;
+	guest_if = false;
+	vcpu_deliver_events(&vcpu); /* an exit in the handler, before its EOI */
+	apic_eoi();
+	model_take_host_interrupts(); /* the EOI write is completed for the guest */
+	vcpu_deliver_events(&vcpu);
+	guest_if = true; /* IRET */
+	vcpu_deliver_events(&vcpu);
+}
+
+static void guest_sti_and_drain(void)
+{
+	guest_if = true;
+	vcpu_deliver_events(&vcpu);
+	while (event_pending)
+		guest_runs_handler();
+}
+
+static void assert_order(const unsigned int *expected, unsigned int n)
+{
+	assert_int_equal(n_injected, n);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(injected[i], expected[i]);
+	assert_int_equal(highest(isr), -1);
+	assert_int_equal(highest(irr), -1);
+}
+
+static void test_same_class_pair_highest_first(void **state)
+{
+	static const unsigned int expected[] = { 33, 32 };
+
+	(void)state;
+	guest_self_ipi(32);
+	guest_self_ipi(33);
+	assert_int_equal(n_injected, 0);
+	guest_sti_and_drain();
+	assert_order(expected, 2);
+}
+
+static void test_one_class_three(void **state)
+{
+	static const unsigned int expected[] = { 0x6f, 0x65, 0x61 };
+
+	(void)state;
+	guest_self_ipi(0x61);
+	guest_self_ipi(0x6f);
+	guest_self_ipi(0x65);
+	guest_sti_and_drain();
+	assert_order(expected, 3);
+}
+
+static void test_two_classes(void **state)
+{
+	static const unsigned int expected[] = { 0x9e, 0x91, 0x4a, 0x42 };
+
+	(void)state;
+	guest_self_ipi(0x42);
+	guest_self_ipi(0x91);
+	guest_self_ipi(0x4a);
+	guest_self_ipi(0x9e);
+	guest_sti_and_drain();
+	assert_order(expected, 4);
+}
+
+/* A vector the guest's TPR holds back is not injected; lowering the TPR lets it in. */
+static void test_tpr_holds_a_deferred_vector(void **state)
+{
+	static const unsigned int expected[] = { 0x41 };
+
+	(void)state;
+	guest_self_ipi(0x41);
+	tpr = 0x80;
+	guest_if = true;
+	vcpu_deliver_events(&vcpu);
+	assert_int_equal(n_injected, 0);
+	assert_true(irr[0x41]);
+	tpr = 0;
+	model_take_host_interrupts(); /* the TPR write is completed for the guest */
+	vcpu_deliver_events(&vcpu);
+	while (event_pending)
+		guest_runs_handler();
+	assert_order(expected, 1);
+}
+
+/* A level-triggered vector is never EOI'd early: it stays in service until it is injected. */
+static void test_level_triggered_stays_in_service(void **state)
+{
+	static const unsigned int expected[] = { 0x70 };
+
+	(void)state;
+	irr[0x70] = tmr[0x70] = true;
+	model_take_host_interrupts();
+	vcpu_deliver_events(&vcpu);
+	vcpu_deliver_events(&vcpu);
+	assert_true(isr[0x70]);
+	assert_int_equal(n_injected, 0);
+	guest_sti_and_drain();
+	assert_order(expected, 1);
+}
+
+/* With IF=1 a single interrupt goes straight in, with no round trip through the APIC. */
+static void test_single_interrupt_direct(void **state)
+{
+	(void)state;
+	guest_if = true;
+	guest_self_ipi(0x50);
+	assert_int_equal(n_injected, 1);
+	assert_int_equal(injected[0], 0x50);
+	assert_true(isr[0x50]);
+}
+
+static void test_displaced_interrupt_waits(void **state)
+{
+	struct vcpu_event e = { .type = EVENT_INTERRUPT, .vector = 0x55 };
+	static const unsigned int expected[] = { 0x55 };
+
+	(void)state;
+	isr[0x55] = true; /* acknowledged, its injection displaced by an exception */
+	vcpu_event_displaced(&vcpu, &e);
+	guest_sti_and_drain();
+	assert_order(expected, 1);
+}
+
+static void test_double_fault_table(void **state)
+{
+	const struct vcpu_event gp = { .type = EVENT_EXCEPTION, .vector = 13 };
+	const struct vcpu_event pf = { .type = EVENT_EXCEPTION, .vector = 14 };
+	const struct vcpu_event ud = { .type = EVENT_EXCEPTION, .vector = 6 };
+	const struct vcpu_event intr = { .type = EVENT_INTERRUPT, .vector = 13 };
+
+	(void)state;
+	assert_true(vcpu_events_double_fault(&gp, &gp));
+	assert_true(vcpu_events_double_fault(&pf, &pf));
+	assert_true(vcpu_events_double_fault(&pf, &gp));
+	assert_false(vcpu_events_double_fault(&gp, &pf)); /* contributory, then #PF: serial */
+	assert_false(vcpu_events_double_fault(&ud, &gp)); /* benign first */
+	assert_false(vcpu_events_double_fault(&gp, &ud));
+	assert_false(vcpu_events_double_fault(&intr, &gp)); /* an interrupt on vector 13 is no #GP */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_same_class_pair_highest_first, setup),
+		cmocka_unit_test_setup(test_one_class_three, setup),
+		cmocka_unit_test_setup(test_two_classes, setup),
+		cmocka_unit_test_setup(test_tpr_holds_a_deferred_vector, setup),
+		cmocka_unit_test_setup(test_level_triggered_stays_in_service, setup),
+		cmocka_unit_test_setup(test_single_interrupt_direct, setup),
+		cmocka_unit_test_setup(test_displaced_interrupt_waits, setup),
+		cmocka_unit_test_setup(test_double_fault_table, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
