@@ -241,12 +241,21 @@ static bool running(uint32_t id)
 	return reports[id].heartbeat != before;
 }
 
+/*
+ * The heartbeat stands still for 20 ms, within a second: an INIT is taken by the target's CPU
+ * some time after the ICR write, which on an emulator whose CPUs are threads of a busy host can
+ * take longer than the hypervisor waits for it.
+ */
 static bool stopped(uint32_t id)
 {
-	uint32_t before = reports[id].heartbeat;
+	for (unsigned int i = 0; i < 50; i++) {
+		uint32_t before = reports[id].heartbeat;
 
-	udelay(20000);
-	return reports[id].heartbeat == before;
+		udelay(20000);
+		if (reports[id].heartbeat == before)
+			return true;
+	}
+	return false;
 }
 
 static uint32_t expected_starts[MAX_APIC];
