@@ -175,6 +175,12 @@ static void start_at(struct vcpu *v, uint8_t vector)
 	sipi.regs.rdx = a;
 	vcpu_ops->vcpu_reset(v, &sipi);
 	vcpu_ops->write_reg(v, VCPU_CR2, 0);
+	/*
+	 * A waiting CPU takes no NMI, and one counted as the guest's while it waited (a kick whose
+	 * flag an earlier NMI had taken) must not reach the new guest code, which has no IDT yet.
+	 */
+	v->nmi_pending = 0;
+	__atomic_store_n(&v->cpu->nmi_pending, 0, __ATOMIC_RELEASE);
 	v->idle = false;
 }
 
