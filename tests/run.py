@@ -68,6 +68,17 @@ def check_log(case, log):
     for pattern in case.get("expect", []):
         if not re.search(pattern, log, re.M):
             return f"missing /{pattern}/"
+    # ("sequence": [regex, ...], "times": n): the regexes in that order, n times over. Checked by
+    # one scan from each match to the next, so a failing log costs no regex backtracking.
+    seq = case.get("expect_sequence")
+    if seq:
+        pos = 0
+        for rep in range(seq["times"]):
+            for pattern in seq["sequence"]:
+                m = re.compile(pattern, re.M).search(log, pos)
+                if not m:
+                    return f"missing /{pattern}/ in round {rep + 1} of {seq['times']}"
+                pos = m.end()
     for pattern in case.get("forbid", []) + boot_cases.ALWAYS_FORBIDDEN:
         m = re.search(pattern, log, re.M)
         if m:

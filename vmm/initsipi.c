@@ -36,6 +36,7 @@
 
 #define STARTUP_ACK_US 20000 /* how long a sender waits for its targets to take INIT/SIPI */
 #define KICK_AGAIN_US 200    /* a consumed kick without effect is repeated after this */
+#define KICK_GRACE_US 250000 /* how late a kick's NMI may come (emulators on a busy host are slow) */
 #define STARTUP_LOG_LIMIT 4  /* per vCPU: Linux CPU hotplug repeats INIT-SIPI many times */
 #define LOG_LIMIT 16
 
@@ -63,6 +64,7 @@ static bool post_sipi(struct vcpu *t, uint8_t vector)
 
 static void kick(struct vcpu *t)
 {
+	__atomic_store_n(&t->cpu->kick_grace_until, tsc_deadline_us(KICK_GRACE_US), __ATOMIC_RELEASE);
 	__atomic_fetch_or(&t->cpu->requests, CPU_REQ_KICK, __ATOMIC_RELEASE);
 	apic_send_nmi(t->cpu->apic_id);
 }

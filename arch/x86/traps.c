@@ -92,8 +92,17 @@ void cpu_nmi_arrived(void)
 		reboot_respond();
 	__atomic_fetch_add(&cpu->nmis_seen, 1, __ATOMIC_RELEASE);
 	/* Ours: the run loop looks at the request before its next entry. Latched for the exit path otherwise. */
-	if (!(__atomic_fetch_and(&cpu->requests, ~CPU_REQ_KICK, __ATOMIC_ACQ_REL) & CPU_REQ_KICK))
-		__atomic_fetch_add(&cpu->nmi_pending, 1, __ATOMIC_RELAXED);
+	if (__atomic_fetch_and(&cpu->requests, ~CPU_REQ_KICK, __ATOMIC_ACQ_REL) & CPU_REQ_KICK)
+		return;
+	/*
+	 * A kick's NMI can come after its request was already taken, and after its flag went to an
+	 * earlier NMI (the target saw the request on an exit of its own): for a short while after a
+	 * kick, an unflagged NMI is that late one, not the guest's. A guest NMI in that window is
+	 * merged with the kick, as the hardware merges NMIs that arrive together.
+	 */
+	if (rdtsc() < __atomic_load_n(&cpu->kick_grace_until, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_fetch_add(&cpu->nmi_pending, 1, __ATOMIC_RELAXED);
 }
 
 void trap_dispatch(struct trap_frame *frame)

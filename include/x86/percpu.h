@@ -30,6 +30,7 @@ struct percpu {
 	bool x2apic;                    /* this CPU's local APIC is in x2APIC mode (the guest may switch it) */
 	volatile uint32_t nmi_pending;  /* guest NMIs taken by the host, not yet handed on */
 	volatile uint32_t nmis_seen;    /* every NMI taken by the host, the hypervisor's too */
+	volatile uint64_t kick_grace_until; /* TSC: an unflagged NMI before this is a late kick, ours */
 	volatile uint32_t requests;     /* what the NMI sender wants (CPU_REQ_*): tells our NMIs from others */
 	volatile uint32_t leave_state;  /* the reboot path's acknowledgement (LEAVE_*) */
 	volatile uint32_t leave_faults; /* faults eaten while leaving virtualization */
