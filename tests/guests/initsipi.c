@@ -232,11 +232,12 @@ static bool wait_starts(uint32_t id, uint32_t want)
 	return reports[id].starts == want;
 }
 
+/* The heartbeat moves within 2 s: a started AP's CPU is a thread of a possibly busy host. */
 static bool running(uint32_t id)
 {
 	uint32_t before = reports[id].heartbeat;
 
-	for (unsigned int i = 0; i < 5000 && reports[id].heartbeat == before; i++)
+	for (unsigned int i = 0; i < 20000 && reports[id].heartbeat == before; i++)
 		udelay(100);
 	return reports[id].heartbeat != before;
 }
@@ -488,10 +489,12 @@ static void storm(void)
 		sent = send(INIT_ASSERT, id) && sent;
 		sent = send_sipi(0, id) && send_sipi(0, id) && sent;
 	}
-	sent = sent && running(id);
+	bool runs = running(id);
+
 	expected_starts[id] = reports[id].starts;
-	ok(sent && expected_starts[id] > before && expected_starts[id] <= before + STORM,
-	   "%u INIT-SIPI-SIPI in a row: AP %u runs, started %u times", STORM, id, expected_starts[id] - before);
+	ok(sent && runs && expected_starts[id] > before && expected_starts[id] <= before + STORM,
+	   "%u INIT-SIPI-SIPI in a row: AP %u runs, started %u times (commands %s, %s)", STORM, id,
+	   expected_starts[id] - before, sent ? "sent" : "NOT all sent", runs ? "running" : "NOT running");
 	send(INIT_ASSERT, id);
 	ok(stopped(id), "AP %u waits again", id);
 }
