@@ -69,7 +69,7 @@ bool lapic_guest_enabled(const struct vcpu *v)
 /* In x2APIC mode the registers are the guest's own, but for the commands the hypervisor filters. */
 static void x2apic_passthrough(struct vcpu *v, bool pass)
 {
-	for (uint32_t msr = MSR_X2APIC_BASE; msr < MSR_X2APIC_BASE + 0x100; msr++) {
+	for (uint32_t msr = MSR_X2APIC_BASE; msr <= MSR_X2APIC_LAST; msr++) {
 		bool filtered = msr == MSR_X2APIC_ICR || msr == MSR_X2APIC_LVT_CMCI ||
 				(msr >= MSR_X2APIC_LVT_FIRST && msr <= MSR_X2APIC_LVT_LAST);
 

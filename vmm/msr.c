@@ -21,8 +21,6 @@
 #define MSR_IA32_TSC_DEADLINE 0x6E0
 #define MSR_IA32_MISC_ENABLE 0x1A0
 #define MISC_ENABLE_XD_DISABLE (1ULL << 34)
-#define MSR_X2APIC_FIRST 0x800
-#define MSR_X2APIC_LAST 0x8FF
 
 #define FEATURE_CONTROL_LOCKED 0x1 /* locked, VMX off inside and outside SMX */
 #define VM_CR_GUEST_VIEW 0x18      /* LOCK and SVMDIS: SVM is not offered */
@@ -67,7 +65,7 @@ enum exit_verdict handle_msr_read(struct vcpu *v)
 		if (rdmsr_safe(msr, &value))
 			return refuse(v, "read", msr);
 		value = value ? value + v->tsc_offset : 0; /* 0: disarmed, in either time base */
-	} else if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST) {
+	} else if (msr >= MSR_X2APIC_BASE && msr <= MSR_X2APIC_LAST) {
 		/* Only in x2APIC mode, where the hardware is in x2APIC mode too. */
 		if (!lapic_guest_x2apic(v) || rdmsr_safe(msr, &value))
 			return refuse(v, "read", msr);
@@ -171,7 +169,7 @@ enum exit_verdict handle_msr_write(struct vcpu *v)
 	default:
 		break;
 	}
-	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST) {
+	if (msr >= MSR_X2APIC_BASE && msr <= MSR_X2APIC_LAST) {
 		if (!lapic_guest_x2apic(v))
 			return refuse(v, "write", msr);
 		if (msr == MSR_X2APIC_ICR && lapic_icr_filtered(v, (uint32_t)value, (uint32_t)(value >> 32)))

@@ -50,6 +50,7 @@
 #define APIC_ICR_ALL_BUT_SELF (3U << 18)
 
 #define MSR_X2APIC_BASE 0x800 /* x2APIC register r lives at MSR 0x800 + r / 16 */
+#define MSR_X2APIC_LAST 0x8FF /* the x2APIC range's last MSR */
 #define MSR_X2APIC_ICR 0x830
 
 #define APIC_BASE_BSP (1ULL << 8)
