@@ -518,6 +518,8 @@ int acpi_parse(const struct phys_view *mem, const uint8_t *rsdp_copy, size_t rsd
 	if (!out->fadt_valid) {
 		msg_start(&m, "no valid FADT");
 		acpi_msg_emit(&p, ACPI_LOG_WARN, &m);
+	} else {
+		acpi_sleep_parse(&p);
 	}
 	return 0;
 }

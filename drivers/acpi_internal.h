@@ -43,5 +43,7 @@ void acpi_log_table_len(struct acpi_parser *p, const char *sig, paddr_t pa, uint
 /* Table parsers, given a validated table of len bytes at physical address pa. */
 void acpi_madt_parse(struct acpi_parser *p, paddr_t pa, const uint8_t *t, uint32_t len);
 void acpi_fadt_parse(struct acpi_parser *p, paddr_t pa, const uint8_t *t, uint32_t len);
+/* After the FADT: its FACS and the DSDT's sleep types (acpi_fadt.c). */
+void acpi_sleep_parse(struct acpi_parser *p);
 
 #endif

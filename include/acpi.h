@@ -79,6 +79,7 @@ struct acpi_lapic_nmi {
 
 /* FADT flags (ACPI 6.5 table 5.10) and IA-PC boot architecture flags (table 5.11). */
 #define ACPI_FADT_RESET_REG_SUP (1u << 10)
+#define ACPI_FADT_HW_REDUCED_ACPI (1u << 20)
 #define ACPI_IAPC_LEGACY_DEVICES (1u << 0)
 #define ACPI_IAPC_8042 (1u << 1)
 #define ACPI_IAPC_NO_VGA (1u << 2)
@@ -104,6 +105,35 @@ struct acpi_fadt_info {
 	uint8_t pm1_cnt_len; /* bytes */
 	uint32_t smi_cmd;    /* port, 0 = no SMM mode transitions */
 	paddr_t dsdt;        /* X_DSDT when present and non-zero, else DSDT */
+	paddr_t facs;        /* X_FIRMWARE_CTRL when present and non-zero, else FIRMWARE_CTRL */
+	struct acpi_gas sleep_control; /* SLEEP_CONTROL_REG (hardware-reduced ACPI), offset 244 */
+};
+
+/*
+ * PM1 control register bits (ACPI 6.5 table 4.13) and the hardware-reduced sleep control register
+ * (section 4.8.3.7): the sleep type the DSDT's \_Sx object names, and the enable that enters it.
+ */
+#define ACPI_PM1_SLP_TYP_SHIFT 10
+#define ACPI_PM1_SLP_EN (1u << 13)
+#define ACPI_SLEEP_CTL_SLP_TYP_SHIFT 2
+#define ACPI_SLEEP_CTL_SLP_EN (1u << 5)
+#define ACPI_SLP_TYP_MASK 7u
+
+/* Firmware ACPI Control Structure (section 5.2.10): the waking vectors and their flags. */
+#define ACPI_FACS_WAKING_VECTOR 12   /* 32-bit: real mode, CS = vector >> 4, IP = vector & 0xF */
+#define ACPI_FACS_FLAGS 20
+#define ACPI_FACS_X_WAKING_VECTOR 24 /* 64-bit field: protected or long mode entry when non-zero */
+#define ACPI_FACS_VERSION 32
+#define ACPI_FACS_OSPM_FLAGS 36
+#define ACPI_FACS_MIN_LEN 64
+#define ACPI_FACS_64BIT_WAKE_SUPPORTED (1u << 1) /* flags */
+#define ACPI_FACS_64BIT_WAKE (1u << 0)           /* OSPM flags */
+
+/* SLP_TYPa/SLP_TYPb of one \_Sx object of the DSDT (section 7.4.2), x = 0..5. */
+#define ACPI_NR_SLEEP_STATES 6
+struct acpi_sleep_type {
+	bool valid;
+	uint8_t typ_a, typ_b;
 };
 
 /* A table listed by the RSDT/XSDT (and the root table itself), whether usable or not. */
@@ -165,6 +195,12 @@ struct acpi_info {
 	bool fadt_valid;
 	paddr_t fadt_pa;
 	struct acpi_fadt_info fadt;
+
+	/* FACS (from the FADT) and the sleep types the DSDT declares, read once at boot. */
+	bool facs_valid;
+	paddr_t facs_pa;
+	uint32_t facs_length;
+	struct acpi_sleep_type sleep_types[ACPI_NR_SLEEP_STATES];
 };
 
 /*
@@ -192,5 +228,12 @@ int acpi_parse(const struct phys_view *mem, const uint8_t *rsdp_copy, size_t rsd
  * PCI configuration space (ACPI 6.5 section 4.8.3.6).
  */
 bool acpi_reset_reg_usable(const struct acpi_info *info);
+
+/*
+ * Scans an AML byte stream (a DSDT body) for the named package \_Sx (x = state) and returns its
+ * first two elements, SLP_TYPa and SLP_TYPb, when they are integer constants. Only the static
+ * form firmware uses, `Name (_Sx, Package () { a, b, ... })`, is recognized.
+ */
+bool acpi_aml_sleep_type(const uint8_t *aml, uint32_t len, unsigned int state, struct acpi_sleep_type *out);
 
 #endif
