@@ -22,6 +22,7 @@
 #define TX_SPIN_LIMIT 100000
 
 static uint16_t uart_port = COM1_PORT;
+static uint32_t uart_baud = 115200; /* what the loader set up on COM1, until serial_init */
 static bool uart_present = true; /* assume COM1 works until serial_init says otherwise */
 
 bool serial_init(uint16_t port, uint32_t baud)
@@ -35,6 +36,7 @@ bool serial_init(uint16_t port, uint32_t baud)
 		return false;
 	}
 	uart_port = port;
+	uart_baud = baud;
 	uart_present = true;
 	outb(port + UART_IER, 0);
 	outb(port + UART_LCR, LCR_DLAB);
@@ -76,6 +78,12 @@ int serial_getc(void)
 	if (!uart_present || !(inb(uart_port + UART_LSR) & LSR_DATA_READY))
 		return -1;
 	return inb(uart_port + UART_DATA);
+}
+
+void serial_reinit(void)
+{
+	if (uart_present)
+		serial_init(uart_port, uart_baud);
 }
 
 uint16_t serial_port(void)

@@ -23,6 +23,7 @@ struct hv_layout {
 	uint64_t free_total;           /* free RAM left for the guest */
 	paddr_t trampoline;            /* the AP start page below 1 MiB */
 	bool trampoline_hidden;        /* kept from the guest: until every AP is up, or for good */
+	paddr_t wake_page;             /* below 1 MiB, kept from the guest for good: the S3 resume entry (0: none) */
 };
 
 extern struct hv_layout hv_layout;

@@ -16,5 +16,7 @@ void serial_write(const char *s, size_t len);
 /* Returns a received byte, or -1 when none is waiting. */
 int serial_getc(void);
 uint16_t serial_port(void);
+/* The UART was reset (a resume from S3): program it again as it was. */
+void serial_reinit(void);
 
 #endif

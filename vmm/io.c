@@ -14,6 +14,7 @@
 #include "console.h"
 #include "vmm/exit.h"
 #include "vmm/partition.h"
+#include "vmm/sleep.h"
 #include "platform.h"
 #include "x86/cpu.h"
 #include "x86/reboot.h"
@@ -43,6 +44,7 @@ void io_intercept_defaults(struct partition *p)
 	io_intercept(p, PORT_KBD_COMMAND, true);
 	if (fadt_reset_port(&port, &value))
 		io_intercept(p, port, true);
+	sleep_intercept_ports(p); /* the PM1 control registers: sleep states go through vmm/sleep.c */
 }
 
 static uint32_t port_in(uint16_t port, uint8_t size)
@@ -101,6 +103,8 @@ enum exit_verdict handle_io(struct vcpu *v)
 		uint32_t value = (uint32_t)v->regs.rax & mask;
 		const char *reset = reset_request(port, size, value);
 
+		if (sleep_port(port))
+			return sleep_io_write(v, port, size, value);
 		if (reset)
 			reboot_machine(reset, true);
 		port_out(port, size, value);

@@ -175,6 +175,10 @@ static void reserve_trampoline_page(const struct boot_info *bi)
 	if (range_set_find_top(&low, FRAME_SIZE, FRAME_SIZE, TRAMPOLINE_LIMIT, &page))
 		panic("no free page below %#x for the AP start trampoline", TRAMPOLINE_LIMIT);
 	hv_layout.trampoline = page;
+	/* The wake page (vmm/sleep.c): the next one down, hidden for good; none means no sleep states. */
+	must(range_set_remove(&low, page, page + FRAME_SIZE), "listing low memory");
+	if (!range_set_find_top(&low, FRAME_SIZE, FRAME_SIZE, TRAMPOLINE_LIMIT, &page))
+		hv_layout.wake_page = page;
 }
 
 static uint64_t top_of_memory(const struct boot_info *bi)
@@ -246,6 +250,9 @@ void mm_init(const struct boot_info *bi, uint64_t pool_size)
 	must(range_set_remove(&guest_ram, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE),
 	     "hiding the AP trampoline");
 	hv_layout.trampoline_hidden = true;
+	if (hv_layout.wake_page)
+		must(range_set_remove(&guest_ram, hv_layout.wake_page, hv_layout.wake_page + FRAME_SIZE),
+		     "hiding the wake page");
 	must(range_set_align_pages(&guest_ram, FRAME_SIZE), "aligning guest RAM");
 	hv_layout.free_total = range_set_total(&free_ram);
 	hv_layout.free_below_4g = hv_layout.free_total;
@@ -267,7 +274,8 @@ void mm_init(const struct boot_info *bi, uint64_t pool_size)
 		(unsigned long long)hv_layout.loaded_base, (unsigned long long)hv_layout.loaded_end - 1,
 		(unsigned long long)(hv_layout.free_total / MiB), (unsigned long long)(hv_layout.free_below_4g / MiB),
 		free_ram.nr);
-	pr_info("mm: AP trampoline page at %#llx", (unsigned long long)hv_layout.trampoline);
+	pr_info("mm: AP trampoline page at %#llx, wake page at %#llx", (unsigned long long)hv_layout.trampoline,
+		(unsigned long long)hv_layout.wake_page);
 	pr_info("mm: own page tables at %#llx: text RX, rodata R, data RW+NX%s, direct map of %llu GiB",
 		(unsigned long long)host_root, boot_cpu.nx ? "" : " (no NX on this CPU)",
 		(unsigned long long)(hv_layout.physmap_limit / GiB));

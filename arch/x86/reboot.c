@@ -69,16 +69,16 @@ __noreturn void reboot_respond(void)
 	cpu_halt_forever();
 }
 
-static void report(unsigned int cpu_id, unsigned int faults)
+static void report(const char *who, unsigned int cpu_id, unsigned int faults)
 {
 	if (faults)
-		printk(LOG_EMERG, "reboot: CPU %u left %s (%u fault%s eaten)", cpu_id, virt_name(), faults,
+		printk(LOG_EMERG, "%s: CPU %u left %s (%u fault%s eaten)", who, cpu_id, virt_name(), faults,
 		       faults == 1 ? "" : "s");
 	else
-		printk(LOG_EMERG, "reboot: CPU %u left %s", cpu_id, virt_name());
+		printk(LOG_EMERG, "%s: CPU %u left %s", who, cpu_id, virt_name());
 }
 
-static void stop_other_cpus(void)
+static void stop_other_cpus(const char *who)
 {
 	unsigned int me = this_cpu_id();
 	uint64_t deadline;
@@ -100,11 +100,37 @@ static void stop_other_cpus(void)
 		while (__atomic_load_n(&cpu->leave_state, __ATOMIC_ACQUIRE) != LEAVE_DONE && rdtsc() < deadline)
 			cpu_relax();
 		if (cpu->leave_state == LEAVE_DONE)
-			report(i, cpu->leave_faults);
+			report(who, i, cpu->leave_faults);
 		else
-			printk(LOG_EMERG, "reboot: CPU %u did not answer within %u ms; resetting anyway", i,
+			printk(LOG_EMERG, "%s: CPU %u did not answer within %u ms; going on without it", who, i,
 			       LEAVE_WAIT_US / 1000);
 	}
+}
+
+bool reboot_claim(void)
+{
+	int expected = -1;
+
+	return __atomic_compare_exchange_n(&reboot_owner, &expected, (int)this_cpu_id(), false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
+void virt_leave_all(const char *who)
+{
+	stop_other_cpus(who);
+	report(who, this_cpu_id(), leave_here());
+}
+
+void reboot_rearm(void)
+{
+	for (unsigned int i = 0; i < smp_cpu_count(); i++) {
+		struct percpu *cpu = smp_cpu(i);
+
+		__atomic_fetch_and(&cpu->requests, ~CPU_REQ_LEAVE, __ATOMIC_RELEASE);
+		cpu->leave_faults = 0;
+		__atomic_store_n(&cpu->leave_state, LEAVE_PENDING, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&reboot_owner, -1, __ATOMIC_RELEASE);
 }
 
 static void settle(void)
@@ -162,16 +188,12 @@ __noreturn void machine_reset(void)
 
 __noreturn void reboot_machine(const char *why, bool reset)
 {
-	int me = (int)this_cpu_id();
-	int expected = -1;
-
 	irq_disable();
-	/* One initiator: a CPU that finds a reboot under way answers it instead. */
-	if (!__atomic_compare_exchange_n(&reboot_owner, &expected, me, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	/* One initiator: a CPU that finds a reboot (or a suspend) under way answers it instead. */
+	if (!reboot_claim())
 		reboot_respond();
 	printk(LOG_EMERG, "reboot: %s", why);
-	stop_other_cpus();
-	report((unsigned int)me, leave_here());
+	virt_leave_all("reboot");
 	if (!reset) {
 		printk(LOG_EMERG, "panic: halting (panic=halt)");
 		cpu_halt_forever();

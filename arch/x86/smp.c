@@ -65,17 +65,23 @@ static void *alloc_pages_zeroed(size_t bytes, const char *what)
 	return phys_to_virt(pa);
 }
 
-static void prepare_trampoline(void)
+struct trampoline_params *smp_install_trampoline(paddr_t page, paddr_t cr3)
 {
-	paddr_t page = hv_layout.trampoline;
 	size_t size = (size_t)(trampoline_end - trampoline_start);
+	struct trampoline_params *tp;
 
 	BUG_ON(size > FRAME_SIZE);
 	memcpy(phys_to_virt(page), trampoline_start, size);
-	params = (struct trampoline_params *)((uint8_t *)phys_to_virt(page) + (trampoline_params - trampoline_start));
-	params->cr3 = (uint32_t)mm_make_identity_cr3(page);
-	params->efer = (uint32_t)rdmsr(MSR_EFER);
-	params->entry = (uintptr_t)ap_main;
+	tp = (struct trampoline_params *)((uint8_t *)phys_to_virt(page) + (trampoline_params - trampoline_start));
+	tp->cr3 = (uint32_t)cr3;
+	tp->efer = (uint32_t)rdmsr(MSR_EFER);
+	tp->entry = (uintptr_t)ap_main;
+	return tp;
+}
+
+static void prepare_trampoline(void)
+{
+	params = smp_install_trampoline(hv_layout.trampoline, mm_make_identity_cr3(hv_layout.trampoline));
 }
 
 static bool wait_online(struct percpu *cpu, uint64_t us)
@@ -88,6 +94,48 @@ static bool wait_online(struct percpu *cpu, uint64_t us)
 		cpu_relax();
 	}
 	return true;
+}
+
+/* INIT-SIPI-SIPI through the trampoline at `page` (params filled in); false if it never came online. */
+static bool kick_cpu(struct percpu *cpu, paddr_t page)
+{
+	apic_send_init(cpu->apic_id);
+	udelay(INIT_DELAY_US);
+	apic_send_startup(cpu->apic_id, page);
+	if (!wait_online(cpu, SIPI_DELAY_US))
+		apic_send_startup(cpu->apic_id, page);
+	return wait_online(cpu, AP_ANSWER_US);
+}
+
+static void set_params(struct trampoline_params *tp, const struct percpu *cpu)
+{
+	tp->apic_id = cpu->apic_id;
+	tp->stack_top = cpu->stack_top;
+	tp->percpu = (uintptr_t)cpu;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+unsigned int smp_restart_aps(struct trampoline_params *tp, paddr_t page, void (*fn)(void))
+{
+	unsigned int started = 0;
+
+	tp->entry = (uintptr_t)ap_main;
+	for (unsigned int i = 1; i < nr_cpus; i++) {
+		struct percpu *cpu = cpus[i];
+
+		cpu->work = NULL;
+		__atomic_store_n(&cpu->online, false, __ATOMIC_RELEASE);
+		set_params(tp, cpu);
+		if (!kick_cpu(cpu, page)) {
+			pr_err("smp: CPU %u (APIC ID %u) did not come back within %u ms; it stays off", i, cpu->apic_id,
+			       AP_ANSWER_US / 1000);
+			tp->apic_id = UINT32_MAX;
+			continue;
+		}
+		cpu->work = fn;
+		started++;
+	}
+	return started;
 }
 
 static void start_cpu(uint32_t apic_id)
@@ -108,17 +156,8 @@ static void start_cpu(uint32_t apic_id)
 	cpu->stack_bottom = (uintptr_t)stack;
 	cpu->stack_top = (uintptr_t)stack + PERCPU_STACK_SIZE;
 
-	params->apic_id = apic_id;
-	params->stack_top = cpu->stack_top;
-	params->percpu = (uintptr_t)cpu;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-
-	apic_send_init(apic_id);
-	udelay(INIT_DELAY_US);
-	apic_send_startup(apic_id, hv_layout.trampoline);
-	if (!wait_online(cpu, SIPI_DELAY_US))
-		apic_send_startup(apic_id, hv_layout.trampoline);
-	if (!wait_online(cpu, AP_ANSWER_US)) {
+	set_params(params, cpu);
+	if (!kick_cpu(cpu, hv_layout.trampoline)) {
 		pr_err("smp: CPU with APIC ID %u did not answer INIT-SIPI-SIPI within %u ms; skipped", apic_id,
 		       AP_ANSWER_US / 1000);
 		params->apic_id = UINT32_MAX; /* a late answer now parks itself in the trampoline */

@@ -106,12 +106,14 @@ enum vcpu_start_mode {
 	VCPU_START_LINUX32, /* the same with CS 0x10 and data 0x18 (Linux 32-bit boot protocol) */
 	VCPU_START_IDLE,   /* waiting for a SIPI: halts in a private page and nested table */
 	VCPU_START_SIPI,   /* after INIT-SIPI: the INIT state in real mode, CS = vector << 8, IP 0 */
+	VCPU_START_REAL,   /* the INIT state in real mode at real_cs:rip (an ACPI waking vector) */
 };
 
 struct vcpu_start {
 	enum vcpu_start_mode mode;
 	uint64_t rip;
 	uint8_t sipi_vector;           /* VCPU_START_SIPI */
+	uint16_t real_cs;              /* VCPU_START_REAL */
 	struct guest_regs regs;
 };
 
@@ -179,6 +181,11 @@ struct vcpu_ops {
 	 * INIT would, with its intercepts and nested table; MSR state and the TSC offset are kept.
 	 */
 	void (*vcpu_reset)(struct vcpu *v, const struct vcpu_start *start);
+	/*
+	 * On the vCPU's own CPU, after cpu_enable() brought SVM/VMX back (a resume from S3): makes the
+	 * vCPU's VMCB/VMCS usable on this CPU again; vcpu_reset() then gives it a start state.
+	 */
+	void (*vcpu_reload)(struct vcpu *v);
 	/* Enters the guest and returns at the next exit with v->exit decoded. */
 	void (*run)(struct vcpu *v);
 	/* RIP, RSP and RFLAGS are served from and written to the register cache. */

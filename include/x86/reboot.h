@@ -15,6 +15,15 @@ __noreturn void reboot_machine(const char *why, bool reset);
 bool reboot_requested(void);
 __noreturn void reboot_respond(void);
 void reboot_set_leave_fault(bool on);
+/*
+ * Shared with the sleep path (vmm/sleep.c). reboot_claim: makes this CPU the one initiator of a
+ * reboot or suspend (false: another CPU is one; answer it with reboot_respond()). virt_leave_all:
+ * every other CPU leaves SVM/VMX from its NMI and parks, then this one; one "<who>: CPU n left"
+ * line each. reboot_rearm: after a resume, every CPU may be asked again and anyone may initiate.
+ */
+bool reboot_claim(void);
+void virt_leave_all(const char *who);
+void reboot_rearm(void);
 
 /* arch/x86/virt.c: leave whatever virtualization this CPU can have, faults eaten and counted. */
 unsigned int virt_leave_cpu(void);

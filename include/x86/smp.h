@@ -27,5 +27,15 @@ unsigned int smp_cpu_count(void);
 /* Every online AP runs fn once (it may never return). */
 void smp_run_on_aps(void (*fn)(void));
 struct percpu *smp_cpu(unsigned int cpu_id);
+/*
+ * Copies the start trampoline to the low page `page` (entered at CS = page >> 4, IP 0) with page
+ * tables `cr3` that identity-map it; returns its parameters (entry: ap_main) for the caller to fill.
+ */
+struct trampoline_params *smp_install_trampoline(paddr_t page, paddr_t cr3);
+/*
+ * After a resume: starts every AP again through the trampoline at `page`, one at a time, each
+ * with its old per-CPU block and stack, and hands it `fn`. Returns how many came back.
+ */
+unsigned int smp_restart_aps(struct trampoline_params *tp, paddr_t page, void (*fn)(void));
 
 #endif

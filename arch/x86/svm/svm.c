@@ -66,10 +66,13 @@ static int svm_cpu_enable(void)
 	}
 	svm_has_nrips = d & CPUID_8000000A_EDX_NRIPS;
 
-	cpu = phys_to_virt(frame_alloc_zeroed());
-	alloc_page(&cpu->host_save_pa);
-	alloc_page(&cpu->host_vmcb_pa);
-	this_cpu()->virt = cpu;
+	cpu = this_cpu()->virt; /* kept from before a suspend: the same pages serve again */
+	if (!cpu) {
+		cpu = phys_to_virt(frame_alloc_zeroed());
+		alloc_page(&cpu->host_save_pa);
+		alloc_page(&cpu->host_vmcb_pa);
+		this_cpu()->virt = cpu;
+	}
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	/* The host keeps GIF clear: interrupts, NMIs and INIT wait for the guest or an explicit window. */
 	if (svm_clgi())
@@ -148,6 +151,8 @@ static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 		set_real_mode(s, 0);
 	else if (start->mode == VCPU_START_SIPI)
 		set_real_mode(s, (uint16_t)(start->sipi_vector << 8));
+	else if (start->mode == VCPU_START_REAL)
+		set_real_mode(s, start->real_cs);
 	else if (start->mode == VCPU_START_LINUX32)
 		set_flat32(s, 0x10, 0x18);
 	else
@@ -178,6 +183,13 @@ static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 	v->regs.rsp = 0;
 	v->interrupt_shadow = false;
 	v->dirty = 0;
+}
+
+/* The VMCB lives in memory across a suspend; nothing the CPU cached of it may be trusted (APM 15.15). */
+static void svm_vcpu_reload(struct vcpu *v)
+{
+	svm(v)->vmcb->control.clean_bits = 0;
+	svm(v)->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
 }
 
 static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
@@ -505,6 +517,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.cpu_enable = svm_cpu_enable,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_reset = svm_vcpu_reset,
+	.vcpu_reload = svm_vcpu_reload,
 	.run = svm_run_vcpu,
 	.read_reg = svm_read_reg,
 	.write_reg = svm_write_reg,

@@ -75,7 +75,7 @@ static int vmx_cpu_enable(void)
 		return -E_NOSUPP;
 	}
 	rc = enable_feature_control();
-	if (!rc && this_cpu_id() == 0)
+	if (!rc && this_cpu_id() == 0 && !this_cpu()->virt) /* once: a resume keeps the configuration */
 		rc = vmx_configure();
 	if (rc)
 		return rc;
@@ -83,11 +83,14 @@ static int vmx_cpu_enable(void)
 	write_cr0(vmx_apply_fixed(read_cr0(), vmx_config.caps.cr0_fixed0, vmx_config.caps.cr0_fixed1));
 	write_cr4(vmx_apply_fixed(read_cr4() | CR4_VMXE | (boot_cpu.xsave ? CR4_OSXSAVE : 0),
 				  vmx_config.caps.cr4_fixed0, vmx_config.caps.cr4_fixed1));
-	cpu = phys_to_virt(frame_alloc_zeroed());
-	cpu->vmxon_pa = frame_alloc_zeroed();
+	cpu = this_cpu()->virt; /* kept from before a suspend: the same VMXON region serves again */
+	if (!cpu) {
+		cpu = phys_to_virt(frame_alloc_zeroed());
+		cpu->vmxon_pa = frame_alloc_zeroed();
+		this_cpu()->virt = cpu;
+	}
 	region = phys_to_virt(cpu->vmxon_pa);
 	region[0] = f->revision_id;
-	this_cpu()->virt = cpu;
 	if (vmxon(cpu->vmxon_pa)) {
 		pr_err("vmx: VMXON failed on CPU %u", this_cpu_id());
 		return -E_NOSUPP;
@@ -420,6 +423,7 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.cpu_enable = vmx_cpu_enable,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_reset = vmx_vcpu_reset,
+	.vcpu_reload = vmx_vcpu_reload,
 	.run = vmx_run_vcpu,
 	.read_reg = vmx_read_reg,
 	.write_reg = vmx_write_reg,

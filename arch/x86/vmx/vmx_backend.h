@@ -30,6 +30,7 @@ extern struct vmx_config vmx_config;
 int vmx_compute_controls(struct vmx_config *c);
 int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *start);
 void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start);
+void vmx_vcpu_reload(struct vcpu *v);
 /* The guest's view of CR0/CR4: real value outside the mask, read shadow inside it (one VMREAD). */
 uint64_t vmx_guest_cr0(struct vcpu *v);
 uint64_t vmx_guest_cr4(struct vcpu *v);

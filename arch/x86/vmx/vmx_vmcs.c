@@ -277,8 +277,9 @@ void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 {
 	struct vmx_vcpu *xv = v->arch;
 	bool idle = start->mode == VCPU_START_IDLE;
-	bool real = idle || start->mode == VCPU_START_SIPI;
-	uint16_t cs_sel = start->mode == VCPU_START_SIPI ? (uint16_t)(start->sipi_vector << 8) : 0;
+	bool real = idle || start->mode == VCPU_START_SIPI || start->mode == VCPU_START_REAL;
+	uint16_t cs_sel = start->mode == VCPU_START_SIPI ? (uint16_t)(start->sipi_vector << 8) :
+			  start->mode == VCPU_START_REAL ? start->real_cs : 0;
 
 	set_controls(v, idle);
 	vmcs_write64(VMCS_TSC_OFFSET, v->tsc_offset); /* INIT does not touch the TSC */
@@ -317,6 +318,20 @@ void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 	v->interrupt_shadow = false;
 	xv->interruptibility = 0;
 	v->dirty = 0;
+}
+
+/*
+ * VMXOFF left the VMCS clear in memory (vmx_leave_cpu): make it current again, launch it anew, and
+ * write the host state again in case any of it moved (SDM vol. 3C, 25.1 and 25.11.3).
+ */
+void vmx_vcpu_reload(struct vcpu *v)
+{
+	struct vmx_vcpu *xv = v->arch;
+
+	if (vmclear(xv->vmcs_pa) || vmptrld(xv->vmcs_pa))
+		pr_err("vmx: VMCLEAR/VMPTRLD of vCPU %u's VMCS failed after the resume", v->id);
+	xv->launched = false;
+	set_host_state();
 }
 
 int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *start)

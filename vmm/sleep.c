@@ -1,0 +1,391 @@
+/*
+ * Sleep states through the hypervisor (ACPI 6.5 sections 4.8.3.2, 5.2.10 and 16.1).
+ *
+ * The firmware wakes a machine from S2/S3 by jumping to the FACS waking vector on a bare CPU. A
+ * guest that owns the PM1 control register and the FACS would get its own code run there, outside
+ * SVM/VMX, with the hypervisor's memory in place. So the PM1 control ports are intercepted (and
+ * nothing else: a guest that never sleeps pays nothing), and a write with SLP_EN is judged by its
+ * SLP_TYP against the DSDT's \_Sx values read at boot:
+ *   - S0, or no SLP_EN: passes through;
+ *   - S4/S5: every CPU leaves SVM/VMX, then the write passes through (the machine powers off);
+ *   - S1-S3, or a type the DSDT does not name: every CPU leaves the guest and SVM/VMX, the guest's
+ *     waking vectors are kept and the FACS points at the hypervisor's wake page, caches are written
+ *     back, and only then the guest's write is performed.
+ * On wake the firmware enters the wake page (the AP start trampoline, copied there): long mode, the
+ * hypervisor's tables and per-CPU state, SVM/VMX on the boot CPU and (INIT-SIPI) on every AP, the
+ * guest's FACS as it wrote it, then the guest's boot CPU at its waking vector as firmware would,
+ * with its other vCPUs waiting for SIPIs. A platform that returns from the write without sleeping
+ * (S1 keeps the CPUs' context; an emulator without S3) gets every vCPU back where it was.
+ */
+#include "console.h"
+#include "lib/string.h"
+#include "mm.h"
+#include "panic.h"
+#include "platform.h"
+#include "serial.h"
+#include "timer.h"
+#include "vmm/lapic.h"
+#include "vmm/partition.h"
+#include "vmm/sleep.h"
+#include "x86/apic.h"
+#include "x86/cpu.h"
+#include "x86/desc.h"
+#include "x86/percpu.h"
+#include "x86/reboot.h"
+#include "x86/smp.h"
+
+#define NR_PM1_BLOCKS 2
+#define SLEEP_ENTRY_WAIT_US 500000 /* a platform still running this long after the write did not sleep */
+#define RESUME_WAIT_US 2000000     /* for the APs to enter SVM/VMX again */
+#define SLEEP_UNKNOWN 0xFF
+
+static struct {
+	uint16_t port[NR_PM1_BLOCKS];
+	uint8_t len[NR_PM1_BLOCKS];
+	unsigned int nr;               /* PM1a, and PM1b where the FADT has one */
+	bool wake_ready;               /* a FACS and a wake page: S1-S3 can be entered */
+	struct trampoline_params *tp;  /* the trampoline's parameters in the wake page */
+	paddr_t wake_cr3;
+	/* A PM1a SLP_EN write held until the PM1b one (both blocks are written to enter a state). */
+	bool held;
+	uint32_t held_value;
+	uint8_t held_size;
+	uint16_t held_port;
+	/* The suspend in progress. */
+	struct partition *part;
+	unsigned int state;            /* 1-5, SLEEP_UNKNOWN */
+	struct vcpu *initiator;
+	bool in_place;                 /* the write returned: every vCPU goes on where it was */
+	uint32_t guest_vector;
+	uint64_t guest_x_vector;
+	uint32_t guest_ospm_flags;
+	volatile unsigned int aps_back;
+} sleep;
+
+static volatile void *facs_field(unsigned int off)
+{
+	return (volatile uint8_t *)phys_to_virt(platform_acpi.facs_pa) + off;
+}
+
+static void port_write(uint16_t port, uint8_t size, uint32_t value)
+{
+	if (size == 1)
+		outb(port, (uint8_t)value);
+	else if (size == 2)
+		outw(port, (uint16_t)value);
+	else
+		outl(port, value);
+}
+
+static int block_of(uint16_t port)
+{
+	for (unsigned int i = 0; i < sleep.nr; i++)
+		if (port >= sleep.port[i] && port < sleep.port[i] + sleep.len[i])
+			return (int)i;
+	return -1;
+}
+
+bool sleep_port(uint16_t port)
+{
+	return block_of(port) >= 0;
+}
+
+static void add_block(struct partition *p, const struct acpi_gas *g, uint8_t len, const char *name)
+{
+	if (!g->address)
+		return;
+	if (g->space_id != ACPI_GAS_SYSTEM_IO) {
+		pr_warn("sleep: %s is in address space %u, not I/O: not intercepted, and sleep states are not "
+			"supported here", name, g->space_id);
+		return;
+	}
+	sleep.port[sleep.nr] = (uint16_t)g->address;
+	sleep.len[sleep.nr] = len ? len : 2;
+	/* One bitmap bit per port: each byte of the register, so a byte write to SLP_EN's byte exits too. */
+	for (unsigned int b = 0; b < sleep.len[sleep.nr]; b++)
+		io_intercept(p, (uint16_t)(g->address + b), true);
+	sleep.nr++;
+}
+
+void sleep_intercept_ports(struct partition *p)
+{
+	const struct acpi_fadt_info *f = &platform_acpi.fadt;
+	const struct acpi_sleep_type *t = platform_acpi.sleep_types;
+
+	if (!platform_acpi.fadt_valid)
+		return;
+	add_block(p, &f->pm1a_cnt, f->pm1_cnt_len, "PM1a_CNT");
+	add_block(p, &f->pm1b_cnt, f->pm1_cnt_len, "PM1b_CNT");
+	if (f->sleep_control.address && (f->flags & ACPI_FADT_HW_REDUCED_ACPI))
+		pr_warn("sleep: the hardware-reduced sleep control register is not intercepted: sleep states are "
+			"not supported here");
+	if (!sleep.nr)
+		return;
+	if (platform_acpi.facs_valid && hv_layout.wake_page) {
+		sleep.wake_cr3 = mm_make_identity_cr3(hv_layout.wake_page);
+		sleep.wake_ready = true;
+	}
+	pr_info("sleep: PM1a_CNT at port %#x%s intercepted; SLP_TYP of S0-S5: %d %d %d %d %d %d; FACS at %#llx, "
+		"wake page %#llx%s", sleep.port[0], sleep.nr > 1 ? " and PM1b_CNT" : "",
+		t[0].valid ? t[0].typ_a : -1, t[1].valid ? t[1].typ_a : -1, t[2].valid ? t[2].typ_a : -1,
+		t[3].valid ? t[3].typ_a : -1, t[4].valid ? t[4].typ_a : -1, t[5].valid ? t[5].typ_a : -1,
+		(unsigned long long)platform_acpi.facs_pa, (unsigned long long)hv_layout.wake_page,
+		sleep.wake_ready ? "" : ": S1-S3 are refused (no FACS or wake page)");
+}
+
+static bool typ_is(unsigned int state, int block, unsigned int typ)
+{
+	const struct acpi_sleep_type *t = &platform_acpi.sleep_types[state];
+
+	return t->valid && (block ? t->typ_b : t->typ_a) == typ;
+}
+
+/* The state a SLP_TYP asks for: 0 passes through; S1-S3 first, since the sleep path is the safe one. */
+static unsigned int state_of(int block, unsigned int typ)
+{
+	static const unsigned int order[] = { 1, 2, 3, 4, 5 };
+
+	if (typ_is(0, block, typ))
+		return 0;
+	for (unsigned int i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (typ_is(order[i], block, typ))
+			return order[i];
+	return SLEEP_UNKNOWN;
+}
+
+static void perform_writes(uint16_t port, uint8_t size, uint32_t value)
+{
+	if (sleep.held)
+		port_write(sleep.held_port, sleep.held_size, sleep.held_value);
+	sleep.held = false;
+	port_write(port, size, value);
+}
+
+/* S4/S5: nothing resumes through the waking vector, but the machine must not stay in root mode. */
+static __noreturn void power_off(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
+{
+	pr_info("sleep: guest enters S%u through PM1_CNT on vCPU %u: every CPU leaves %s, then the write passes "
+		"through", sleep.state, v->id, vcpu_ops->name);
+	virt_leave_all("sleep");
+	asm volatile("wbinvd" ::: "memory");
+	perform_writes(port, size, value);
+	udelay(SLEEP_ENTRY_WAIT_US);
+	pr_err("sleep: the machine is still running %u ms after the S%u write; halting", SLEEP_ENTRY_WAIT_US / 1000,
+	       sleep.state);
+	cpu_halt_forever();
+}
+
+/* Keep the guest's waking vectors and point the firmware at the wake page, in real mode. */
+static void facs_take(void)
+{
+	sleep.guest_vector = *(volatile uint32_t *)facs_field(ACPI_FACS_WAKING_VECTOR);
+	sleep.guest_x_vector = *(volatile uint64_t *)facs_field(ACPI_FACS_X_WAKING_VECTOR);
+	sleep.guest_ospm_flags = *(volatile uint32_t *)facs_field(ACPI_FACS_OSPM_FLAGS);
+	*(volatile uint32_t *)facs_field(ACPI_FACS_WAKING_VECTOR) = (uint32_t)hv_layout.wake_page;
+	*(volatile uint64_t *)facs_field(ACPI_FACS_X_WAKING_VECTOR) = 0;
+	*(volatile uint32_t *)facs_field(ACPI_FACS_OSPM_FLAGS) = sleep.guest_ospm_flags & ~ACPI_FACS_64BIT_WAKE;
+}
+
+static void facs_give_back(void)
+{
+	*(volatile uint32_t *)facs_field(ACPI_FACS_WAKING_VECTOR) = sleep.guest_vector;
+	*(volatile uint64_t *)facs_field(ACPI_FACS_X_WAKING_VECTOR) = sleep.guest_x_vector;
+	*(volatile uint32_t *)facs_field(ACPI_FACS_OSPM_FLAGS) = sleep.guest_ospm_flags;
+}
+
+__noreturn void sleep_resume_main(struct percpu *cpu);
+
+/* The wake page runs the boot CPU into sleep_resume_main on its own stack. */
+static void prepare_wake_page(void)
+{
+	struct percpu *bsp = smp_cpu(0);
+
+	sleep.tp = smp_install_trampoline(hv_layout.wake_page, sleep.wake_cr3);
+	sleep.tp->apic_id = bsp->apic_id;
+	sleep.tp->stack_top = bsp->stack_top;
+	sleep.tp->percpu = (uintptr_t)bsp;
+	sleep.tp->entry = (uintptr_t)sleep_resume_main;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* The write returned: take the same way back as a wake, from the boot CPU. */
+static __noreturn void resume_in_place(void)
+{
+	struct percpu *bsp = smp_cpu(0);
+
+	sleep.in_place = true;
+	if (this_cpu_id() == 0)
+		asm volatile("mov %0, %%rsp\n\t"
+			     "xor %%ebp, %%ebp\n\t"
+			     "jmp *%1"
+			     :
+			     : "r"(bsp->stack_top), "r"(sleep_resume_main), "D"(bsp)
+			     : "memory");
+	/* The boot CPU is parked outside virtualization: start it at the wake page, as firmware would. */
+	apic_send_init(bsp->apic_id);
+	udelay(10000);
+	apic_send_startup(bsp->apic_id, hv_layout.wake_page);
+	cpu_halt_forever();
+}
+
+static __noreturn void suspend(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
+{
+	pr_info("sleep: guest enters S%u (SLP_TYP %u) through PM1_CNT on vCPU %u: suspending the machine",
+		sleep.state, (value >> ACPI_PM1_SLP_TYP_SHIFT) & ACPI_SLP_TYP_MASK, v->id);
+	sleep.part = v->part;
+	sleep.initiator = v;
+	sleep.in_place = false;
+	sleep.aps_back = 0;
+	virt_leave_all("sleep");
+	facs_take();
+	prepare_wake_page();
+	pr_info("sleep: FACS at %#llx: guest waking vector %#x (64-bit %#llx, OSPM flags %#x) kept; the firmware "
+		"wakes the hypervisor at %#llx", (unsigned long long)platform_acpi.facs_pa, sleep.guest_vector,
+		(unsigned long long)sleep.guest_x_vector, sleep.guest_ospm_flags,
+		(unsigned long long)hv_layout.wake_page);
+	pr_info("sleep: entering S%u", sleep.state);
+	/* Memory keeps its contents in S3 but caches do not (ACPI 6.5 section 16.1.3.1). */
+	asm volatile("wbinvd" ::: "memory");
+	perform_writes(port, size, value);
+	udelay(SLEEP_ENTRY_WAIT_US);
+	pr_warn("sleep: the platform did not enter S%u (still running %u ms after the write): every vCPU goes on "
+		"where it was", sleep.state, SLEEP_ENTRY_WAIT_US / 1000);
+	facs_give_back();
+	resume_in_place();
+}
+
+enum exit_verdict sleep_io_write(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
+{
+	int block = block_of(port);
+	unsigned int shift = 8 * (unsigned int)(port - sleep.port[block]);
+	uint64_t written = (size == 4 ? 0xFFFFFFFFULL : (1ULL << (8 * size)) - 1) << shift;
+	uint64_t bits = (uint64_t)value << shift;
+	unsigned int typ = (unsigned int)(bits >> ACPI_PM1_SLP_TYP_SHIFT) & ACPI_SLP_TYP_MASK;
+
+	if (!(written & bits & ACPI_PM1_SLP_EN) || !(sleep.state = state_of(block, typ))) {
+		port_write(port, size, value);
+		vcpu_skip_instruction(v);
+		return EXIT_RESUME;
+	}
+	if (sleep.state <= 3 || sleep.state == SLEEP_UNKNOWN) {
+		if (!sleep.wake_ready) {
+			pr_warn("sleep: S%u refused: no FACS or wake page (the write is dropped)", sleep.state);
+			vcpu_skip_instruction(v);
+			return EXIT_RESUME;
+		}
+		/* Both blocks are written to enter a state: PM1a's write waits for PM1b's (Linux writes a, then b). */
+		if (block == 0 && sleep.nr > 1) {
+			sleep.held = true;
+			sleep.held_port = port;
+			sleep.held_size = size;
+			sleep.held_value = value;
+			vcpu_skip_instruction(v);
+			return EXIT_RESUME;
+		}
+	}
+	irq_disable();
+	/* One initiator: a reboot or another suspend under way is answered instead. */
+	if (!reboot_claim())
+		reboot_respond();
+	if (sleep.state == 4 || sleep.state == 5)
+		power_off(v, port, size, value);
+	suspend(v, port, size, value);
+}
+
+/* ---- resume ---- */
+
+/* What the platform's reset or the firmware changed under a vCPU: as INIT and firmware leave it. */
+static void vcpu_wake(struct vcpu *v, const struct vcpu_start *start)
+{
+	vcpu_ops->vcpu_reload(v);
+	if (sleep.in_place) {
+		if (v == sleep.initiator)
+			vcpu_skip_instruction(v); /* the PM1 write is done */
+		return;
+	}
+	v->idle = start->mode == VCPU_START_IDLE;
+	__atomic_store_n(&v->startup, v->idle ? VCPU_WAITING : 0, __ATOMIC_RELEASE);
+	vcpu_ops->vcpu_reset(v, start);
+	vcpu_ops->write_reg(v, VCPU_CR2, 0);
+	memset(v->irq_pending, 0, sizeof(v->irq_pending));
+	memset(v->irq_deferred, 0, sizeof(v->irq_deferred));
+	v->nmi_pending = 0;
+	__atomic_store_n(&v->cpu->nmi_pending, 0, __ATOMIC_RELEASE);
+	memset((void *)v->cpu->irq_latched, 0, sizeof(v->cpu->irq_latched));
+	lapic_vcpu_init(v);
+}
+
+static void resume_ap(void)
+{
+	struct vcpu *v = this_cpu()->vcpu;
+	struct vcpu_start wait = { .mode = VCPU_START_IDLE };
+
+	if (vcpu_ops->cpu_enable()) {
+		pr_err("sleep: CPU %u cannot enter %s again; it stays halted", this_cpu_id(), vcpu_ops->name);
+		cpu_halt_forever();
+	}
+	pr_info("sleep: CPU %u re-entered %s", this_cpu_id(), vcpu_ops->name);
+	__atomic_fetch_add(&sleep.aps_back, 1, __ATOMIC_RELEASE);
+	if (!v)
+		cpu_halt_forever();
+	vcpu_wake(v, &wait);
+	vcpu_run_loop(v);
+	cpu_halt_forever();
+}
+
+/* Where the guest's boot CPU starts: the FACS waking vector in the form its flags ask for. */
+static bool guest_wake_start(struct vcpu_start *start)
+{
+	if (sleep.guest_x_vector) {
+		if (sleep.guest_ospm_flags & ACPI_FACS_64BIT_WAKE)
+			pr_warn("sleep: the guest asked for a 64-bit wake, which this firmware does not offer (the FACS "
+				"flags say so); entering its X waking vector in 32-bit protected mode");
+		*start = (struct vcpu_start){ .mode = VCPU_START_FLAT32, .rip = sleep.guest_x_vector };
+		pr_info("sleep: resuming the guest's boot CPU at its waking vector %#llx in 32-bit protected mode",
+			(unsigned long long)sleep.guest_x_vector);
+		return true;
+	}
+	if (!sleep.guest_vector)
+		return false;
+	*start = (struct vcpu_start){ .mode = VCPU_START_REAL, .real_cs = (uint16_t)(sleep.guest_vector >> 4),
+				      .rip = sleep.guest_vector & 0xF };
+	pr_info("sleep: resuming the guest's boot CPU at its waking vector %04x:%04llx in real mode", start->real_cs,
+		(unsigned long long)start->rip);
+	return true;
+}
+
+/* The firmware (or resume_in_place) entered the wake page on the boot CPU: long mode, own tables. */
+__noreturn void sleep_resume_main(struct percpu *cpu)
+{
+	struct vcpu_start start = { .mode = VCPU_START_IDLE };
+	struct vcpu *v = cpu->vcpu;
+	unsigned int aps;
+	uint64_t deadline;
+
+	write_cr3(mm_host_root());
+	percpu_install(cpu);
+	desc_init_cpu(cpu);
+	serial_reinit();
+	pr_info("sleep: %s on CPU 0 through the wake page", sleep.in_place ? "back" : "woke from S3");
+	apic_init_cpu();
+	if (vcpu_ops->cpu_enable())
+		panic("sleep: CPU 0 cannot enter %s again after the resume", vcpu_ops->name);
+	pr_info("sleep: CPU 0 re-entered %s", vcpu_ops->name);
+	if (!sleep.in_place)
+		facs_give_back();
+	reboot_rearm();
+	aps = smp_restart_aps(sleep.tp, hv_layout.wake_page, resume_ap);
+	deadline = tsc_deadline_us(RESUME_WAIT_US);
+	while (__atomic_load_n(&sleep.aps_back, __ATOMIC_ACQUIRE) < aps && rdtsc() < deadline)
+		cpu_relax();
+	pr_info("sleep: resumed: %s on %u of %u CPUs", vcpu_ops->name, sleep.aps_back + 1, smp_cpu_count());
+	if (!v)
+		cpu_halt_forever();
+	if (!sleep.in_place && !guest_wake_start(&start)) {
+		partition_stop(sleep.part, "the guest left no waking vector in the FACS");
+		cpu_halt_forever();
+	}
+	vcpu_wake(v, &start);
+	vcpu_run_loop(v);
+	cpu_halt_forever();
+}
