@@ -1,0 +1,197 @@
+/*
+ * S3 under the hypervisor (issue 19): the guest points the FACS waking vector at its own code,
+ * arms the RTC alarm as a wake event and enters S3 through the FADT's PM1a control register. On
+ * wake its code must run as a guest again: CPUID 0x40000000 still names the hypervisor, hypervisor
+ * memory still raises #GP, and the FACS holds the waking vector as the guest wrote it.
+ *
+ * Where the platform has no S3 (Bochs), the PM1 write returns: the guest checks that it still runs
+ * under the hypervisor there too, and says the platform did not sleep.
+ */
+#include "acpi.h"
+#include "guest.h"
+#include "hypercall.h"
+#include "lib/string.h"
+#include "trap.h"
+#include "x86.h"
+
+const char guest_name[] = "sleep";
+
+#define HV_SIGNATURE "MicroHVisor "
+#define WAKE_ADDR 0x8000u /* free low memory for the real-mode waking vector */
+
+/* FADT and FACS offsets (ACPI 6.5, tables 5.9 and 5.14). */
+#define FADT_FIRMWARE_CTRL 36
+#define FADT_DSDT 40
+#define FADT_PM1A_EVT_BLK 56
+#define FADT_PM1A_CNT_BLK 64
+#define FADT_PM1_EVT_LEN 88
+#define FADT_X_FIRMWARE_CTRL 132
+#define FACS_WAKING_VECTOR 12
+#define FACS_X_WAKING_VECTOR 24
+#define PM1_SLP_TYP_SHIFT 10
+#define PM1_SLP_EN (1u << 13)
+#define PM1_STS_WAK (1u << 15)
+#define PM1_STS_RTC (1u << 10)
+#define PM1_EN_RTC (1u << 10)
+
+#define CMOS_INDEX 0x70
+#define CMOS_DATA 0x71
+#define RTC_SECONDS 0x00
+#define RTC_SECONDS_ALARM 0x01
+#define RTC_MINUTES_ALARM 0x03
+#define RTC_HOURS_ALARM 0x05
+#define RTC_REG_A 0x0A
+#define RTC_REG_B 0x0B
+#define RTC_REG_C 0x0C
+#define RTC_A_UIP 0x80
+#define RTC_B_BINARY 0x04
+#define RTC_B_AIE 0x20
+#define RTC_ALARM_ANY 0xC0
+#define WAKE_AFTER_S 3
+
+extern const uint8_t sleep_wake16[], sleep_wake16_end[];
+void sleep_enter(uint32_t port, uint32_t value);
+void sleep_woke(void);
+
+static volatile uint8_t *facs;
+
+static inline void outw(uint16_t port, uint16_t value)
+{
+	asm volatile("outw %0, %1" : : "a"(value), "Nd"(port));
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+
+	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static uint32_t rd32(const volatile void *p)
+{
+	return *(const volatile uint32_t *)p;
+}
+
+static uint8_t cmos_read(uint8_t reg)
+{
+	outb(CMOS_INDEX, reg);
+	return inb(CMOS_DATA);
+}
+
+static void cmos_write(uint8_t reg, uint8_t value)
+{
+	outb(CMOS_INDEX, reg);
+	outb(CMOS_DATA, value);
+}
+
+/* SLP_TYPa of \_S3 in the DSDT: Name (_S3, Package () { a, b, ... }), or -1. */
+static int dsdt_s3_type(const struct acpi_header *dsdt)
+{
+	const uint8_t *a = (const uint8_t *)dsdt;
+
+	for (uint32_t i = sizeof(*dsdt); i + 8 < dsdt->length; i++) {
+		const uint8_t *e;
+
+		if (memcmp(a + i, "_S3_", 4) || a[i + 4] != 0x12)
+			continue;
+		e = a + i + 5 + 1 + (a[i + 5] >> 6) + 1; /* PkgLength, NumElements */
+		if (e[0] <= 1)
+			return e[0]; /* ZeroOp, OneOp */
+		if (e[0] == 0x0A)
+			return e[1]; /* BytePrefix */
+	}
+	return -1;
+}
+
+/* The RTC alarm fires WAKE_AFTER_S seconds from now (minutes and hours: any). */
+static void arm_rtc_alarm(void)
+{
+	uint8_t b = cmos_read(RTC_REG_B), sec;
+	bool binary = b & RTC_B_BINARY;
+
+	while (cmos_read(RTC_REG_A) & RTC_A_UIP)
+		;
+	sec = cmos_read(RTC_SECONDS);
+	if (!binary)
+		sec = (uint8_t)((sec >> 4) * 10 + (sec & 0xF));
+	sec = (uint8_t)((sec + WAKE_AFTER_S) % 60);
+	if (!binary)
+		sec = (uint8_t)(((sec / 10) << 4) | (sec % 10));
+	cmos_write(RTC_SECONDS_ALARM, sec);
+	cmos_write(RTC_MINUTES_ALARM, RTC_ALARM_ANY);
+	cmos_write(RTC_HOURS_ALARM, RTC_ALARM_ANY);
+	cmos_read(RTC_REG_C);
+	cmos_write(RTC_REG_B, b | RTC_B_AIE);
+}
+
+/* Still a guest of the hypervisor: its CPUID leaf, and its memory out of reach. */
+static void check_under_hypervisor(const char *when)
+{
+	struct cpuid_regs r = cpuid(0x40000000);
+	char sig[13];
+	uint64_t base, end;
+	uint32_t value = 0;
+
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	sig[12] = '\0';
+	ok(!memcmp(sig, HV_SIGNATURE, 12), "%s: CPUID 0x40000000 signature is '" HV_SIGNATURE "'", when);
+	if (!ok(hv_range(&base, &end), "%s: HC_HV_RANGE returns the hypervisor's range", when))
+		return;
+	ok(read32_safe((uint32_t)base, &value) == X86_GP, "%s: reading hypervisor memory at 0x%llx raises #GP",
+	   when, base);
+}
+
+void sleep_woke(void)
+{
+	desc_init(); /* our GDT and IDT: the real-mode stub only had a flat GDT */
+	printf("guest: woke up at the waking vector 0x%x\n", WAKE_ADDR);
+	ok(true, "the guest's own waking vector ran after the wake");
+	check_under_hypervisor("after the wake");
+	ok(rd32(facs + FACS_WAKING_VECTOR) == WAKE_ADDR,
+	   "the FACS waking vector reads 0x%x as the guest wrote it (read 0x%x)", WAKE_ADDR,
+	   rd32(facs + FACS_WAKING_VECTOR));
+	done();
+}
+
+void guest_main(void)
+{
+	const uint8_t *fadt = (const uint8_t *)acpi_find_table("FACP");
+	const struct acpi_header *dsdt;
+	uint32_t len, facs_pa, pm1a_evt, pm1a_cnt, evt_len;
+	int s3;
+
+	if (!fadt)
+		abort_test("no FADT");
+	len = ((const struct acpi_header *)fadt)->length;
+	facs_pa = rd32(fadt + FADT_FIRMWARE_CTRL);
+	if (len >= FADT_X_FIRMWARE_CTRL + 8 && rd32(fadt + FADT_X_FIRMWARE_CTRL))
+		facs_pa = rd32(fadt + FADT_X_FIRMWARE_CTRL);
+	facs = (volatile uint8_t *)facs_pa;
+	if (!ok(facs_pa && !memcmp((const void *)facs, "FACS", 4), "the FADT names a FACS (at 0x%x)", facs_pa))
+		return;
+	dsdt = (const struct acpi_header *)rd32(fadt + FADT_DSDT);
+	s3 = dsdt_s3_type(dsdt);
+	if (!ok(s3 >= 0, "the DSDT declares \\_S3 (SLP_TYP %d)", s3))
+		return;
+	pm1a_evt = rd32(fadt + FADT_PM1A_EVT_BLK);
+	evt_len = fadt[FADT_PM1_EVT_LEN];
+	pm1a_cnt = rd32(fadt + FADT_PM1A_CNT_BLK);
+	check_under_hypervisor("before the suspend");
+
+	memcpy((void *)WAKE_ADDR, sleep_wake16, (size_t)(sleep_wake16_end - sleep_wake16));
+	*(volatile uint32_t *)(facs + FACS_WAKING_VECTOR) = WAKE_ADDR;
+	*(volatile uint32_t *)(facs + FACS_X_WAKING_VECTOR) = 0;
+	*(volatile uint32_t *)(facs + FACS_X_WAKING_VECTOR + 4) = 0;
+	arm_rtc_alarm();
+	outw((uint16_t)pm1a_evt, PM1_STS_WAK | PM1_STS_RTC);
+	outw((uint16_t)(pm1a_evt + evt_len / 2), PM1_EN_RTC);
+	printf("guest: entering S3 (SLP_TYP %d) through PM1a_CNT at port 0x%x, waking vector 0x%x\n", s3, pm1a_cnt,
+	       WAKE_ADDR);
+	sleep_enter(pm1a_cnt, (inw((uint16_t)pm1a_cnt) & ~(7u << PM1_SLP_TYP_SHIFT)) |
+				      ((uint32_t)s3 << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN);
+	printf("guest: the S3 write returned: this platform did not sleep\n");
+	check_under_hypervisor("after the returned S3 write");
+}
