@@ -77,6 +77,13 @@ static void port_write(uint16_t port, uint8_t size, uint32_t value)
 		outl(port, value);
 }
 
+static const char *state_name(unsigned int state)
+{
+	static const char *const names[] = { "S0", "S1", "S2", "S3", "S4", "S5" };
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "a sleep state the DSDT does not name";
+}
+
 static int block_of(uint16_t port)
 {
 	for (unsigned int i = 0; i < sleep.nr; i++)
@@ -164,14 +171,14 @@ static void perform_writes(uint16_t port, uint8_t size, uint32_t value)
 /* S4/S5: nothing resumes through the waking vector, but the machine must not stay in root mode. */
 static __noreturn void power_off(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
 {
-	pr_info("sleep: guest enters S%u through PM1_CNT on vCPU %u: every CPU leaves %s, then the write passes "
-		"through", sleep.state, v->id, vcpu_ops->name);
+	pr_info("sleep: guest enters %s through PM1_CNT on vCPU %u: every CPU leaves %s, then the write passes "
+		"through", state_name(sleep.state), v->id, vcpu_ops->name);
 	virt_leave_all("sleep");
 	asm volatile("wbinvd" ::: "memory");
 	perform_writes(port, size, value);
 	udelay(SLEEP_ENTRY_WAIT_US);
-	pr_err("sleep: the machine is still running %u ms after the S%u write; halting", SLEEP_ENTRY_WAIT_US / 1000,
-	       sleep.state);
+	pr_err("sleep: the machine is still running %u ms after the %s write; halting", SLEEP_ENTRY_WAIT_US / 1000,
+	       state_name(sleep.state));
 	cpu_halt_forever();
 }
 
@@ -230,8 +237,8 @@ static __noreturn void resume_in_place(void)
 
 static __noreturn void suspend(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
 {
-	pr_info("sleep: guest enters S%u (SLP_TYP %u) through PM1_CNT on vCPU %u: suspending the machine",
-		sleep.state, (value >> ACPI_PM1_SLP_TYP_SHIFT) & ACPI_SLP_TYP_MASK, v->id);
+	pr_info("sleep: guest enters %s (SLP_TYP %u) through PM1_CNT on vCPU %u: suspending the machine",
+		state_name(sleep.state), (value >> ACPI_PM1_SLP_TYP_SHIFT) & ACPI_SLP_TYP_MASK, v->id);
 	sleep.part = v->part;
 	sleep.initiator = v;
 	sleep.in_place = false;
@@ -243,13 +250,13 @@ static __noreturn void suspend(struct vcpu *v, uint16_t port, uint8_t size, uint
 		"wakes the hypervisor at %#llx", (unsigned long long)platform_acpi.facs_pa, sleep.guest_vector,
 		(unsigned long long)sleep.guest_x_vector, sleep.guest_ospm_flags,
 		(unsigned long long)hv_layout.wake_page);
-	pr_info("sleep: entering S%u", sleep.state);
+	pr_info("sleep: entering %s", state_name(sleep.state));
 	/* Memory keeps its contents in S3 but caches do not (ACPI 6.5 section 16.1.3.1). */
 	asm volatile("wbinvd" ::: "memory");
 	perform_writes(port, size, value);
 	udelay(SLEEP_ENTRY_WAIT_US);
-	pr_warn("sleep: the platform did not enter S%u (still running %u ms after the write): every vCPU goes on "
-		"where it was", sleep.state, SLEEP_ENTRY_WAIT_US / 1000);
+	pr_warn("sleep: the platform did not enter %s (still running %u ms after the write): every vCPU goes on "
+		"where it was", state_name(sleep.state), SLEEP_ENTRY_WAIT_US / 1000);
 	facs_give_back();
 	resume_in_place();
 }
@@ -269,7 +276,7 @@ enum exit_verdict sleep_io_write(struct vcpu *v, uint16_t port, uint8_t size, ui
 	}
 	if (sleep.state <= 3 || sleep.state == SLEEP_UNKNOWN) {
 		if (!sleep.wake_ready) {
-			pr_warn("sleep: S%u refused: no FACS or wake page (the write is dropped)", sleep.state);
+			pr_warn("sleep: %s refused: no FACS or wake page (the write is dropped)", state_name(sleep.state));
 			vcpu_skip_instruction(v);
 			return EXIT_RESUME;
 		}

@@ -123,6 +123,11 @@ try:  # the reboot path (tests/boot/reboot_cases.py)
 except ImportError:
     REBOOT_CASES = []
 CASES += REBOOT_CASES
+try:  # sleep states (tests/boot/sleep_cases.py)
+    from sleep_cases import SLEEP_CASES
+except ImportError:
+    SLEEP_CASES = []
+CASES += SLEEP_CASES
 
 # Linux guests (tests/boot/linux_cases.py); the slow Bochs ones only with --slow (make test-slow).
 try:
