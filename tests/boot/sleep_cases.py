@@ -92,3 +92,30 @@ SLEEP_CASES = [
     bochs_case("sleep-returned-bochs-skylake-smp2", "corei7_skylake_x", 2, returned_lines(2, "VMX"), args="typ=5",
                forbid=BACK_FORBID),
 ]
+
+# Linux suspends to RAM itself (hvtest=suspend in tests/linux/init): `echo mem > /sys/power/state`
+# with the RTC alarm armed through /sys/class/rtc/rtc0/wakealarm. Its waking vector is its own
+# real-mode wakeup code; after the resume it brings its APs back with INIT-SIPI, which the
+# hypervisor delivers to their waiting vCPUs.
+try:
+    from linux_cases import linux, workload, HV_FORBID as LINUX_FORBID
+except ImportError:
+    linux = None
+
+
+def linux_suspend_case(smp):
+    expect = [r"HV-LINUX-SUSPEND: uptime \S+ s, .*\[deep\] suspend to RAM",
+              r"sleep: guest enters S3 \(SLP_TYP 1\) through PM1_CNT on vCPU 0: suspending the machine"] + \
+        [rf"sleep: CPU {i} left SVM" for i in range(smp)] + resume_lines(smp, "SVM", "woke from S3") + [
+            r"sleep: resuming the guest's boot CPU at its waking vector [0-9a-f]{4}:[0-9a-f]{4} in real mode",
+            r"ACPI: PM: Waking up from system sleep state S3",
+            r"HV-LINUX-RESUMED: uptime continues: "]
+    if smp > 1:
+        expect.append(r"CPU1 is up")
+    return linux(f"linux-qemu-suspend-smp{smp}", hvtest="suspend", smp=smp, qemu_extra=S3_ON,
+                 expect_more=expect + workload(smp) + [r"HV-LINUX-TEST: done"],
+                 forbid=LINUX_FORBID + [r"did not answer", r"HV-LINUX-SUSPEND: the suspend failed", r"went back"])
+
+
+if linux:
+    SLEEP_CASES += [linux_suspend_case(1), linux_suspend_case(2)]
