@@ -1,7 +1,8 @@
 /*
  * I/O exits. Only the ports the hypervisor must see are intercepted: the reset controls (the
- * keyboard controller's 0x64 and the FADT reset register). A reset request takes the reboot path;
- * everything else on them is performed for the guest.
+ * keyboard controller's 0x64 and the FADT reset register) and the PM1 control registers (sleep
+ * states, vmm/sleep.c). A reset request takes the reboot path; everything else on them is
+ * performed for the guest.
  *
  * Port 0xCF9 (reset control) is intercepted only where the FADT names it as the reset register.
  * An I/O bitmap has one bit per port and a 4-byte access is intercepted if any of its bytes is

@@ -274,21 +274,19 @@ enum exit_verdict sleep_io_write(struct vcpu *v, uint16_t port, uint8_t size, ui
 		vcpu_skip_instruction(v);
 		return EXIT_RESUME;
 	}
-	if (sleep.state <= 3 || sleep.state == SLEEP_UNKNOWN) {
-		if (!sleep.wake_ready) {
-			pr_warn("sleep: %s refused: no FACS or wake page (the write is dropped)", state_name(sleep.state));
-			vcpu_skip_instruction(v);
-			return EXIT_RESUME;
-		}
-		/* Both blocks are written to enter a state: PM1a's write waits for PM1b's (Linux writes a, then b). */
-		if (block == 0 && sleep.nr > 1) {
-			sleep.held = true;
-			sleep.held_port = port;
-			sleep.held_size = size;
-			sleep.held_value = value;
-			vcpu_skip_instruction(v);
-			return EXIT_RESUME;
-		}
+	if ((sleep.state <= 3 || sleep.state == SLEEP_UNKNOWN) && !sleep.wake_ready) {
+		pr_warn("sleep: %s refused: no FACS or wake page (the write is dropped)", state_name(sleep.state));
+		vcpu_skip_instruction(v);
+		return EXIT_RESUME;
+	}
+	/* Both blocks are written to enter a state: PM1a's write waits for PM1b's (Linux writes a, then b). */
+	if (block == 0 && sleep.nr > 1) {
+		sleep.held = true;
+		sleep.held_port = port;
+		sleep.held_size = size;
+		sleep.held_value = value;
+		vcpu_skip_instruction(v);
+		return EXIT_RESUME;
 	}
 	irq_disable();
 	/* One initiator: a reboot or another suspend under way is answered instead. */
@@ -318,6 +316,8 @@ static void vcpu_wake(struct vcpu *v, const struct vcpu_start *start)
 	memset(v->irq_deferred, 0, sizeof(v->irq_deferred));
 	v->nmi_pending = 0;
 	__atomic_store_n(&v->cpu->nmi_pending, 0, __ATOMIC_RELEASE);
+	/* The TSC restarts with the platform: a kick's grace deadline from before would last for ages. */
+	__atomic_store_n(&v->cpu->kick_grace_until, 0, __ATOMIC_RELEASE);
 	memset((void *)v->cpu->irq_latched, 0, sizeof(v->cpu->irq_latched));
 	lapic_vcpu_init(v);
 }
