@@ -38,6 +38,21 @@
 #define SLEEP_ENTRY_WAIT_US 500000 /* a platform still running this long after the write did not sleep */
 #define RESUME_WAIT_US 2000000     /* for the APs to enter SVM/VMX again */
 #define SLEEP_UNKNOWN 0xFF
+#define SNAP_RSDP 36   /* the ACPI 2.0 RSDP */
+#define SNAP_ROOT 1024 /* the RSDT/XSDT header and its first entries */
+#define SNAP_FADT 276  /* a whole ACPI 6 FADT */
+
+/*
+ * The tables firmware walks at wake to find the FACS (SeaBIOS and the Bochs BIOS do it again then):
+ * as they were at boot. A suspend finds them changed only if the guest rewrote them, and is refused.
+ */
+struct snapshot {
+	paddr_t pa;
+	uint32_t len;
+	uint8_t *bytes;
+};
+static uint8_t snap_rsdp[SNAP_RSDP], snap_root[SNAP_ROOT], snap_fadt[SNAP_FADT];
+static struct snapshot snapshots[] = { { 0, 0, snap_rsdp }, { 0, 0, snap_root }, { 0, 0, snap_fadt } };
 
 static struct {
 	uint16_t port[NR_PM1_BLOCKS];
@@ -75,6 +90,32 @@ static void port_write(uint16_t port, uint8_t size, uint32_t value)
 		outw(port, (uint16_t)value);
 	else
 		outl(port, value);
+}
+
+static void snapshot_take(struct snapshot *snap, paddr_t pa, uint32_t len, uint32_t cap)
+{
+	snap->pa = pa;
+	snap->len = len < cap ? len : cap;
+	if (pa)
+		memcpy(snap->bytes, phys_to_virt(pa), snap->len);
+}
+
+static void snapshots_take(void)
+{
+	const struct acpi_info *a = &platform_acpi;
+	uint32_t root_len = *(const volatile uint32_t *)((const uint8_t *)phys_to_virt(a->root_pa) + 4);
+
+	snapshot_take(&snapshots[0], a->rsdp_pa, a->rsdp_revision >= 2 ? SNAP_RSDP : 20, SNAP_RSDP);
+	snapshot_take(&snapshots[1], a->root_pa, root_len, SNAP_ROOT);
+	snapshot_take(&snapshots[2], a->fadt_pa, a->fadt.length, SNAP_FADT);
+}
+
+static bool snapshots_match(void)
+{
+	for (unsigned int i = 0; i < sizeof(snapshots) / sizeof(snapshots[0]); i++)
+		if (snapshots[i].pa && memcmp(snapshots[i].bytes, phys_to_virt(snapshots[i].pa), snapshots[i].len))
+			return false;
+	return true;
 }
 
 static const char *state_name(unsigned int state)
@@ -130,6 +171,7 @@ void sleep_intercept_ports(struct partition *p)
 		return;
 	if (platform_acpi.facs_valid && hv_layout.wake_page) {
 		sleep.wake_cr3 = mm_make_identity_cr3(hv_layout.wake_page);
+		snapshots_take();
 		sleep.wake_ready = true;
 	}
 	pr_info("sleep: PM1a_CNT at port %#x%s intercepted; SLP_TYP of S0-S5: %d %d %d %d %d %d; FACS at %#llx, "
@@ -244,8 +286,13 @@ static __noreturn void suspend(struct vcpu *v, uint16_t port, uint8_t size, uint
 	sleep.in_place = false;
 	sleep.aps_back = 0;
 	virt_leave_all("sleep");
+	prepare_wake_page(); /* the way back, whichever way it is taken */
+	if (!snapshots_match()) {
+		pr_err("sleep: %s refused: the guest changed the ACPI tables (RSDP, RSDT/XSDT or FADT) the firmware "
+		       "follows to the waking vector; every vCPU goes on, the write dropped", state_name(sleep.state));
+		resume_in_place();
+	}
 	facs_take();
-	prepare_wake_page();
 	pr_info("sleep: FACS at %#llx: guest waking vector %#x (64-bit %#llx, OSPM flags %#x) kept; the firmware "
 		"wakes the hypervisor at %#llx", (unsigned long long)platform_acpi.facs_pa, sleep.guest_vector,
 		(unsigned long long)sleep.guest_x_vector, sleep.guest_ospm_flags,

@@ -13,6 +13,10 @@ that it is still a guest (CPUID 0x40000000, hypervisor memory #GP, FACS vector a
   ram" and resets the machine at once with CMOS shutdown status 0xFE, and its BIOS then jumps to
   the FACS waking vector ("S3 resume jump to 0e00:0000" in bochs.log). So the whole suspend and
   resume runs on Bochs too, on SVM (ryzen) and on VMX (Skylake-X), with no wake event needed.
+- `redirect`: the guest builds a FACS of its own with its own waking vector and points the FADT
+  at it (checksum fixed), as an attacker would where the firmware walks the tables again at wake.
+  The hypervisor compares the RSDP, root table and FADT with its boot-time copy once every CPU has
+  left the guest, refuses the suspend, and every vCPU goes on; the write returns.
 - `typ=5`: the guest writes a SLP_TYP the DSDT does not name. The hypervisor takes it as a sleep
   (the safe reading), but QEMU and Bochs ignore the type and the write returns: the hypervisor's
   path for a platform that did not sleep (as S1 does on hardware) brings SVM/VMX back on every CPU
@@ -65,6 +69,19 @@ def returned_lines(n, virt):
             r"guest: done: \d+ passed, 0 failed"]
 
 
+def refused_lines(n, virt):
+    others = "".join(rf"[^\n]*sleep: CPU {i} left {virt}\b[\s\S]*?" for i in range(1, n))
+    return [r"^guest: the FADT now names a FACS of the guest's own at 0x9000",
+            r"^guest: entering sleep \(SLP_TYP 1\)",
+            rf"sleep: guest enters {S3_NAME} through PM1_CNT on vCPU 0: suspending the machine[\s\S]*?{others}"
+            rf"[^\n]*sleep: CPU 0 left {virt}\b[\s\S]*?sleep: S3 refused: the guest changed the ACPI tables"] + \
+        resume_lines(n, virt, "back") + [
+            r"^guest: the sleep write returned: this platform did not sleep",
+            r"ok \d+ - after the returned sleep write: CPUID 0x40000000 signature is 'MicroHVisor '",
+            r"ok \d+ - after the returned sleep write: reading hypervisor memory at 0x[0-9a-f]+ raises #GP",
+            r"guest: done: \d+ passed, 0 failed"]
+
+
 def qemu_case(name, smp, expect, args="", forbid=()):
     return dict(name=name, emulator="qemu", boot="kernel", smp=smp, timeout=60, exit_code=1, qemu_extra=S3_ON,
                 modules=[("build/guests/sleep.elf", f"sleep.elf {args}".strip())], expect=[GUEST_LINE] + expect,
@@ -79,6 +96,7 @@ def bochs_case(name, model, smp, expect, args="", forbid=()):
 
 WOKE_FORBID = [r"did not enter", r"write returned"]
 BACK_FORBID = [r"woke from S3", r"woke up at the waking vector"]
+REFUSED_FORBID = BACK_FORBID + [r"sleep: entering", r"did not enter"]
 BOCHS_S3 = {"bochs.log": [r"ACPI control: suspend to ram", r"S3 resume jump to 0e00:0000"]}
 
 SLEEP_CASES = [
@@ -88,6 +106,9 @@ SLEEP_CASES = [
          expect_files=BOCHS_S3),
     dict(bochs_case("sleep-s3-bochs-skylake-smp2", "corei7_skylake_x", 2, woke_lines(2, "VMX"),
                     forbid=WOKE_FORBID), expect_files=BOCHS_S3),
+    qemu_case("sleep-redirect-qemu-smp2", 2, refused_lines(2, "SVM"), args="redirect", forbid=REFUSED_FORBID),
+    bochs_case("sleep-redirect-bochs-ryzen-smp2", "ryzen", 2, refused_lines(2, "SVM"), args="redirect",
+               forbid=REFUSED_FORBID),
     qemu_case("sleep-returned-qemu-smp2", 2, returned_lines(2, "SVM"), args="typ=5", forbid=BACK_FORBID),
     bochs_case("sleep-returned-bochs-skylake-smp2", "corei7_skylake_x", 2, returned_lines(2, "VMX"), args="typ=5",
                forbid=BACK_FORBID),

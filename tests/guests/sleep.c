@@ -4,6 +4,10 @@
  * wake its code must run as a guest again: CPUID 0x40000000 still names the hypervisor, hypervisor
  * memory still raises #GP, and the FACS holds the waking vector as the guest wrote it.
  *
+ * With `redirect` the guest plays the attacker of issue 19 once more: it builds a FACS of its own,
+ * with its own waking vector, and points the FADT at it (SeaBIOS and the Bochs BIOS walk the tables
+ * again at wake). The hypervisor must refuse that suspend: the write returns.
+ *
  * With `typ=N` on its command line the guest writes SLP_TYP N instead of the DSDT's \_S3 value: a
  * type the DSDT does not name, which the hypervisor takes as a sleep and QEMU and Bochs ignore, so
  * the write returns. The guest then checks that it still runs under the hypervisor after it.
@@ -20,6 +24,9 @@ const char guest_name[] = "sleep";
 
 #define HV_SIGNATURE "MicroHVisor "
 #define WAKE_ADDR 0x8000u /* free low memory for the real-mode waking vector */
+#define FAKE_FACS 0x9000u /* free low memory for the redirect attack's FACS (64-byte aligned) */
+#define FACS_LEN 64
+#define HDR_CHECKSUM 9
 
 /* FADT and FACS offsets (ACPI 6.5, tables 5.9 and 5.14). */
 #define FADT_FIRMWARE_CTRL 36
@@ -115,6 +122,33 @@ static int slp_typ_option(int dsdt_value)
 	return dsdt_value;
 }
 
+static bool option(const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *c = mb_cmdline(); *c; c++)
+		if (c[0] == ' ' && !memcmp(c + 1, word, n) && (c[1 + n] == ' ' || !c[1 + n]))
+			return true;
+	return false;
+}
+
+/* A FACS of the guest's own, with its waking vector, and the FADT pointing at it (checksum kept). */
+static void redirect_facs(uint8_t *fadt, uint32_t len)
+{
+	uint8_t sum = 0;
+
+	memcpy((void *)FAKE_FACS, (const void *)facs, FACS_LEN);
+	*(volatile uint32_t *)(FAKE_FACS + FACS_WAKING_VECTOR) = WAKE_ADDR;
+	*(volatile uint32_t *)(fadt + FADT_FIRMWARE_CTRL) = FAKE_FACS;
+	if (len >= FADT_X_FIRMWARE_CTRL + 8)
+		memset(fadt + FADT_X_FIRMWARE_CTRL, 0, 8);
+	fadt[HDR_CHECKSUM] = 0;
+	for (uint32_t i = 0; i < len; i++)
+		sum = (uint8_t)(sum + fadt[i]);
+	fadt[HDR_CHECKSUM] = (uint8_t)-sum;
+	printf("guest: the FADT now names a FACS of the guest's own at 0x%x\n", FAKE_FACS);
+}
+
 /* The RTC alarm fires WAKE_AFTER_S seconds from now (minutes and hours: any). */
 static void arm_rtc_alarm(void)
 {
@@ -197,6 +231,8 @@ void guest_main(void)
 	*(volatile uint32_t *)(facs + FACS_WAKING_VECTOR) = WAKE_ADDR;
 	*(volatile uint32_t *)(facs + FACS_X_WAKING_VECTOR) = 0;
 	*(volatile uint32_t *)(facs + FACS_X_WAKING_VECTOR + 4) = 0;
+	if (option("redirect"))
+		redirect_facs((uint8_t *)fadt, len);
 	arm_rtc_alarm();
 	outw((uint16_t)pm1a_evt, PM1_STS_WAK | PM1_STS_RTC);
 	outw((uint16_t)(pm1a_evt + evt_len / 2), PM1_EN_RTC);
