@@ -37,6 +37,7 @@
 #define NR_PM1_BLOCKS 2
 #define SLEEP_ENTRY_WAIT_US 500000 /* a platform still running this long after the write did not sleep */
 #define RESUME_WAIT_US 2000000     /* for the APs to enter SVM/VMX again */
+#define INIT_TO_SIPI_US 10000      /* SDM vol. 3A, 9.4.4.1 */
 #define SLEEP_UNKNOWN 0xFF
 #define SNAP_RSDP 36   /* the ACPI 2.0 RSDP */
 #define SNAP_ROOT 1024 /* the RSDT/XSDT header and its first entries */
@@ -272,7 +273,7 @@ static __noreturn void resume_in_place(void)
 			     : "memory");
 	/* The boot CPU is parked outside virtualization: start it at the wake page, as firmware would. */
 	apic_send_init(bsp->apic_id);
-	udelay(10000);
+	udelay(INIT_TO_SIPI_US);
 	apic_send_startup(bsp->apic_id, hv_layout.wake_page);
 	cpu_halt_forever();
 }
@@ -290,6 +291,7 @@ static __noreturn void suspend(struct vcpu *v, uint16_t port, uint8_t size, uint
 	if (!snapshots_match()) {
 		pr_err("sleep: %s refused: the guest changed the ACPI tables (RSDP, RSDT/XSDT or FADT) the firmware "
 		       "follows to the waking vector; every vCPU goes on, the write dropped", state_name(sleep.state));
+		sleep.held = false;
 		resume_in_place();
 	}
 	facs_take();
@@ -315,14 +317,15 @@ enum exit_verdict sleep_io_write(struct vcpu *v, uint16_t port, uint8_t size, ui
 	uint64_t written = (size == 4 ? 0xFFFFFFFFULL : (1ULL << (8 * size)) - 1) << shift;
 	uint64_t bits = (uint64_t)value << shift;
 	unsigned int typ = (unsigned int)(bits >> ACPI_PM1_SLP_TYP_SHIFT) & ACPI_SLP_TYP_MASK;
+	unsigned int state = (written & bits & ACPI_PM1_SLP_EN) ? state_of(block, typ) : 0;
 
-	if (!(written & bits & ACPI_PM1_SLP_EN) || !(sleep.state = state_of(block, typ))) {
+	if (!state) {
 		port_write(port, size, value);
 		vcpu_skip_instruction(v);
 		return EXIT_RESUME;
 	}
-	if ((sleep.state <= 3 || sleep.state == SLEEP_UNKNOWN) && !sleep.wake_ready) {
-		pr_warn("sleep: %s refused: no FACS or wake page (the write is dropped)", state_name(sleep.state));
+	if ((state <= 3 || state == SLEEP_UNKNOWN) && !sleep.wake_ready) {
+		pr_warn("sleep: %s refused: no FACS or wake page (the write is dropped)", state_name(state));
 		vcpu_skip_instruction(v);
 		return EXIT_RESUME;
 	}
@@ -339,7 +342,8 @@ enum exit_verdict sleep_io_write(struct vcpu *v, uint16_t port, uint8_t size, ui
 	/* One initiator: a reboot or another suspend under way is answered instead. */
 	if (!reboot_claim())
 		reboot_respond();
-	if (sleep.state == 4 || sleep.state == 5)
+	sleep.state = state; /* from here on this CPU is the only one in the hypervisor */
+	if (state == 4 || state == 5)
 		power_off(v, port, size, value);
 	suspend(v, port, size, value);
 }
