@@ -215,10 +215,26 @@ static int mb2_parse_mmap(struct boot_info *bi, const struct mb2_tag *t)
 	return 0;
 }
 
+/* Keep [start, end) as boot services memory, merged with the previous range where they touch. */
+static void mb2_add_efi_bs(struct boot_info *bi, paddr_t start, paddr_t end)
+{
+	struct boot_range *last = bi->nr_efi_bs ? &bi->efi_bs[bi->nr_efi_bs - 1] : NULL;
+
+	if (last && start <= last->end && end >= last->start) {
+		last->start = MIN(last->start, start);
+		last->end = MAX(last->end, end);
+	} else if (bi->nr_efi_bs < BOOT_EFI_BS_MAX) {
+		bi->efi_bs[bi->nr_efi_bs++] = (struct boot_range){ start, end };
+	} else {
+		bi->efi_bs_overflow = true;
+	}
+}
+
 /* Tag 17 is checked and counted during the walk, converted only if there is no tag 6. */
 static int mb2_check_efi_mmap(struct boot_info *bi, const struct mb2_tag *t)
 {
 	int err;
+	uint32_t i;
 
 	if (bi->has_efi_mmap)
 		return mb2_tag_fail(bi, t, "is a second EFI memory map tag");
@@ -228,6 +244,15 @@ static int mb2_check_efi_mmap(struct boot_info *bi, const struct mb2_tag *t)
 	bi->has_efi_mmap = true;
 	bi->efi_desc_size = mb_rd32(t->p + MB2_TAG_HEADER);
 	bi->efi_desc_version = mb_rd32(t->p + MB2_TAG_HEADER + 4);
+	for (i = 0; i < bi->efi_mmap_count; i++) {
+		const uint8_t *d = t->p + MB2_TAG_HEADER + MB2_MMAP_ENTRY_SIZE + (uint64_t)i * bi->efi_desc_size;
+		uint32_t type = mb_rd32(d + EFI_DESC_TYPE);
+		uint64_t start = mb_rd64(d + EFI_DESC_PHYS_START), pages = mb_rd64(d + EFI_DESC_NR_PAGES);
+
+		if ((type == EFI_BOOT_SERVICES_CODE || type == EFI_BOOT_SERVICES_DATA) &&
+		    pages <= (UINT64_MAX - start) >> EFI_PAGE_SHIFT)
+			mb2_add_efi_bs(bi, start, start + (pages << EFI_PAGE_SHIFT));
+	}
 	return 0;
 }
 
@@ -354,8 +379,10 @@ int mb2_parse(struct boot_info *bi, const struct phys_view *mem, paddr_t info_pa
 		err = mb2_parse_tag(bi, &t);
 		if (err)
 			return err;
-		if (t.type == MB2_TAG_EFI_MMAP)
+		if (t.type == MB2_TAG_EFI_MMAP) {
 			efi = t;
+			bi->efi_mmap_pa = info_pa + off + MB2_TAG_HEADER + MB2_MMAP_ENTRY_SIZE;
+		}
 	}
 	if (!ended)
 		return mb_fail(bi, -E_INVAL, "multiboot2: no end tag (type 0) within the info's total size %u",

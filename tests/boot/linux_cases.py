@@ -17,6 +17,14 @@ def workload(cpus):
     return [rf"HV-LINUX-WORK: job {c} ran on cpu {c}$" for c in range(cpus)]
 
 
+def efi(firmware):
+    """Under UEFI Linux gets the EFI system table and runtime services: it lists the firmware's
+    variables and reads BootOrder (tests/linux/init); elsewhere it sees no EFI firmware."""
+    if firmware == "ovmf":
+        return [r"efi: EFI v2\.\d+ by ", r"HV-LINUX-EFI: firmware present, [1-9]\d* variables, BootOrder [1-9]\d* bytes"]
+    return [r"HV-LINUX-EFI: no EFI firmware"]
+
+
 def started(cpus):
     """Every AP's vCPU was started by the guest's INIT-SIPI, in software (vmm/initsipi.c)."""
     return [rf"vcpu{c}: SIPI vector 0x[0-9a-f]+: starting in real mode" for c in range(1, cpus)]
@@ -32,7 +40,7 @@ def linux(name, hvtest="poweroff", cmdline_extra="", expect_more=(), smp=1, onli
     case = dict(name=name, emulator="qemu", boot="kernel", smp=smp, mem=1024, timeout=240,
                 modules=[(KERNEL, guest_cmdline), (INITRD, "initrd")],
                 expect=[r"guest: Linux '.*' \(boot protocol 2\.\d+\) loaded", marker(online)]
-                + started(online) + list(expect_more),
+                + started(online) + efi(kw.get("firmware")) + list(expect_more),
                 forbid=list(HV_FORBID), done=r"HV-LINUX-TEST: done|reboot: resetting through|Kernel panic|PANIC")
     if hvtest == "poweroff":
         case["expect"] = case["expect"] + workload(online) + [r"HV-LINUX-TEST: done"]
