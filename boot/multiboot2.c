@@ -19,6 +19,7 @@ enum mb2_tag_type {
 	MB2_TAG_MODULE = 3,
 	MB2_TAG_BASIC_MEMINFO = 4,
 	MB2_TAG_MMAP = 6,
+	MB2_TAG_FRAMEBUFFER = 8,
 	MB2_TAG_EFI32_ST = 11,
 	MB2_TAG_EFI64_ST = 12,
 	MB2_TAG_ACPI_OLD = 14,
@@ -40,7 +41,7 @@ static const struct {
 	[5] = { "BIOS boot device", 0 },
 	[MB2_TAG_MMAP] = { "memory map", 16 },
 	[7] = { "VBE info", 0 },
-	[8] = { "framebuffer info", 0 },
+	[MB2_TAG_FRAMEBUFFER] = { "framebuffer info", 32 }, /* the common part */
 	[9] = { "ELF symbols", 0 },
 	[10] = { "APM table", 0 },
 	[MB2_TAG_EFI32_ST] = { "EFI 32-bit system table", 12 },
@@ -65,6 +66,15 @@ static const struct {
 #define MB2_MEMINFO_LOWER 8 /* basic memory info tag: {u32 mem_lower; u32 mem_upper} */
 #define MB2_MEMINFO_UPPER 12
 #define MB2_EFI_ST_POINTER 8 /* EFI system table tags: u32 or u64 pointer */
+/* Framebuffer info: {u64 addr; u32 pitch, width, height; u8 bpp, type; u16 reserved} then colours. */
+#define MB2_FB_ADDR 8
+#define MB2_FB_PITCH 16
+#define MB2_FB_WIDTH 20
+#define MB2_FB_HEIGHT 24
+#define MB2_FB_BPP 28
+#define MB2_FB_TYPE 29
+#define MB2_FB_COLORS 32 /* RGB: {u8 position, mask size} for red, green, blue */
+#define MB2_FB_RGB_SIZE (MB2_FB_COLORS + 6)
 #define ACPI_RSDP_V1_SIZE 20
 
 #define EFI_DESC_TYPE 0
@@ -278,6 +288,27 @@ static int mb2_convert_efi_mmap(struct boot_info *bi, const struct mb2_tag *t)
 	return 0;
 }
 
+static int mb2_parse_framebuffer(struct boot_info *bi, const struct mb2_tag *t)
+{
+	struct boot_framebuffer *fb = &bi->fb;
+
+	fb->addr = mb_rd64(t->p + MB2_FB_ADDR);
+	fb->pitch = mb_rd32(t->p + MB2_FB_PITCH);
+	fb->width = mb_rd32(t->p + MB2_FB_WIDTH);
+	fb->height = mb_rd32(t->p + MB2_FB_HEIGHT);
+	fb->bpp = t->p[MB2_FB_BPP];
+	fb->type = t->p[MB2_FB_TYPE];
+	if (fb->type == BOOT_FB_RGB) {
+		if (t->size < MB2_FB_RGB_SIZE)
+			return mb2_tag_fail(bi, t, "has size %u, too small for its RGB fields (minimum %u)", t->size,
+					    MB2_FB_RGB_SIZE);
+		for (unsigned int i = 0; i < 6; i++)
+			fb->rgb[i] = t->p[MB2_FB_COLORS + i];
+	}
+	bi->has_fb = true;
+	return 0;
+}
+
 static void mb2_copy_rsdp(struct boot_info *bi, const struct mb2_tag *t, uint32_t kind, uint32_t len)
 {
 	uint32_t i;
@@ -308,6 +339,8 @@ static int mb2_parse_tag(struct boot_info *bi, const struct mb2_tag *t)
 		return 0;
 	case MB2_TAG_MMAP:
 		return mb2_parse_mmap(bi, t);
+	case MB2_TAG_FRAMEBUFFER:
+		return mb2_parse_framebuffer(bi, t);
 	case MB2_TAG_EFI32_ST:
 		bi->has_efi32_system_table = true;
 		bi->efi32_system_table = mb_rd32(t->p + MB2_EFI_ST_POINTER);

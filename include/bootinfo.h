@@ -69,6 +69,22 @@ struct boot_range {
 	paddr_t end; /* exclusive */
 };
 
+/* The framebuffer the loader set up (MB2 tag 8). */
+enum boot_fb_type {
+	BOOT_FB_INDEXED = 0,
+	BOOT_FB_RGB = 1,
+	BOOT_FB_EGA_TEXT = 2, /* width and height in characters, at 0xB8000 */
+};
+
+struct boot_framebuffer {
+	uint64_t addr;
+	uint32_t pitch; /* bytes per line */
+	uint32_t width, height;
+	uint8_t bpp;
+	uint8_t type;   /* enum boot_fb_type */
+	uint8_t rgb[6]; /* RGB only: red position, red size, green position, green size, blue ... */
+};
+
 struct boot_info {
 	uint32_t protocol; /* BOOT_PROTO_MB1 or BOOT_PROTO_MB2 */
 
@@ -115,6 +131,9 @@ struct boot_info {
 	struct boot_range efi_bs[BOOT_EFI_BS_MAX];
 	uint32_t nr_efi_bs;
 	bool efi_bs_overflow;
+
+	bool has_fb; /* tag 8 */
+	struct boot_framebuffer fb;
 
 	bool has_efi32_system_table; /* tag 11 */
 	uint32_t efi32_system_table;

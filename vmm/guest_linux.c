@@ -126,6 +126,8 @@ int guest_load_linux(struct partition *p, const struct boot_info *bi)
 	rc = linux_build_boot_params(boot_params, img, &h, &args, why, sizeof(why));
 	if (rc)
 		return fail(name, why, rc);
+	if (bi->has_fb)
+		linux_fill_screen_info(boot_params, &bi->fb, bi->has_efi64_system_table);
 	if (efi.memmap_size) {
 		efi.systab = bi->efi64_system_table;
 		efi.memmap = boot_area + LINUX_EFI_MMAP_OFFSET;

@@ -17,12 +17,19 @@ def workload(cpus):
     return [rf"HV-LINUX-WORK: job {c} ran on cpu {c}$" for c in range(cpus)]
 
 
-def efi(firmware):
+def firmware_view(emulator, boot, firmware):
     """Under UEFI Linux gets the EFI system table and runtime services: it lists the firmware's
-    variables and reads BootOrder (tests/linux/init); elsewhere it sees no EFI firmware."""
+    variables and reads BootOrder (tests/linux/init); elsewhere it sees no EFI firmware. Booted by
+    GRUB, it gets GRUB's framebuffer as fb0 (GOP under UEFI, VBE under BIOS); from -kernel, none."""
     if firmware == "ovmf":
-        return [r"efi: EFI v2\.\d+ by ", r"HV-LINUX-EFI: firmware present, [1-9]\d* variables, BootOrder [1-9]\d* bytes"]
-    return [r"HV-LINUX-EFI: no EFI firmware"]
+        return [r"efi: EFI v2\.\d+ by ", r"HV-LINUX-EFI: firmware present, [1-9]\d* variables, BootOrder [1-9]\d* bytes",
+                r"fb0: EFI VGA frame buffer device", r"HV-LINUX-FB: fb0 'EFI VGA' \d+,\d+"]
+    if boot == "iso" and emulator == "qemu":
+        return [r"HV-LINUX-EFI: no EFI firmware", r"fb0: VESA VGA frame buffer device",
+                r"HV-LINUX-FB: fb0 'VESA VGA' \d+,\d+"]
+    if boot == "iso":  # Bochs: whether its VGA BIOS offers GRUB a VBE mode is not checked here
+        return [r"HV-LINUX-EFI: no EFI firmware"]
+    return [r"HV-LINUX-EFI: no EFI firmware", r"HV-LINUX-FB: no framebuffer"]
 
 
 def started(cpus):
@@ -40,7 +47,7 @@ def linux(name, hvtest="poweroff", cmdline_extra="", expect_more=(), smp=1, onli
     case = dict(name=name, emulator="qemu", boot="kernel", smp=smp, mem=1024, timeout=240,
                 modules=[(KERNEL, guest_cmdline), (INITRD, "initrd")],
                 expect=[r"guest: Linux '.*' \(boot protocol 2\.\d+\) loaded", marker(online)]
-                + started(online) + efi(kw.get("firmware")) + list(expect_more),
+                + started(online) + firmware_view(kw.get("emulator", "qemu"), kw.get("boot", "kernel"), kw.get("firmware")) + list(expect_more),
                 forbid=list(HV_FORBID), done=r"HV-LINUX-TEST: done|reboot: resetting through|Kernel panic|PANIC")
     if hvtest == "poweroff":
         case["expect"] = case["expect"] + workload(online) + [r"HV-LINUX-TEST: done"]
