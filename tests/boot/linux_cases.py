@@ -66,6 +66,11 @@ LINUX_CASES = [
     linux("linux-grub-uefi-mb2-smp1", boot="iso", proto="multiboot2", firmware="ovmf"),
     linux("linux-grub-uefi-mb2-smp2", boot="iso", proto="multiboot2", firmware="ovmf", smp=2),
     linux("linux-grub-uefi-mb2-smp4", boot="iso", proto="multiboot2", firmware="ovmf", smp=4),
+    # The framebuffer GRUB set up is the guest's console: the runner's screendump must show text.
+    linux("linux-grub-uefi-screen", boot="iso", proto="multiboot2", firmware="ovmf", hvtest="screen",
+          screendump=True, done=r"HV-LINUX-SCREEN: ready|Kernel panic|PANIC"),
+    linux("linux-grub-bios-screen", boot="iso", proto="multiboot2", firmware="bios", hvtest="screen",
+          screendump=True, done=r"HV-LINUX-SCREEN: ready|Kernel panic|PANIC"),
     # maxcpus=1: the other CPUs stay waiting for a SIPI that never comes, and the guest runs on.
     linux("linux-qemu-kernel-smp2-maxcpus1", smp=2, online=1, cmdline_extra="maxcpus=1",
           forbid=HV_FORBID + [r"vcpu1: SIPI"]),
