@@ -33,6 +33,12 @@ align 8
 	dw 6, 0			; module alignment tag: modules page-aligned
 	dd 8
 align 8
+	; Framebuffer tag, optional, no preferred size: under UEFI GRUB then hands over the GOP
+	; framebuffer (without it there is no console for the guest at all); the guest gets it.
+	dw 5, 1
+	dd 20
+	dd 0, 0, 0		; width, height, depth: any
+align 8
 	dw 0, 0			; end tag
 	dd 8
 mb2_header_end:

@@ -19,6 +19,7 @@ enum mb2_tag_type {
 	MB2_TAG_MODULE = 3,
 	MB2_TAG_BASIC_MEMINFO = 4,
 	MB2_TAG_MMAP = 6,
+	MB2_TAG_FRAMEBUFFER = 8,
 	MB2_TAG_EFI32_ST = 11,
 	MB2_TAG_EFI64_ST = 12,
 	MB2_TAG_ACPI_OLD = 14,
@@ -40,7 +41,7 @@ static const struct {
 	[5] = { "BIOS boot device", 0 },
 	[MB2_TAG_MMAP] = { "memory map", 16 },
 	[7] = { "VBE info", 0 },
-	[8] = { "framebuffer info", 0 },
+	[MB2_TAG_FRAMEBUFFER] = { "framebuffer info", 32 }, /* the common part */
 	[9] = { "ELF symbols", 0 },
 	[10] = { "APM table", 0 },
 	[MB2_TAG_EFI32_ST] = { "EFI 32-bit system table", 12 },
@@ -65,6 +66,15 @@ static const struct {
 #define MB2_MEMINFO_LOWER 8 /* basic memory info tag: {u32 mem_lower; u32 mem_upper} */
 #define MB2_MEMINFO_UPPER 12
 #define MB2_EFI_ST_POINTER 8 /* EFI system table tags: u32 or u64 pointer */
+/* Framebuffer info: {u64 addr; u32 pitch, width, height; u8 bpp, type; u16 reserved} then colours. */
+#define MB2_FB_ADDR 8
+#define MB2_FB_PITCH 16
+#define MB2_FB_WIDTH 20
+#define MB2_FB_HEIGHT 24
+#define MB2_FB_BPP 28
+#define MB2_FB_TYPE 29
+#define MB2_FB_COLORS 32 /* RGB: {u8 position, mask size} for red, green, blue */
+#define MB2_FB_RGB_SIZE (MB2_FB_COLORS + 6)
 #define ACPI_RSDP_V1_SIZE 20
 
 #define EFI_DESC_TYPE 0
@@ -215,10 +225,26 @@ static int mb2_parse_mmap(struct boot_info *bi, const struct mb2_tag *t)
 	return 0;
 }
 
+/* Keep [start, end) as boot services memory, merged with the previous range where they touch. */
+static void mb2_add_efi_bs(struct boot_info *bi, paddr_t start, paddr_t end)
+{
+	struct boot_range *last = bi->nr_efi_bs ? &bi->efi_bs[bi->nr_efi_bs - 1] : NULL;
+
+	if (last && start <= last->end && end >= last->start) {
+		last->start = MIN(last->start, start);
+		last->end = MAX(last->end, end);
+	} else if (bi->nr_efi_bs < BOOT_EFI_BS_MAX) {
+		bi->efi_bs[bi->nr_efi_bs++] = (struct boot_range){ start, end };
+	} else {
+		bi->efi_bs_overflow = true;
+	}
+}
+
 /* Tag 17 is checked and counted during the walk, converted only if there is no tag 6. */
 static int mb2_check_efi_mmap(struct boot_info *bi, const struct mb2_tag *t)
 {
 	int err;
+	uint32_t i;
 
 	if (bi->has_efi_mmap)
 		return mb2_tag_fail(bi, t, "is a second EFI memory map tag");
@@ -228,6 +254,15 @@ static int mb2_check_efi_mmap(struct boot_info *bi, const struct mb2_tag *t)
 	bi->has_efi_mmap = true;
 	bi->efi_desc_size = mb_rd32(t->p + MB2_TAG_HEADER);
 	bi->efi_desc_version = mb_rd32(t->p + MB2_TAG_HEADER + 4);
+	for (i = 0; i < bi->efi_mmap_count; i++) {
+		const uint8_t *d = t->p + MB2_TAG_HEADER + MB2_MMAP_ENTRY_SIZE + (uint64_t)i * bi->efi_desc_size;
+		uint32_t type = mb_rd32(d + EFI_DESC_TYPE);
+		uint64_t start = mb_rd64(d + EFI_DESC_PHYS_START), pages = mb_rd64(d + EFI_DESC_NR_PAGES);
+
+		if ((type == EFI_BOOT_SERVICES_CODE || type == EFI_BOOT_SERVICES_DATA) &&
+		    pages <= (UINT64_MAX - start) >> EFI_PAGE_SHIFT)
+			mb2_add_efi_bs(bi, start, start + (pages << EFI_PAGE_SHIFT));
+	}
 	return 0;
 }
 
@@ -250,6 +285,27 @@ static int mb2_convert_efi_mmap(struct boot_info *bi, const struct mb2_tag *t)
 	}
 	if (bi->nr_mmap)
 		bi->mmap_source = BOOT_MMAP_MB2_EFI_MMAP;
+	return 0;
+}
+
+static int mb2_parse_framebuffer(struct boot_info *bi, const struct mb2_tag *t)
+{
+	struct boot_framebuffer *fb = &bi->fb;
+
+	fb->addr = mb_rd64(t->p + MB2_FB_ADDR);
+	fb->pitch = mb_rd32(t->p + MB2_FB_PITCH);
+	fb->width = mb_rd32(t->p + MB2_FB_WIDTH);
+	fb->height = mb_rd32(t->p + MB2_FB_HEIGHT);
+	fb->bpp = t->p[MB2_FB_BPP];
+	fb->type = t->p[MB2_FB_TYPE];
+	if (fb->type == BOOT_FB_RGB) {
+		if (t->size < MB2_FB_RGB_SIZE)
+			return mb2_tag_fail(bi, t, "has size %u, too small for its RGB fields (minimum %u)", t->size,
+					    MB2_FB_RGB_SIZE);
+		for (unsigned int i = 0; i < 6; i++)
+			fb->rgb[i] = t->p[MB2_FB_COLORS + i];
+	}
+	bi->has_fb = true;
 	return 0;
 }
 
@@ -283,6 +339,8 @@ static int mb2_parse_tag(struct boot_info *bi, const struct mb2_tag *t)
 		return 0;
 	case MB2_TAG_MMAP:
 		return mb2_parse_mmap(bi, t);
+	case MB2_TAG_FRAMEBUFFER:
+		return mb2_parse_framebuffer(bi, t);
 	case MB2_TAG_EFI32_ST:
 		bi->has_efi32_system_table = true;
 		bi->efi32_system_table = mb_rd32(t->p + MB2_EFI_ST_POINTER);
@@ -354,8 +412,10 @@ int mb2_parse(struct boot_info *bi, const struct phys_view *mem, paddr_t info_pa
 		err = mb2_parse_tag(bi, &t);
 		if (err)
 			return err;
-		if (t.type == MB2_TAG_EFI_MMAP)
+		if (t.type == MB2_TAG_EFI_MMAP) {
 			efi = t;
+			bi->efi_mmap_pa = info_pa + off + MB2_TAG_HEADER + MB2_MMAP_ENTRY_SIZE;
+		}
 	}
 	if (!ended)
 		return mb_fail(bi, -E_INVAL, "multiboot2: no end tag (type 0) within the info's total size %u",

@@ -23,6 +23,7 @@
 #define BOOT_MMAP_MAX 128       /* normalized memory map entries; more are an error */
 #define BOOT_MODS_MAX 16        /* modules; more are an error */
 #define BOOT_USED_MAX 24        /* ranges the info occupies (MB1 needs at most 5 + BOOT_MODS_MAX) */
+#define BOOT_EFI_BS_MAX 32      /* EFI boot services ranges kept (adjacent ones merged) */
 #define BOOT_RSDP_MAX 36        /* an ACPI 2.0+ RSDP; a 1.0 RSDP is 20 bytes */
 #define BOOT_ERROR_MAX 256
 
@@ -68,6 +69,22 @@ struct boot_range {
 	paddr_t end; /* exclusive */
 };
 
+/* The framebuffer the loader set up (MB2 tag 8). */
+enum boot_fb_type {
+	BOOT_FB_INDEXED = 0,
+	BOOT_FB_RGB = 1,
+	BOOT_FB_EGA_TEXT = 2, /* width and height in characters, at 0xB8000 */
+};
+
+struct boot_framebuffer {
+	uint64_t addr;
+	uint32_t pitch; /* bytes per line */
+	uint32_t width, height;
+	uint8_t bpp;
+	uint8_t type;   /* enum boot_fb_type */
+	uint8_t rgb[6]; /* RGB only: red position, red size, green position, green size, blue ... */
+};
+
 struct boot_info {
 	uint32_t protocol; /* BOOT_PROTO_MB1 or BOOT_PROTO_MB2 */
 
@@ -105,6 +122,18 @@ struct boot_info {
 	uint32_t efi_mmap_count;
 	uint32_t efi_desc_size;
 	uint32_t efi_desc_version;
+	paddr_t efi_mmap_pa; /* its first descriptor, inside the info block (used[] keeps it intact) */
+	/*
+	 * EfiBootServicesCode/Data ranges of tag 17. Usable once boot services ended, but firmware
+	 * configuration tables the guest reads (ESRT, memory attributes, ...) may live there, so the
+	 * hypervisor never places itself in them. Past BOOT_EFI_BS_MAX ranges, efi_bs_overflow is set.
+	 */
+	struct boot_range efi_bs[BOOT_EFI_BS_MAX];
+	uint32_t nr_efi_bs;
+	bool efi_bs_overflow;
+
+	bool has_fb; /* tag 8 */
+	struct boot_framebuffer fb;
 
 	bool has_efi32_system_table; /* tag 11 */
 	uint32_t efi32_system_table;

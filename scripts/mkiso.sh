@@ -25,6 +25,9 @@ done
 cat > "$root/boot/grub/grub.cfg" <<CFG
 set timeout=0
 set default=0
+# The video drivers (GOP and UGA under UEFI, VBE under BIOS): the hypervisor's multiboot2 header
+# asks for a framebuffer, which it hands on to the guest.
+insmod all_video
 serial --unit=0 --speed=115200
 terminal_input serial console
 terminal_output serial console

@@ -15,7 +15,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(ROOT, "build", "guest-cache")
 OUT = os.path.join(ROOT, "build", "guest")
 APPLETS = ["sh", "mount", "echo", "cat", "uname", "poweroff", "reboot", "sleep", "ls", "grep", "mkdir",
-           "setsid", "cttyhack", "head", "tr", "dmesg", "ps", "free", "top", "vi", "less"]
+           "setsid", "cttyhack", "head", "tr", "dmesg", "ps", "free", "top", "vi", "less", "insmod", "wc"]
+# Kernel modules the tests load: efivarfs reads EFI variables through the firmware's runtime services.
+MODULES = ["kernel/fs/efivarfs/efivarfs.ko"]
 
 
 def run(*argv, **kw):
@@ -96,6 +98,11 @@ def main():
         cpio.add("bin/" + applet, stat.S_IFLNK | 0o777, b"busybox")
     with open(marker, "rb") as f:
         cpio.add("bin/hvmarker", stat.S_IFREG | 0o755, f.read())
+    cpio.add("lib", stat.S_IFDIR | 0o755)
+    kver = vmlinuz[len("vmlinuz-"):]
+    for module in MODULES:
+        with open(os.path.join(kdir, "lib", "modules", kver, module), "rb") as f:
+            cpio.add("lib/" + os.path.basename(module), stat.S_IFREG | 0o644, f.read())
     with open(os.path.join(ROOT, "tests", "linux", "init"), "rb") as f:
         cpio.add("init", stat.S_IFREG | 0o755, f.read())
     with open(os.path.join(OUT, "initrd.gz"), "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:

@@ -22,6 +22,7 @@ BUILD = os.path.join(ROOT, "build")
 sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
 import cases as boot_cases  # noqa: E402
 import emulators  # noqa: E402
+import screen  # noqa: E402
 
 
 class Result:
@@ -119,6 +120,11 @@ def run_boot_case(case):
                 reason = "timeout"
                 break
             time.sleep(0.2)
+        screen_problem = None
+        if case.get("screendump") and reason == "done":
+            ppm = emulators.screendump(workdir)
+            screen_problem = (screen.check_screen(ppm, os.path.join(workdir, "screen.png")) if ppm
+                              else "no screendump from the QEMU monitor")
         if proc.poll() is None:
             # Give the hypervisor a moment to finish the lines after the marker, then stop the emulator.
             time.sleep(case.get("linger", 0.5))
@@ -132,6 +138,8 @@ def run_boot_case(case):
         missing = [p for p in patterns if not re.search(p, text, re.M)]
         if missing and not problem:
             problem = f"missing /{missing[0]}/ in {fname}"
+    if case.get("screendump") and not problem:
+        problem = screen_problem if reason == "done" else f"no screendump: {reason}"
     if reason == "timeout" and not problem:
         problem = f"timed out after {timeout}s waiting for /{done.pattern}/"
     if problem is None and "exit_code" in case and reason.startswith("emulator exited"):

@@ -30,6 +30,29 @@
 #define BP_E820_TABLE 0x2D0
 #define E820_ENTRY_SIZE 20         /* packed: u64 addr, u64 size, u32 type */
 
+/* struct screen_info at the start of boot_params (include/uapi/linux/screen_info.h). */
+#define SI_ORIG_VIDEO_MODE 0x06
+#define SI_ORIG_VIDEO_COLS 0x07
+#define SI_ORIG_VIDEO_LINES 0x0E
+#define SI_ORIG_VIDEO_ISVGA 0x0F
+#define SI_ORIG_VIDEO_POINTS 0x10
+#define SI_LFB_WIDTH 0x12
+#define SI_LFB_HEIGHT 0x14
+#define SI_LFB_DEPTH 0x16
+#define SI_LFB_BASE 0x18
+#define SI_LFB_SIZE 0x1C
+#define SI_LFB_LINELENGTH 0x24
+#define SI_RED_SIZE 0x26 /* then red_pos, green_size, green_pos, blue_size, blue_pos, rsvd_size, rsvd_pos */
+#define SI_CAPABILITIES 0x36
+#define SI_EXT_LFB_BASE 0x3A
+#define VIDEO_TYPE_VGAC 0x22      /* VGA in colour text mode */
+#define VIDEO_TYPE_VLFB 0x23      /* VESA linear framebuffer */
+#define VIDEO_TYPE_EFI 0x70       /* EFI GOP framebuffer */
+#define VIDEO_CAPABILITY_64BIT_BASE (1U << 1)
+#define VGA_TEXT_MODE 3
+#define VGA_FONT_HEIGHT 16
+#define VESA_LFB_SIZE_UNIT (64 * KiB) /* vesafb counts lfb_size in 64 KiB units, efifb in bytes */
+
 #define SECTOR_SIZE 512
 #define DEFAULT_SETUP_SECTS 4      /* what setup_sects 0 means */
 #define BOOT_FLAG 0xAA55
@@ -214,4 +237,42 @@ int linux_build_boot_params(uint8_t *bp, const uint8_t *img, const struct linux_
 	}
 	bp[BP_E820_ENTRIES] = (uint8_t)args->nr_e820;
 	return 0;
+}
+
+void linux_fill_screen_info(uint8_t *bp, const struct boot_framebuffer *fb, bool efi)
+{
+	uint64_t bytes = (uint64_t)fb->pitch * fb->height;
+	unsigned int rgb_bits = 0, rsvd_bits;
+
+	if (fb->type == BOOT_FB_EGA_TEXT) {
+		bp[SI_ORIG_VIDEO_ISVGA] = VIDEO_TYPE_VGAC;
+		bp[SI_ORIG_VIDEO_MODE] = VGA_TEXT_MODE;
+		bp[SI_ORIG_VIDEO_COLS] = (uint8_t)MIN(fb->width, 0xFFU);
+		bp[SI_ORIG_VIDEO_LINES] = (uint8_t)MIN(fb->height, 0xFFU);
+		put16(bp, SI_ORIG_VIDEO_POINTS, VGA_FONT_HEIGHT);
+		return;
+	}
+	if (fb->type != BOOT_FB_RGB)
+		return;
+	bp[SI_ORIG_VIDEO_ISVGA] = efi ? VIDEO_TYPE_EFI : VIDEO_TYPE_VLFB;
+	put16(bp, SI_LFB_WIDTH, (uint16_t)fb->width);
+	put16(bp, SI_LFB_HEIGHT, (uint16_t)fb->height);
+	put16(bp, SI_LFB_DEPTH, fb->bpp);
+	put16(bp, SI_LFB_LINELENGTH, (uint16_t)fb->pitch);
+	put32(bp, SI_LFB_BASE, (uint32_t)fb->addr);
+	if (fb->addr >> 32) {
+		put32(bp, SI_EXT_LFB_BASE, (uint32_t)(fb->addr >> 32));
+		put32(bp, SI_CAPABILITIES, VIDEO_CAPABILITY_64BIT_BASE);
+	}
+	put32(bp, SI_LFB_SIZE, (uint32_t)(efi ? bytes : ALIGN_UP(bytes, VESA_LFB_SIZE_UNIT) / VESA_LFB_SIZE_UNIT));
+	/* The multiboot tag gives {position, size}; screen_info wants {size, position}. */
+	for (unsigned int c = 0; c < 3; c++) {
+		bp[SI_RED_SIZE + 2 * c] = fb->rgb[2 * c + 1];
+		bp[SI_RED_SIZE + 2 * c + 1] = fb->rgb[2 * c];
+		rgb_bits += fb->rgb[2 * c + 1];
+	}
+	/* What the colours leave of a pixel is padding above them (xRGB). */
+	rsvd_bits = fb->bpp > rgb_bits ? fb->bpp - rgb_bits : 0;
+	bp[SI_RED_SIZE + 6] = (uint8_t)rsvd_bits;
+	bp[SI_RED_SIZE + 7] = (uint8_t)(rsvd_bits ? rgb_bits : 0);
 }

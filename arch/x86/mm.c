@@ -121,7 +121,23 @@ static void remove_loader_data(struct range_set *s, const struct boot_info *bi)
 		must(range_set_remove(s, bi->used[i].start, bi->used[i].end), "removing the boot info");
 }
 
-/* Free RAM = usable - everything else firmware reports - low memory - image, modules, boot info. */
+/*
+ * Booted through UEFI, configuration tables the guest reads may lie in boot services memory: the
+ * hypervisor takes none of it (it stays usable for the guest).
+ */
+static void remove_efi_boot_services(struct range_set *s, const struct boot_info *bi)
+{
+	for (uint32_t i = 0; i < bi->nr_efi_bs; i++)
+		must(range_set_remove(s, bi->efi_bs[i].start, bi->efi_bs[i].end), "removing EFI boot services memory");
+	if (bi->efi_bs_overflow)
+		pr_warn("mm: more than %u EFI boot services ranges: the hypervisor may take one the guest needs",
+			BOOT_EFI_BS_MAX);
+}
+
+/*
+ * Free RAM = usable - everything else firmware reports - low memory - image, modules, boot info
+ * - EFI boot services memory.
+ */
 static void build_free_ram(const struct boot_info *bi)
 {
 	usable_ram(&free_ram, bi);
@@ -134,6 +150,7 @@ static void build_free_ram(const struct boot_info *bi)
 	must(range_set_remove(&free_ram, 0, LOW_MEMORY_END), "removing low memory");
 	must(range_set_remove(&free_ram, hv_layout.loaded_base, hv_layout.loaded_end), "removing the image");
 	remove_loader_data(&free_ram, bi);
+	remove_efi_boot_services(&free_ram, bi);
 	must(range_set_align_pages(&free_ram, FRAME_SIZE), "aligning free RAM");
 }
 

@@ -60,6 +60,10 @@ static void print_boot_info(const struct boot_info *bi)
 	if (bi->has_efi_mmap)
 		pr_info("boot: EFI memory map with %u descriptors%s", bi->efi_mmap_count,
 			bi->mmap_source == BOOT_MMAP_MB2_EFI_MMAP ? " (used as the memory map)" : "");
+	if (bi->has_fb)
+		pr_info("boot: framebuffer at %#llx: %ux%u, %u bpp, pitch %u, %s", (unsigned long long)bi->fb.addr,
+			bi->fb.width, bi->fb.height, bi->fb.bpp, bi->fb.pitch,
+			bi->fb.type == BOOT_FB_RGB ? "RGB" : bi->fb.type == BOOT_FB_EGA_TEXT ? "EGA text" : "indexed");
 }
 
 /* Reads the command line; on a bad one, says why on the default console and stops. */

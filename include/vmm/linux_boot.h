@@ -10,6 +10,7 @@
 #ifndef HV_VMM_LINUX_BOOT_H
 #define HV_VMM_LINUX_BOOT_H
 
+#include "bootinfo.h"
 #include "lib/range.h"
 #include "types.h"
 
@@ -49,6 +50,13 @@ struct linux_boot_args {
 	const struct linux_e820_entry *e820;
 	unsigned int nr_e820; /* at most LINUX_E820_MAX, in the order given */
 };
+
+/*
+ * Fill boot_params.screen_info in bp (4 KiB) from the loader's framebuffer, so the kernel's
+ * efifb (efi true: a UEFI GOP framebuffer), vesafb (a VBE linear framebuffer) or vgacon (EGA
+ * text) draws its console there. An indexed-colour framebuffer is left out (screen_info stays 0).
+ */
+void linux_fill_screen_info(uint8_t *bp, const struct boot_framebuffer *fb, bool efi);
 
 /* True if img[size] carries the setup header magic: boot flag 0xAA55 at 0x1FE, "HdrS" at 0x202. */
 bool linux_is_bzimage(const uint8_t *img, uint64_t size);

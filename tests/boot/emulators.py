@@ -49,6 +49,8 @@ def qemu_argv(case, workdir, serial_log):
         argv = argv[:-4]  # exception logging is slow; enable per case when debugging
     if case.get("no_reboot", True) is False:
         argv.remove("-no-reboot")  # a reset really resets the machine (the runner stops it)
+    if case.get("screendump"):
+        argv[argv.index("-monitor") + 1] = f"unix:{monitor_socket(workdir)},server,nowait"
     if case.get("com2"):
         argv += ["-serial", f"file:{os.path.join(workdir, 'com2.log')}"]
     if case.get("icount"):
@@ -63,6 +65,29 @@ def qemu_argv(case, workdir, serial_log):
             argv += ["-bios", OVMF]
         argv += ["-cdrom", build_iso(case, workdir), "-boot", "d"]
     return argv + case.get("qemu_extra", [])
+
+
+def monitor_socket(workdir):
+    return os.path.join(workdir, "monitor.sock")
+
+
+def screendump(workdir):
+    """The screen of a running QEMU as a PPM file through its monitor socket; None if it fails."""
+    import socket
+    import time
+    ppm = os.path.join(workdir, "screen.ppm")
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(monitor_socket(workdir))
+            s.sendall(f"screendump {ppm}\n".encode())
+            deadline = time.time() + 10
+            while time.time() < deadline and not os.path.exists(ppm):
+                time.sleep(0.2)
+            time.sleep(0.5)  # the file is written whole before QEMU answers; give it the moment
+    except OSError:
+        return None
+    return ppm if os.path.exists(ppm) else None
 
 
 def bochs_argv(case, workdir, serial_log):

@@ -17,6 +17,21 @@ def workload(cpus):
     return [rf"HV-LINUX-WORK: job {c} ran on cpu {c}$" for c in range(cpus)]
 
 
+def firmware_view(emulator, boot, firmware):
+    """Under UEFI Linux gets the EFI system table and runtime services: it lists the firmware's
+    variables and reads BootOrder (tests/linux/init); elsewhere it sees no EFI firmware. Booted by
+    GRUB, it gets GRUB's framebuffer as fb0 (GOP under UEFI, VBE under BIOS); from -kernel, none."""
+    if firmware == "ovmf":
+        return [r"efi: EFI v2\.\d+ by ", r"HV-LINUX-EFI: firmware present, [1-9]\d* variables, BootOrder [1-9]\d* bytes",
+                r"fb0: EFI VGA frame buffer device", r"HV-LINUX-FB: fb0 'EFI VGA' \d+,\d+"]
+    if boot == "iso" and emulator == "qemu":
+        return [r"HV-LINUX-EFI: no EFI firmware", r"fb0: VESA VGA frame buffer device",
+                r"HV-LINUX-FB: fb0 'VESA VGA' \d+,\d+"]
+    if boot == "iso":  # Bochs: whether its VGA BIOS offers GRUB a VBE mode is not checked here
+        return [r"HV-LINUX-EFI: no EFI firmware"]
+    return [r"HV-LINUX-EFI: no EFI firmware", r"HV-LINUX-FB: no framebuffer"]
+
+
 def started(cpus):
     """Every AP's vCPU was started by the guest's INIT-SIPI, in software (vmm/initsipi.c)."""
     return [rf"vcpu{c}: SIPI vector 0x[0-9a-f]+: starting in real mode" for c in range(1, cpus)]
@@ -32,7 +47,7 @@ def linux(name, hvtest="poweroff", cmdline_extra="", expect_more=(), smp=1, onli
     case = dict(name=name, emulator="qemu", boot="kernel", smp=smp, mem=1024, timeout=240,
                 modules=[(KERNEL, guest_cmdline), (INITRD, "initrd")],
                 expect=[r"guest: Linux '.*' \(boot protocol 2\.\d+\) loaded", marker(online)]
-                + started(online) + list(expect_more),
+                + started(online) + firmware_view(kw.get("emulator", "qemu"), kw.get("boot", "kernel"), kw.get("firmware")) + list(expect_more),
                 forbid=list(HV_FORBID), done=r"HV-LINUX-TEST: done|reboot: resetting through|Kernel panic|PANIC")
     if hvtest == "poweroff":
         case["expect"] = case["expect"] + workload(online) + [r"HV-LINUX-TEST: done"]
@@ -51,6 +66,11 @@ LINUX_CASES = [
     linux("linux-grub-uefi-mb2-smp1", boot="iso", proto="multiboot2", firmware="ovmf"),
     linux("linux-grub-uefi-mb2-smp2", boot="iso", proto="multiboot2", firmware="ovmf", smp=2),
     linux("linux-grub-uefi-mb2-smp4", boot="iso", proto="multiboot2", firmware="ovmf", smp=4),
+    # The framebuffer GRUB set up is the guest's console: the runner's screendump must show text.
+    linux("linux-grub-uefi-screen", boot="iso", proto="multiboot2", firmware="ovmf", hvtest="screen",
+          screendump=True, done=r"HV-LINUX-SCREEN: ready|Kernel panic|PANIC"),
+    linux("linux-grub-bios-screen", boot="iso", proto="multiboot2", firmware="bios", hvtest="screen",
+          screendump=True, done=r"HV-LINUX-SCREEN: ready|Kernel panic|PANIC"),
     # maxcpus=1: the other CPUs stay waiting for a SIPI that never comes, and the guest runs on.
     linux("linux-qemu-kernel-smp2-maxcpus1", smp=2, online=1, cmdline_extra="maxcpus=1",
           forbid=HV_FORBID + [r"vcpu1: SIPI"]),

@@ -616,6 +616,13 @@ static void mb2_efi_mmap_only(void **state)
 	assert_mem(bi, 7, 0x7f30000, 0xd0000, MEM_RESERVED);
 	assert_mem(bi, 8, 0x100000000ULL, 0x40000000, MEM_RESERVED);
 	assert_false(bi->has_mem_lower_upper);
+	/* Boot services code and data, adjacent, are kept as one range the hypervisor avoids. */
+	assert_int_equal(bi->nr_efi_bs, 1);
+	assert_int_equal(bi->efi_bs[0].start, 0x300000);
+	assert_int_equal(bi->efi_bs[0].end, 0x500000);
+	assert_false(bi->efi_bs_overflow);
+	/* The descriptors follow the tag header and the {entry_size, entry_version} pair. */
+	assert_int_equal(bi->efi_mmap_pa, info + 8 + 8 + 8 + 8 + 8);
 }
 
 static void mb2_efi_mmap_bad(void **state)
