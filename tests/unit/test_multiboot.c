@@ -500,13 +500,16 @@ static void mb2_good(void **state)
 	struct mb2_builder b = mb2_begin(fm);
 	paddr_t info;
 	uint8_t efi32[4] = { 0x78, 0x56, 0x34, 0x12 }, efi64[8] = { 0, 0x10, 0, 0, 1, 0, 0, 0 };
+	/* Framebuffer info after the tag header: addr, pitch, width, height, bpp, type, reserved, RGB. */
+	const uint8_t fb_rgb[30] = { 0, 0, 0, 0xfd, 0, 0, 0, 0, 0x00, 0x14, 0, 0, 0x00, 0x05, 0, 0, 0x20, 0x03, 0, 0,
+				     32, 1, 0, 0, 16, 8, 8, 8, 0, 8 };
 
 	mb2_tag_str(&b, 1, "console=com1 guest=linux");
 	mb2_tag_str(&b, 2, "GRUB 2.12");
 	mb2_tag_bytes(&b, 0x1234, junk, sizeof(junk)); /* unknown tag */
 	mb2_tag_module(&b, 0x400000, 0x800000, "bzImage console=ttyS0");
 	mb2_tag_meminfo(&b, 639, 130048);
-	mb2_tag_bytes(&b, 8, junk, sizeof(junk)); /* framebuffer: not ours to read */
+	mb2_tag_bytes(&b, 8, fb_rgb, sizeof(fb_rgb));
 	mb2_tag_mmap(&b, map, ARRAY_SIZE(map));
 	mb2_tag_module(&b, 0x800000, 0x900000, "");
 	mb2_tag_bytes(&b, 14, rsdp_v1, sizeof(rsdp_v1));
@@ -523,6 +526,14 @@ static void mb2_good(void **state)
 	assert_true(bi->has_mem_lower_upper);
 	assert_int_equal(bi->mem_lower, 639);
 	assert_int_equal(bi->mem_upper, 130048);
+	assert_true(bi->has_fb);
+	assert_int_equal(bi->fb.addr, 0xfd000000);
+	assert_int_equal(bi->fb.pitch, 5120);
+	assert_int_equal(bi->fb.width, 1280);
+	assert_int_equal(bi->fb.height, 800);
+	assert_int_equal(bi->fb.bpp, 32);
+	assert_int_equal(bi->fb.type, BOOT_FB_RGB);
+	assert_memory_equal(bi->fb.rgb, ((const uint8_t[]){ 16, 8, 8, 8, 0, 8 }), 6);
 
 	assert_int_equal(bi->nr_mods, 2);
 	assert_int_equal(bi->mods[0].start, 0x400000);
