@@ -91,6 +91,8 @@ def screendump(workdir):
 
 
 def bochs_argv(case, workdir, serial_log):
+    # No VBE: the terminal display cannot show a graphics mode (Bochs stops with a panic), so
+    # GRUB finds none to set for the framebuffer the hypervisor asks for, and stays in text mode.
     iso = build_iso(case, workdir)
     rc = os.path.join(workdir, "bochsrc")
     with open(rc, "w") as f:
@@ -103,6 +105,7 @@ boot: cdrom
 com1: enabled=1, mode=file, dev={serial_log}
 clock: sync=none, time0=1
 display_library: term
+vga: extension=none
 log: {os.path.join(workdir, 'bochs.log')}
 panic: action=fatal
 error: action=report
