@@ -7,6 +7,7 @@
 #include "vmm/exit.h"
 #include "vmm/hypercall.h"
 #include "vmm/partition.h"
+#include "x86/traps.h"
 
 static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
@@ -49,6 +50,14 @@ enum exit_verdict handle_hypercall(struct vcpu *v)
 	struct guest_regs *r = &v->regs;
 	int64_t result;
 
+	/*
+	 * Outside ring 0 VMMCALL/VMCALL are an instruction this CPU does not have: #UD, as on a CPU
+	 * without a hypervisor, before anything else (the guest kernel owns its ring 3).
+	 */
+	if (vcpu_ops->read_reg(v, VCPU_CPL) != 0) {
+		vcpu_inject_exception(v, EXC_UD, false, 0);
+		return EXIT_RESUME;
+	}
 	switch ((uint32_t)r->rax) {
 	case HC_VERSION:
 		result = HV_API_VERSION;

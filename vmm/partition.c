@@ -8,6 +8,7 @@
 #include "lib/string.h"
 #include "mm.h"
 #include "panic.h"
+#include "vmm/cr.h"
 #include "vmm/msr_bitmap.h"
 #include "vmm/msr_policy.h"
 #include "vmm/hypercall.h"
@@ -16,6 +17,7 @@
 #include "x86/apic.h"
 #include "x86/cpu.h"
 #include "x86/cpufeature.h"
+#include "x86/msr.h"
 #include "x86/safe_insn.h"
 
 #define IDLE_GUEST_PA 0x0 /* the parked vCPU's halt loop, its only page */
@@ -175,6 +177,19 @@ static void hide_missing_msr_features(struct cpuid_policy_config *cfg)
 	}
 }
 
+/* CR4 bits follow the CPUID the guest is shown, not the hardware's (VMXE and SMXE are hidden). */
+static void build_cr4_valid(struct partition *p)
+{
+	const struct cpuid_guest_state g = { 0 };
+	uint32_t l1[4] = { 0 }, l7[4] = { 0 }, l0[4] = { 0 };
+
+	cpuid_policy_lookup(&p->cpuid, 0, 0, &g, l0);
+	cpuid_policy_lookup(&p->cpuid, 1, 0, &g, l1);
+	if (l0[0] >= 7)
+		cpuid_policy_lookup(&p->cpuid, 7, 0, &g, l7);
+	p->cr4_valid = cr4_guest_valid(l1[2], l1[3], l7[1], l7[2]);
+}
+
 static void build_cpuid_policy(struct partition *p)
 {
 	struct cpuid_policy_config cfg = { .hv_version = HV_API_VERSION };
@@ -191,6 +206,7 @@ static void build_cpuid_policy(struct partition *p)
 		panic("partition: cannot build the CPUID policy (error %d)", rc);
 	pr_info("partition: CPUID policy cached (%u entries); XCR0 offered %#llx", p->cpuid.nr,
 		(unsigned long long)p->xcr0_allowed);
+	build_cr4_valid(p);
 }
 
 static void build_msr_bitmap(struct partition *p)

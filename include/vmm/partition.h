@@ -39,6 +39,7 @@ struct partition {
 	struct cpuid_policy cpuid;
 	struct msr_features msr_features; /* which MSRs the guest's CPUID promises */
 	uint64_t xcr0_allowed;       /* what XSETBV accepts, also what CPUID 0xD offers */
+	uint64_t cr4_valid;          /* the CR4 bits the guest's CPUID offers (vmm/cr.c) */
 	uint32_t exception_mask;     /* force_intercept_exceptions, after refusals */
 	bool test_unhandled_exit;
 	struct guest_entry entry;
