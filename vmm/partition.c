@@ -1,7 +1,7 @@
 /*
  * The guest partition's memory and intercept state. Guest-physical addresses equal host-physical
- * ones; the nested tables map everything below the direct map's limit except hypervisor memory
- * and the AP trampoline page, RAM write-back and the rest (MMIO, firmware) uncached.
+ * ones; the nested tables map everything up to the CPU's physical width except hypervisor memory
+ * and the AP trampoline page, RAM write-back and the rest (MMIO, firmware, unbacked) uncached.
  */
 #include "console.h"
 #include "frame.h"
@@ -52,19 +52,40 @@ static void npt_map(struct partition *p, paddr_t root, uint64_t start, uint64_t 
 		      (unsigned long long)end, rc);
 }
 
+/*
+ * How far guest-physical space is mapped 1:1: the CPU's whole physical width, so that MMIO above
+ * RAM (64-bit BARs) works and unbacked addresses behave as on hardware (the platform answers:
+ * master abort, all ones or zeros), never as a nested fault the hypervisor would have to emulate.
+ * The tables stay small: with 1 GiB leaves at most 2^46 (128 table pages), with 2 MiB leaves at
+ * most 2^39 (256 pages); a wider machine keeps its top unmapped (its nested faults are reported).
+ */
+#define NPT_MAX_BITS_1G 46
+#define NPT_MAX_BITS_2M 39
+
+static uint64_t guest_physical_limit(const struct partition *p)
+{
+	unsigned int bits = boot_cpu.phys_bits;
+	unsigned int cap = p->npt.allow_1g ? NPT_MAX_BITS_1G : NPT_MAX_BITS_2M;
+	uint64_t limit = 1ULL << (bits < cap ? bits : cap);
+
+	return limit > hv_layout.physmap_limit ? limit : hv_layout.physmap_limit;
+}
+
 static void build_nested_tables(struct partition *p)
 {
 	const struct range_set *ram = mm_ram_ranges();
 	static struct range_set visible;
 	uint64_t rwx = PTE_P | PTE_W | PTE_U;
+	uint64_t limit;
 
 	vcpu_ops->init_npt_format(&p->npt); /* entry format and whether 1 GiB leaves exist */
 	p->npt.alloc_table = npt_alloc_table;
 	p->npt.phys_to_virt = npt_table_virt;
 	p->npt_root = frame_alloc_zeroed();
+	limit = guest_physical_limit(p);
 
 	range_set_init(&visible);
-	BUG_ON(range_set_add(&visible, 0, hv_layout.physmap_limit));
+	BUG_ON(range_set_add(&visible, 0, limit));
 	BUG_ON(range_set_remove(&visible, hv_layout.hv_base, hv_layout.hv_end));
 	if (hv_layout.trampoline_hidden)
 		BUG_ON(range_set_remove(&visible, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE));
@@ -88,12 +109,12 @@ static void build_nested_tables(struct partition *p)
 		npt_map(p, p->npt_root, p->apic_page, p->apic_page + FRAME_SIZE, PTE_P | PTE_U | PTE_PCD | PTE_PWT);
 	if (hv_layout.trampoline_hidden)
 		pr_info("partition: nested tables at %#llx map %#llx bytes; hypervisor %#llx-%#llx and page %#llx hidden",
-			(unsigned long long)p->npt_root, (unsigned long long)hv_layout.physmap_limit,
+			(unsigned long long)p->npt_root, (unsigned long long)limit,
 			(unsigned long long)hv_layout.hv_base, (unsigned long long)hv_layout.hv_end - 1,
 			(unsigned long long)hv_layout.trampoline);
 	else
 		pr_info("partition: nested tables at %#llx map %#llx bytes; hypervisor %#llx-%#llx hidden",
-			(unsigned long long)p->npt_root, (unsigned long long)hv_layout.physmap_limit,
+			(unsigned long long)p->npt_root, (unsigned long long)limit,
 			(unsigned long long)hv_layout.hv_base, (unsigned long long)hv_layout.hv_end - 1);
 }
 

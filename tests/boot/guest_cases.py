@@ -152,9 +152,13 @@ def bench_cases():
 
 def archcheck_cases():
     """The hardware's checks and legal guest actions (tests/guests/archcheck.c): the standard runs, with
-    INVD taken as an exit (SVM intercepts it on request, VMX always), plus a bare QEMU run that proves
-    each check holds without the hypervisor."""
-    cases = with_changes(variants("archcheck"), expect_more=[r"exit-stats: vcpu0 .*, invd [1-9]"])
+    INVD taken as an exit on Bochs (SVM intercepts it on request, VMX always; QEMU 7.2 TCG checks the
+    WBINVD intercept for INVD, fixed upstream in 2023), plus a bare QEMU run that proves each check holds
+    without the hypervisor."""
+    cases = variants("archcheck")
+    for case in cases:
+        if case["emulator"] == "bochs":
+            case["expect"] = case["expect"] + [r"exit-stats: vcpu0 .*, invd [1-9]"]
     bare = dict(cases[0], name="guest-archcheck-bare-qemu-smp1", kernel_image="build/guests/archcheck.elf",
                 cmdline="archcheck.elf", modules=[],
                 expect=[r"^guest archcheck: vendor \S+, hypercall vmm?call, command line 'archcheck\.elf",
