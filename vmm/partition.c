@@ -332,5 +332,5 @@ void io_intercept(struct partition *p, uint16_t port, bool intercept)
 void partition_stop(struct partition *p, const char *why)
 {
 	if (!__atomic_exchange_n(&p->stopped, true, __ATOMIC_ACQ_REL))
-		pr_err("partition stopped: %s", why);
+		pr_crit("partition stopped: %s", why); /* printed whatever loglevel= says */
 }
