@@ -155,8 +155,10 @@ def archcheck_cases():
     INVD taken as an exit on Bochs (SVM intercepts it on request, VMX always; QEMU 7.2 TCG checks the
     WBINVD intercept for INVD, fixed upstream in 2023), plus a bare QEMU run that proves each check holds
     without the hypervisor."""
-    cases = variants("archcheck")
+    console = [r"guest: console: esc\\x1b\[2J bel\\x07 bs\\x08 cr\\x0d nul\\x00 end$", r"guest: console: second line$"]
+    cases = with_changes(variants("archcheck"), expect_more=console)
     for case in cases:
+        case["forbid"] = case["forbid"] + [r"\x1b\[2J", r"\x07"]
         if case["emulator"] == "bochs":
             case["expect"] = case["expect"] + [r"exit-stats: vcpu0 .*, invd [1-9]"]
     bare = dict(cases[0], name="guest-archcheck-bare-qemu-smp1", kernel_image="build/guests/archcheck.elf",
@@ -164,6 +166,17 @@ def archcheck_cases():
                 expect=[r"^guest archcheck: vendor \S+, hypercall vmm?call, command line 'archcheck\.elf",
                         r"# QEMU, not under the microhypervisor", r"guest: done: \d+ passed, 0 failed"])
     return cases + [bare]
+
+
+def console_cases():
+    """loglevel=0: a guest image that cannot be loaded still says so (LOG_CRIT), on both vendors."""
+    expect = [r"guest: cannot load '.*linker\.ld'", r"partition stopped: the guest image could not be loaded"]
+    module = [("tests/guests/linker.ld", "linker.ld")]
+    base = dict(cmdline="loglevel=0", modules=module, expect=expect, forbid=[r"PANIC"], done=r"partition stopped",
+                linger=1)
+    return [dict(base, name="console-loglevel0-badguest-qemu-smp1", emulator="qemu", boot="kernel", smp=1, timeout=30),
+            dict(base, name="console-loglevel0-badguest-bochs-skylake-smp1", emulator="bochs", boot="iso",
+                 proto="multiboot2", cpu_model="corei7_skylake_x", smp=1, timeout=300)]
 
 
 def archcheck_cr3_cases():
@@ -231,4 +244,4 @@ AMD_CASES = (
     + bench_cases()
     + archcheck_cases()
 )
-GUEST_CASES = AMD_CASES + intel_variants(AMD_CASES) + archcheck_cr3_cases()
+GUEST_CASES = AMD_CASES + intel_variants(AMD_CASES) + archcheck_cr3_cases() + console_cases()
