@@ -421,6 +421,17 @@ static void check_single_step(void)
 {
 	uint32_t after, a = 0, b, c = 0, d;
 
+	/*
+	 * Bochs 2.7 SVM keeps the guest's single-step trap pending across the intercept's #VMEXIT and
+	 * delivers it in the host, through the host IDT with a truncated gate address: a triple fault
+	 * of the whole machine (bochs.log: "3rd (14) exception", RIP 0x10_8022_xxxx for the host's
+	 * exception stub at 0xffffffff_8022_xxxx). The hypervisor from before this check does the same.
+	 * Hardware completes no intercepted instruction, so raises no trap for it.
+	 */
+	if (under_hv && cpu_vendor() == VENDOR_AMD && !on_qemu) {
+		skip("Bochs SVM delivers a guest's single-step trap in the host", "TF over CPUID and IN: #DB right after them");
+		return;
+	}
 	set_irq_handler(X86_DB, db_handler);
 	clear_dr6();
 	db_count = 0;
