@@ -1,7 +1,8 @@
 /*
  * I/O exits. Only the ports the hypervisor must see are intercepted: the reset controls (the
- * keyboard controller's 0x64 and the FADT reset register). A reset request takes the reboot path;
- * everything else on them is performed for the guest.
+ * keyboard controller's 0x64 and the FADT reset register) and, under QEMU, the fw_cfg DMA address
+ * register (vmm/fwcfg.c). A reset request takes the reboot path; everything else on them is
+ * performed for the guest, string I/O (INS/OUTS) included.
  *
  * Port 0xCF9 (reset control) is intercepted only where the FADT names it as the reset register.
  * An I/O bitmap has one bit per port and a 4-byte access is intercepted if any of its bytes is
@@ -15,6 +16,7 @@
 #include "errno.h"
 #include "vmm/emulate.h"
 #include "vmm/exit.h"
+#include "vmm/fwcfg.h"
 #include "vmm/partition.h"
 #include "vmm/string_io.h"
 #include "platform.h"
@@ -47,6 +49,7 @@ void io_intercept_defaults(struct partition *p)
 	io_intercept(p, PORT_KBD_COMMAND, true);
 	if (fadt_reset_port(&port, &value))
 		io_intercept(p, port, true);
+	fwcfg_intercept(p);
 }
 
 static uint32_t port_in(uint16_t port, uint8_t size)
@@ -84,14 +87,32 @@ static const char *reset_request(uint16_t port, uint8_t size, uint32_t value)
 	return NULL;
 }
 
+static bool is_fwcfg_dma(uint16_t port)
+{
+	return port >= FWCFG_PORT_DMA && port < FWCFG_PORT_DMA_END;
+}
+
 /* Performs an OUT for the guest, or takes the reboot path when it is a reset request. */
-static void guest_out(uint16_t port, uint8_t size, uint32_t value)
+static void guest_out(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
 {
 	const char *reset = reset_request(port, size, value);
 
 	if (reset)
 		reboot_machine(reset, true);
-	port_out(port, size, value);
+	if (is_fwcfg_dma(port))
+		fwcfg_dma_io(v, port, size, false, &value);
+	else
+		port_out(port, size, value);
+}
+
+static uint32_t guest_in(struct vcpu *v, uint16_t port, uint8_t size)
+{
+	uint32_t value = 0;
+
+	if (!is_fwcfg_dma(port))
+		return port_in(port, size);
+	fwcfg_dma_io(v, port, size, true, &value);
+	return value;
 }
 
 /*
@@ -182,13 +203,13 @@ static enum exit_verdict string_io(struct vcpu *v)
 			return EXIT_RESUME;
 		}
 		if (insn.in) {
-			value = port_in(port, size);
+			value = guest_in(v, port, size);
 			for (uint8_t i = 0; i < size; i++)
 				*hva[i] = (uint8_t)(value >> (8 * i));
 		} else {
 			for (uint8_t i = 0; i < size; i++)
 				value |= (uint32_t)*hva[i] << (8 * i);
-			guest_out(port, size, value);
+			guest_out(v, port, size, value);
 		}
 		vcpu_set_gpr(v, reg, string_io_update(vcpu_gpr(v, reg), insn.addr_size, step));
 		count--;
@@ -221,12 +242,12 @@ enum exit_verdict handle_io(struct vcpu *v)
 	if (v->exit.io.string)
 		return string_io(v);
 	if (v->exit.io.in) {
-		uint32_t value = port_in(port, size);
+		uint32_t value = guest_in(v, port, size);
 
 		/* IN to AL/AX keeps the rest of RAX; IN to EAX clears the upper half, as a write to EAX does. */
 		v->regs.rax = size == 4 ? value : (v->regs.rax & ~(uint64_t)mask) | value;
 	} else {
-		guest_out(port, size, (uint32_t)v->regs.rax & mask);
+		guest_out(v, port, size, (uint32_t)v->regs.rax & mask);
 	}
 	vcpu_skip_instruction(v);
 	return EXIT_RESUME;

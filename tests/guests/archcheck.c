@@ -59,6 +59,11 @@ static bool detect_hypervisor(void)
 	return !strcmp(sig, "MicroHVisor ");
 }
 
+static inline void outw_port(uint16_t port, uint16_t v)
+{
+	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
 /* QEMU's fw_cfg signature (the guest owns the device under the hypervisor too). */
 static bool detect_qemu(void)
 {
@@ -539,6 +544,92 @@ static void check_apic_odd(void)
 	mmio_write32(base + APIC_TPR, before);
 }
 
+/* ---- QEMU fw_cfg DMA ---- */
+
+struct fw_cfg_dma {
+	uint32_t control, length;
+	uint64_t address;
+} __packed;
+
+#define FW_CFG_DMA_ERROR 0x01
+#define FW_CFG_DMA_READ 0x02
+#define FW_CFG_DMA_SELECT 0x08
+
+static struct fw_cfg_dma dma __aligned(16);
+static char dma_buf[8];
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory"); /* the device writes memory */
+}
+
+/* The descriptor's address, big-endian: high half, then the low half starts the transfer. */
+static void fw_cfg_dma_run(uint64_t descriptor)
+{
+	outl(0x514, __builtin_bswap32((uint32_t)(descriptor >> 32)));
+	outl(0x518, __builtin_bswap32((uint32_t)descriptor));
+}
+
+/* Reads fw_cfg item 0 (the signature) by DMA into `target`; returns the control word after. */
+static uint32_t fw_cfg_dma_signature(uint64_t target, uint64_t descriptor_at)
+{
+	dma.control = __builtin_bswap32(FW_CFG_DMA_SELECT | FW_CFG_DMA_READ);
+	dma.length = __builtin_bswap32(4);
+	dma.address = __builtin_bswap64(target);
+	fw_cfg_dma_run(descriptor_at);
+	return __builtin_bswap32(dma.control);
+}
+
+static uint32_t exit_count(void)
+{
+	struct hc_regs r;
+
+	hypercall(HC_EXIT_COUNT, 0, 0, 0, &r);
+	return r.ebx;
+}
+
+static void check_fw_cfg(void)
+{
+	uint64_t base, end;
+	uint32_t control, before, after;
+
+	if (!on_qemu) {
+		skip("no QEMU fw_cfg", "fw_cfg DMA");
+		return;
+	}
+	outw_port(0x510, 1);
+	if (!(inb(0x511) & 2)) {
+		skip("fw_cfg without DMA", "fw_cfg DMA");
+		return;
+	}
+	memset(dma_buf, 0, sizeof(dma_buf));
+	control = fw_cfg_dma_signature((uint32_t)(uintptr_t)dma_buf, (uint32_t)(uintptr_t)&dma);
+	ok(control == 0 && !memcmp(dma_buf, "QEMU", 4), "fw_cfg DMA into guest memory works: '%.4s', control 0x%x",
+	   dma_buf, control);
+	if (!under_hv) {
+		skip("bare", "fw_cfg DMA at hypervisor memory is refused");
+		return;
+	}
+	before = exit_count();
+	outw_port(0x510, 0);
+	for (int i = 0; i < 64; i++)
+		(void)inb(0x511);
+	after = exit_count();
+	ok(after - before == 1, "plain fw_cfg I/O (selector and 64 data reads) makes no exit (%u exits between two calls)",
+	   after - before);
+	if (!hv_range(&base, &end) || end > (1ULL << 32)) {
+		skip("no hypervisor range below 4 GiB", "fw_cfg DMA at hypervisor memory is refused");
+		return;
+	}
+	control = fw_cfg_dma_signature(base + 0x1000, (uint32_t)(uintptr_t)&dma);
+	ok(control & FW_CFG_DMA_ERROR, "fw_cfg DMA into hypervisor memory at 0x%llx is refused with the error bit (control 0x%x)",
+	   base + 0x1000, control);
+	dma.control = __builtin_bswap32(FW_CFG_DMA_SELECT | FW_CFG_DMA_READ);
+	fw_cfg_dma_run(base);
+	ok(hypervisor_alive(), "fw_cfg DMA with its descriptor in hypervisor memory (0x%llx) does nothing; the hypervisor answers",
+	   base);
+}
+
 /* ---- CR3 in hypervisor memory: a triple fault ---- */
 
 static __noreturn void cr3_in_hypervisor(void)
@@ -577,6 +668,7 @@ void guest_main(void)
 	check_string_io();
 	check_apic_odd();
 	check_paged();
+	check_fw_cfg();
 	if (under_hv) {
 		/* The boot case expects each line, escaped, and no raw control byte on the console. */
 		static const char text[] = "console: esc\x1b[2J bel\a bs\b cr\r nul\0 end\nconsole: second line";
