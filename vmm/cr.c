@@ -28,9 +28,13 @@
 #define CPUID_7_ECX_LA57 (1U << 16)
 #define CPUID_7_ECX_KL (1U << 23)
 #define CPUID_7_ECX_PKS (1U << 31)
+#define CPUID_7_EDX_IBT (1U << 20)
+#define CPUID_7_1_EAX_FRED (1U << 17)
+#define CPUID_7_1_EAX_LAM (1U << 26)
 
-uint64_t cr4_guest_valid(uint32_t leaf1_ecx, uint32_t leaf1_edx, uint32_t leaf7_ebx, uint32_t leaf7_ecx)
+uint64_t cr4_guest_valid(const struct cr4_cpuid *c)
 {
+	uint32_t leaf1_ecx = c->leaf1_ecx, leaf1_edx = c->leaf1_edx, leaf7_ebx = c->leaf7_ebx, leaf7_ecx = c->leaf7_ecx;
 	uint64_t valid = CR4_TSD | CR4_PCE; /* every CPU with CPUID has them */
 
 	if (leaf1_edx & CPUID_1_EDX_VME)
@@ -67,7 +71,7 @@ uint64_t cr4_guest_valid(uint32_t leaf1_ecx, uint32_t leaf1_edx, uint32_t leaf7_
 		valid |= CR4_UMIP;
 	if (leaf7_ecx & CPUID_7_ECX_PKU)
 		valid |= CR4_PKE;
-	if (leaf7_ecx & CPUID_7_ECX_CET_SS)
+	if ((leaf7_ecx & CPUID_7_ECX_CET_SS) || (c->leaf7_edx & CPUID_7_EDX_IBT))
 		valid |= CR4_CET;
 	if (leaf7_ecx & CPUID_7_ECX_LA57)
 		valid |= CR4_LA57;
@@ -75,6 +79,10 @@ uint64_t cr4_guest_valid(uint32_t leaf1_ecx, uint32_t leaf1_edx, uint32_t leaf7_
 		valid |= CR4_KL;
 	if (leaf7_ecx & CPUID_7_ECX_PKS)
 		valid |= CR4_PKS;
+	if (c->leaf7_1_eax & CPUID_7_1_EAX_LAM)
+		valid |= CR4_LAM_SUP;
+	if (c->leaf7_1_eax & CPUID_7_1_EAX_FRED)
+		valid |= CR4_FRED;
 	return valid;
 }
 

@@ -202,13 +202,17 @@ static void hide_missing_msr_features(struct cpuid_policy_config *cfg)
 static void build_cr4_valid(struct partition *p)
 {
 	const struct cpuid_guest_state g = { 0 };
-	uint32_t l1[4] = { 0 }, l7[4] = { 0 }, l0[4] = { 0 };
+	uint32_t l1[4] = { 0 }, l7[4] = { 0 }, l7_1[4] = { 0 }, l0[4] = { 0 };
+	struct cr4_cpuid c;
 
 	cpuid_policy_lookup(&p->cpuid, 0, 0, &g, l0);
 	cpuid_policy_lookup(&p->cpuid, 1, 0, &g, l1);
 	if (l0[0] >= 7)
 		cpuid_policy_lookup(&p->cpuid, 7, 0, &g, l7);
-	p->cr4_valid = cr4_guest_valid(l1[2], l1[3], l7[1], l7[2]);
+	if (l0[0] >= 7 && l7[0] >= 1)
+		cpuid_policy_lookup(&p->cpuid, 7, 1, &g, l7_1);
+	c = (struct cr4_cpuid){ l1[2], l1[3], l7[1], l7[2], l7[3], l7_1[0] };
+	p->cr4_valid = cr4_guest_valid(&c);
 }
 
 static void build_cpuid_policy(struct partition *p)

@@ -17,6 +17,8 @@
 #define CR4_KL (1UL << 19)
 #define CR4_CET (1UL << 23)
 #define CR4_PKS (1UL << 24)
+#define CR4_LAM_SUP (1UL << 28)
+#define CR4_FRED (1ULL << 32)
 
 /* The CR0 bits that exist; writes to the others (31:0) are ignored, to 63:32 fault. */
 #define CR0_DEFINED 0xE005003FULL
@@ -27,11 +29,15 @@ struct cr_state {
 	bool cs_l; /* CS.L: the guest runs 64-bit code (with EFER.LMA) */
 };
 
-/*
- * The CR4 bits a guest may set, from the CPUID it is shown: leaf 1 ECX/EDX and leaf 7.0 EBX/ECX
- * (0 where the leaf does not exist). VMXE and SMXE follow CPUID 1 ECX[5] and ECX[6].
- */
-uint64_t cr4_guest_valid(uint32_t leaf1_ecx, uint32_t leaf1_edx, uint32_t leaf7_ebx, uint32_t leaf7_ecx);
+/* The CPUID words CR4's bits depend on (0 where the leaf does not exist). */
+struct cr4_cpuid {
+	uint32_t leaf1_ecx, leaf1_edx;
+	uint32_t leaf7_ebx, leaf7_ecx, leaf7_edx; /* leaf 7, subleaf 0 */
+	uint32_t leaf7_1_eax;                     /* leaf 7, subleaf 1 */
+};
+
+/* The CR4 bits a guest may set, from the CPUID it is shown. VMXE and SMXE follow CPUID 1 ECX[5] and ECX[6]. */
+uint64_t cr4_guest_valid(const struct cr4_cpuid *c);
 
 /* 0 if hardware accepts MOV CR0 of `value` in state s, else -E_INVAL (#GP(0)). */
 int cr0_write_check(const struct cr_state *s, uint64_t value);

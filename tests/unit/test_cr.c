@@ -16,7 +16,8 @@
 
 /* A CPU with everything: leaf 1 and leaf 7 all ones but VMX and SMX, as the guest is shown. */
 #define L1_ECX (0xFFFFFFFFU & ~(1U << 5) & ~(1U << 6))
-#define ALL_BUT_VMX_SMX cr4_guest_valid(L1_ECX, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
+#define ALL_BUT_VMX_SMX cr4_guest_valid(&(struct cr4_cpuid){ L1_ECX, ~0U, ~0U, ~0U, ~0U, ~0U })
+#define VALID(...) cr4_guest_valid(&(struct cr4_cpuid){ __VA_ARGS__ })
 
 struct cr_case {
 	struct cr_state s;
@@ -115,12 +116,14 @@ static void test_efer(void **state __unused)
 /* Each CPUID bit gives its CR4 bit; nothing else is valid. */
 static void test_cr4_valid(void **state __unused)
 {
-	assert_int_equal(cr4_guest_valid(0, 0, 0, 0), CR4_TSD | CR4_PCE);
-	assert_int_equal(cr4_guest_valid(1U << 5, 0, 0, 0), CR4_TSD | CR4_PCE | CR4_VMXE);
-	assert_int_equal(cr4_guest_valid(1U << 26, 0, 0, 0), CR4_TSD | CR4_PCE | CR4_OSXSAVE);
-	assert_int_equal(cr4_guest_valid(0, 1U << 6, 0, 0), CR4_TSD | CR4_PCE | CR4_PAE);
-	assert_int_equal(cr4_guest_valid(0, 0, 1U << 7, 1U << 16), CR4_TSD | CR4_PCE | CR4_SMEP | CR4_LA57);
-	assert_false(ALL_BUT_VMX_SMX & (CR4_VMXE | CR4_SMXE | (1ULL << 15) | ~0xFFFFFFFFULL));
+	assert_int_equal(VALID(.leaf1_ecx = 0), CR4_TSD | CR4_PCE);
+	assert_int_equal(VALID(.leaf1_ecx = 1U << 5), CR4_TSD | CR4_PCE | CR4_VMXE);
+	assert_int_equal(VALID(.leaf1_ecx = 1U << 26), CR4_TSD | CR4_PCE | CR4_OSXSAVE);
+	assert_int_equal(VALID(.leaf1_edx = 1U << 6), CR4_TSD | CR4_PCE | CR4_PAE);
+	assert_int_equal(VALID(.leaf7_ebx = 1U << 7, .leaf7_ecx = 1U << 16), CR4_TSD | CR4_PCE | CR4_SMEP | CR4_LA57);
+	assert_int_equal(VALID(.leaf7_edx = 1U << 20), CR4_TSD | CR4_PCE | CR4_CET); /* IBT alone */
+	assert_int_equal(VALID(.leaf7_1_eax = (1U << 17) | (1U << 26)), CR4_TSD | CR4_PCE | CR4_FRED | CR4_LAM_SUP);
+	assert_false(ALL_BUT_VMX_SMX & (CR4_VMXE | CR4_SMXE | (1ULL << 15) | ~0x1FFFFFFFFULL));
 }
 
 int main(void)
