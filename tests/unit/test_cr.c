@@ -51,7 +51,7 @@ static const struct cr_case cr4_cases[] = {
 	{ { .cr0 = PROT_FLAT }, CR4_VMXE, GP, "VMXE hidden" },
 	{ { .cr0 = PROT_FLAT }, CR4_SMXE, GP, "SMXE hidden" },
 	{ { .cr0 = PROT_FLAT }, 1ULL << 15, GP, "reserved bit 15" },
-	{ { .cr0 = PROT_FLAT }, 1ULL << 32, GP, "bit 32" },
+	{ { .cr0 = PROT_FLAT }, 1ULL << 33, GP, "bit 33" },
 	{ { .cr0 = PAGED, .efer = LONG_EFER, .cr4 = CR4_PAE }, 0, GP, "PAE cleared in long mode" },
 	{ { .cr0 = PAGED, .efer = LONG_EFER, .cr4 = CR4_PAE }, CR4_PAE | CR4_LA57, GP, "LA57 set in long mode" },
 	{ { .cr0 = PROT_FLAT }, CR4_LA57, 0, "LA57 outside long mode" },
