@@ -46,6 +46,8 @@ enum exit_verdict handle_npf(struct vcpu *v)
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}
+	if (partition_map_on_demand(v->part, v->exit.gpa))
+		return EXIT_RESUME; /* the access runs again, now on the platform's behalf */
 	pr_err("vcpu%u: guest %s of unmapped GPA %#llx at RIP %#llx", v->id, access_name(v->exit.qualification),
 	       (unsigned long long)v->exit.gpa, (unsigned long long)rip);
 	vcpu_dump(v);

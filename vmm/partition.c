@@ -57,10 +57,12 @@ static void npt_map(struct partition *p, paddr_t root, uint64_t start, uint64_t 
  * RAM (64-bit BARs) works and unbacked addresses behave as on hardware (the platform answers:
  * master abort, all ones or zeros), never as a nested fault the hypervisor would have to emulate.
  * The tables stay small: with 1 GiB leaves at most 2^46 (128 table pages), with 2 MiB leaves at
- * most 2^39 (256 pages); a wider machine keeps its top unmapped (its nested faults are reported).
+ * most 2^39 (256 pages). Above that, up to the physical width, a GiB is mapped when the guest
+ * first touches it (partition_map_on_demand), at most NPT_ON_DEMAND_MAX of them.
  */
 #define NPT_MAX_BITS_1G 46
 #define NPT_MAX_BITS_2M 39
+#define NPT_ON_DEMAND_MAX 512 /* GiB regions mapped on first touch: at most 2 MiB of tables */
 
 static uint64_t guest_physical_limit(const struct partition *p)
 {
@@ -83,6 +85,7 @@ static void build_nested_tables(struct partition *p)
 	p->npt.phys_to_virt = npt_table_virt;
 	p->npt_root = frame_alloc_zeroed();
 	limit = guest_physical_limit(p);
+	p->npt_limit = limit;
 
 	range_set_init(&visible);
 	BUG_ON(range_set_add(&visible, 0, limit));
@@ -289,6 +292,29 @@ void partition_init(struct partition *p, const struct hv_options *opts)
 	p->test_unhandled_exit = opts->test_unhandled_exit;
 	pr_info("partition: %llu MiB of guest RAM in %u ranges", (unsigned long long)(range_set_total(&p->ram) / MiB),
 		p->ram.nr);
+}
+
+bool partition_map_on_demand(struct partition *p, uint64_t gpa)
+{
+	static volatile bool lock;
+	static unsigned int regions;
+	uint64_t start = ALIGN_DOWN(gpa, GiB);
+	bool mapped = false;
+
+	if (gpa < p->npt_limit || gpa >= (1ULL << boot_cpu.phys_bits) || partition_gpa_is_hypervisor(p, gpa))
+		return false;
+	while (__atomic_exchange_n(&lock, true, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	if (regions < NPT_ON_DEMAND_MAX) {
+		/* Another vCPU may have mapped it meanwhile: mapping it again changes nothing. */
+		mapped = !pt_map(&p->npt, p->npt_root, start, start, GiB, PTE_P | PTE_W | PTE_U | PTE_PCD | PTE_PWT);
+		regions += mapped;
+	}
+	__atomic_store_n(&lock, false, __ATOMIC_RELEASE);
+	if (mapped)
+		pr_info("partition: guest-physical %#llx-%#llx mapped on first touch (uncached, no RAM there)",
+			(unsigned long long)start, (unsigned long long)start + GiB - 1);
+	return mapped;
 }
 
 void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len)
