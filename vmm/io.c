@@ -115,6 +115,8 @@ static uint32_t guest_in(struct vcpu *v, uint16_t port, uint8_t size)
 	return value;
 }
 
+#define STRING_IO_LOG_LIMIT 32 /* a guest looping over our memory must not flood the console */
+
 /*
  * Where element bytes [0, size) of a string I/O live in guest RAM: each byte translated on its
  * own page through the guest's page tables, so an element may straddle two pages. 0, or the
@@ -136,7 +138,9 @@ static int string_element(struct vcpu *v, const struct guest_paging *g, uint64_t
 			return rc == -E_FAULT ? rc : -E_RANGE;
 		hva[i] = partition_gpa_to_hva(v->part, gpa, 1);
 		if (!hva[i]) {
-			if (partition_gpa_is_hypervisor(v->part, gpa))
+			static unsigned int logged;
+
+			if (partition_gpa_is_hypervisor(v->part, gpa) && logged++ < STRING_IO_LOG_LIMIT)
 				pr_warn("vcpu%u: string I/O at hypervisor memory GPA %#llx, RIP %#llx: denied, #GP injected",
 					v->id, (unsigned long long)gpa, (unsigned long long)v->rip);
 			return -E_RANGE;
