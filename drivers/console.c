@@ -11,32 +11,52 @@
 static int log_level = LOG_INFO;
 
 /*
- * Owner of the console (CPU number + 1, 0 = free). A CPU that already owns it, because an exception
- * or NMI interrupted its own printk, writes straight through; a CPU that waits too long (the owner
- * died or sits in an NMI shootdown) also writes through: a mixed line beats a silent hang.
+ * Each CPU formats its whole line in its own buffer, then writes it while it owns the console
+ * (CPU number + 1, 0 = free), so lines of different CPUs never mix. The owner counts every byte
+ * it sends: a CPU waits as long as that count moves, however slow the UART, and takes the console
+ * over only when it stops moving (the owner died, or sits parked by the reboot path). A CPU that
+ * already owns it, because an exception or NMI interrupted its own printk, writes straight through.
  */
 static volatile uint32_t console_owner;
-#define CONSOLE_SPIN_LIMIT 50000000
+static volatile uint32_t console_progress;
+#define CONSOLE_STALL_SPINS 20000000
 
 static bool console_lock(void)
 {
 	uint32_t me = this_cpu_id() + 1;
+	uint32_t seen = console_progress;
+	long still = 0;
 
 	if (console_owner == me)
 		return false;
-	for (long spin = 0; spin < CONSOLE_SPIN_LIMIT; spin++) {
-		if (__atomic_compare_exchange_n(&console_owner, &(uint32_t){ 0 }, me, false, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
+	for (;;) {
+		uint32_t owner = 0;
+
+		if (__atomic_compare_exchange_n(&console_owner, &owner, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return true;
 		cpu_relax();
+		if (console_progress != seen) {
+			seen = console_progress;
+			still = 0;
+		} else if (++still >= CONSOLE_STALL_SPINS &&
+			   __atomic_compare_exchange_n(&console_owner, &owner, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			return true; /* the owner stopped mid-line: its line stays cut, ours starts after it */
+		}
 	}
-	return false;
 }
 
 static void console_unlock(bool taken)
 {
 	if (taken)
 		__atomic_store_n(&console_owner, 0, __ATOMIC_RELEASE);
+}
+
+static void console_emit(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		serial_putc(s[i]);
+		__atomic_store_n(&console_progress, console_progress + 1, __ATOMIC_RELAXED);
+	}
 }
 
 void console_set_loglevel(int level)
@@ -51,7 +71,10 @@ int console_loglevel(void)
 
 void console_write(const char *s, size_t len)
 {
-	serial_write(s, len);
+	bool taken = console_lock();
+
+	console_emit(s, len);
+	console_unlock(taken);
 }
 
 void vprintk(int level, const char *fmt, va_list ap)
@@ -60,7 +83,8 @@ void vprintk(int level, const char *fmt, va_list ap)
 	int n, len;
 	bool taken;
 
-	if (level > log_level)
+	/* Emergency and critical lines (panics, the reboot path, a guest that cannot run) always print. */
+	if (level > log_level && level > LOG_CRIT)
 		return;
 	n = snprintf(line, sizeof(line), "[cpu%u] ", this_cpu_id());
 	len = vsnprintf(line + n, sizeof(line) - n, fmt, ap) + n;
@@ -71,7 +95,7 @@ void vprintk(int level, const char *fmt, va_list ap)
 	if (line[len - 1] != '\n')
 		line[len++] = '\n';
 	taken = console_lock();
-	serial_write(line, len);
+	console_emit(line, len);
 	console_unlock(taken);
 }
 

@@ -18,12 +18,16 @@
 
 void console_set_loglevel(int level);
 int console_loglevel(void);
-/* Writes one line (a trailing newline is added if missing) when level <= the log level. */
+/*
+ * Writes one line (a trailing newline is added if missing), whole, never mixed with another CPU's,
+ * when level <= the log level; LOG_EMERG and LOG_CRIT lines are written whatever the level.
+ */
 void printk(int level, const char *fmt, ...) __printf(2, 3);
 void vprintk(int level, const char *fmt, va_list ap);
 /* Raw text without prefix, for multi-column dumps that build a line in pieces. */
 void console_write(const char *s, size_t len);
 
+#define pr_crit(...) printk(LOG_CRIT, __VA_ARGS__)
 #define pr_err(...) printk(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...) printk(LOG_WARN, __VA_ARGS__)
 #define pr_notice(...) printk(LOG_NOTICE, __VA_ARGS__)

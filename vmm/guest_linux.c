@@ -26,7 +26,7 @@ static const uint64_t boot_params_bytes = LINUX_BOOT_PARAMS_SIZE;
 
 static int fail(const char *name, const char *why, int rc)
 {
-	pr_err("guest: cannot load Linux '%s': %s", name, why);
+	pr_crit("guest: cannot load Linux '%s': %s", name, why);
 	return rc;
 }
 

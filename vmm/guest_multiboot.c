@@ -66,7 +66,7 @@ struct image {
 
 static int fail(const struct image *img, const char *what)
 {
-	pr_err("guest: cannot load '%s': %s", img->name, what);
+	pr_crit("guest: cannot load '%s': %s", img->name, what);
 	return -E_INVAL;
 }
 

@@ -1,29 +1,43 @@
 /* Hypercalls (VMMCALL/VMCALL); the ABI is documented in include/vmm/hypercall.h. */
 #include "console.h"
 #include "errno.h"
+#include "lib/escape.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm.h"
 #include "vmm/exit.h"
 #include "vmm/hypercall.h"
 #include "vmm/partition.h"
+#include "x86/traps.h"
 
+/*
+ * The guest's text, one console line per line of it: a newline (and the end of the call) ends a
+ * line, and every byte a terminal would obey (ESC, BEL, BS, CR, other controls) is shown escaped
+ * as \xNN, so a guest can neither forge hypervisor lines nor drive the operator's terminal. Each
+ * line is printed whole (printk), never mixed with another CPU's.
+ */
 static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
-	char text[HC_CONSOLE_MAX + 1];
+	char text[HC_CONSOLE_MAX];
+	char line[4 * HC_CONSOLE_MAX + 1];
 	const char *src;
+	size_t start = 0;
 
 	if (len == 0 || len > HC_CONSOLE_MAX)
 		return -E_INVAL;
 	src = partition_gpa_to_hva(v->part, gpa, len);
 	if (!src)
 		return -E_FAULT;
-	memcpy(text, src, len);
-	text[len] = 0;
-	for (uint64_t i = 0; i < len; i++)
-		if (text[i] == '\n' || text[i] == '\r' || text[i] == 0)
-			text[i] = ' '; /* one hypercall, one console line */
-	pr_info("guest: %s", text);
+	memcpy(text, src, len); /* one read of guest memory: other vCPUs may change it meanwhile */
+	while (start < len) {
+		size_t end = start;
+
+		while (end < len && text[end] != '\n')
+			end++;
+		escape_text(line, sizeof(line), text + start, end - start);
+		pr_info("guest: %s", line);
+		start = end + 1;
+	}
 	return (int64_t)len;
 }
 
@@ -49,6 +63,14 @@ enum exit_verdict handle_hypercall(struct vcpu *v)
 	struct guest_regs *r = &v->regs;
 	int64_t result;
 
+	/*
+	 * Outside ring 0 VMMCALL/VMCALL are an instruction this CPU does not have: #UD, as on a CPU
+	 * without a hypervisor, before anything else (the guest kernel owns its ring 3).
+	 */
+	if (vcpu_ops->read_reg(v, VCPU_CPL) != 0) {
+		vcpu_inject_exception(v, EXC_UD, false, 0);
+		return EXIT_RESUME;
+	}
 	switch ((uint32_t)r->rax) {
 	case HC_VERSION:
 		result = HV_API_VERSION;

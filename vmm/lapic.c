@@ -6,6 +6,7 @@
  * write is performed on the real APIC for the guest.
  */
 #include "console.h"
+#include "vmm/emulate.h"
 #include "vmm/exit.h"
 #include "vmm/guest_walk.h"
 #include "vmm/initsipi.h"
@@ -41,46 +42,14 @@ bool lapic_is_mmio(const struct partition *p, uint64_t gpa)
 	return p->apic_page && (gpa & ~0xFFFULL) == p->apic_page;
 }
 
-static const void *guest_ram(uint64_t gpa, uint64_t len, void *ctx)
-{
-	return partition_gpa_to_hva(ctx, gpa, len);
-}
-
-static enum cpu_mode guest_mode(struct vcpu *v)
-{
-	uint64_t ld = vcpu_ops->read_reg(v, VCPU_CS_LD);
-
-	if (!(vcpu_ops->read_reg(v, VCPU_CR0) & CR0_PE))
-		return CPU_MODE_REAL16;
-	if ((vcpu_ops->read_reg(v, VCPU_EFER) & EFER_LMA) && (ld & VCPU_CS_L))
-		return CPU_MODE_LONG64;
-	return (ld & VCPU_CS_D) ? CPU_MODE_PROT32 : CPU_MODE_PROT16;
-}
-
 /* The instruction at CS:RIP, read through the guest's own page tables. */
 static int fetch_and_decode(struct vcpu *v, struct mmio_insn *insn)
 {
-	struct guest_paging g = {
-		.cr0 = vcpu_ops->read_reg(v, VCPU_CR0),
-		.cr3 = vcpu_ops->read_reg(v, VCPU_CR3),
-		.cr4 = vcpu_ops->read_reg(v, VCPU_CR4),
-		.efer = vcpu_ops->read_reg(v, VCPU_EFER),
-	};
-	enum cpu_mode mode = guest_mode(v);
-	uint64_t rip = vcpu_ops->read_reg(v, VCPU_RIP);
-	uint64_t linear = mode == CPU_MODE_LONG64 ? rip : vcpu_ops->read_reg(v, VCPU_CS_BASE) + rip;
 	uint8_t bytes[INSN_MAX_LEN];
-	size_t avail = INSN_MAX_LEN;
-	int rc;
+	size_t avail;
+	int rc = vcpu_fetch_insn(v, bytes, &avail);
 
-	/* Up to 15 bytes, or to the end of the page if the next one is not mapped. */
-	rc = guest_read_linear(&g, linear, bytes, avail, GUEST_ACCESS_FETCH, guest_ram, v->part, NULL);
-	if (rc) {
-		avail = 4096 - (linear & 0xFFF);
-		avail = avail < INSN_MAX_LEN ? avail : INSN_MAX_LEN;
-		rc = guest_read_linear(&g, linear, bytes, avail, GUEST_ACCESS_FETCH, guest_ram, v->part, NULL);
-	}
-	return rc ? rc : insn_decode_mmio(bytes, avail, mode, insn);
+	return rc ? rc : insn_decode_mmio(bytes, avail, vcpu_cpu_mode(v), insn);
 }
 
 /*
@@ -152,20 +121,58 @@ static void page_write(struct vcpu *v, uint32_t offset, uint32_t value)
 	}
 }
 
+/* A loaded value into the instruction's register, as x86 writes registers of that width. */
+static void load_register(struct vcpu *v, const struct mmio_insn *insn, uint64_t value)
+{
+	uint64_t old = vcpu_gpr(v, insn->reg);
+	uint8_t width = insn->zero_extend ? insn->reg_size : insn->size;
+
+	if (insn->size < 8)
+		value &= (1ULL << (insn->size * 8)) - 1;
+	if (insn->high_byte)
+		value = (old & ~0xFF00ULL) | (value << 8);
+	else if (width == 1)
+		value = (old & ~0xFFULL) | value;
+	else if (width == 2)
+		value = (old & ~0xFFFFULL) | value;
+	vcpu_set_gpr(v, insn->reg, value); /* 4 and 8 bytes: the whole register (a 32-bit load zero-extends) */
+}
+
+#define ODD_ACCESS_LOG_LIMIT 8
+
+/*
+ * APIC registers are 32 bits wide, read and written whole; smaller or unaligned accesses are
+ * model-specific (SDM vol. 3A, 11.4.1). Here a narrower or unaligned read returns those bytes of
+ * the dword, and such a write is ignored, as QEMU and Bochs do. Either way the guest goes on.
+ */
+static void odd_access(struct vcpu *v, const struct mmio_insn *insn, uint32_t offset)
+{
+	static unsigned int logged;
+	uint32_t dword = offset & ~3U, shift = (offset & 3) * 8;
+
+	if (logged++ < ODD_ACCESS_LOG_LIMIT)
+		pr_warn("vcpu%u: %u-byte local APIC %s at offset %#x: %s", v->id, insn->size,
+			insn->write ? "write" : "read", offset, insn->write ? "ignored" : "bytes of the register");
+	if (insn->write)
+		return;
+	load_register(v, insn, ((uint64_t)page_read(v, dword) | (uint64_t)page_read(v, (dword + 4) & 0xFFF) << 32) >> shift);
+}
+
 enum exit_verdict lapic_mmio(struct vcpu *v)
 {
 	uint32_t offset = v->exit.gpa & 0xFFF;
 	struct mmio_insn insn;
 	int rc = fetch_and_decode(v, &insn);
 
-	/* APIC registers are 32 bits wide, read and written whole (SDM vol. 3A, 11.4.1). */
-	if (rc || insn.size != 4 || (offset & 3) || (!insn.write && insn.reg_size != 4) || insn.high_byte) {
-		pr_err("vcpu%u: cannot emulate the local APIC access at offset %#x (error %d, %s of %u bytes)", v->id,
-		       offset, rc, rc ? "undecoded" : insn.write ? "write" : "read", rc ? 0 : insn.size);
+	if (rc) {
+		pr_err("vcpu%u: cannot emulate the local APIC access at offset %#x: undecoded instruction (error %d)", v->id,
+		       offset, rc);
 		vcpu_dump(v);
 		return EXIT_STOP;
 	}
-	if (insn.write)
+	if (insn.size != 4 || (offset & 3) || (!insn.write && insn.reg_size != 4) || insn.high_byte)
+		odd_access(v, &insn, offset);
+	else if (insn.write)
 		page_write(v, offset, (uint32_t)(insn.has_imm ? insn.imm : vcpu_gpr(v, insn.reg)));
 	else
 		vcpu_set_gpr(v, insn.reg, page_read(v, offset)); /* a 32-bit load zero-extends */

@@ -6,6 +6,7 @@
  */
 #include "console.h"
 #include "panic.h"
+#include "vmm/cr.h"
 #include "vmm/exit.h"
 #include "vmm/lapic.h"
 #include "vmm/msr.h"
@@ -142,9 +143,17 @@ enum exit_verdict handle_msr_write(struct vcpu *v)
 
 	switch (msr) {
 	case MSR_EFER:
-		/* The guest may never set SVME (not offered) nor clear it under us (the backend keeps it). */
-		if (value & ~EFER_GUEST_WRITABLE)
-			return refuse(v, "write", msr);
+		/*
+		 * The guest may never set SVME (not offered) nor clear it under us (the backend keeps it),
+		 * nor change LME with paging on (the next entry would fail).
+		 */
+		{
+			struct cr_state cs;
+
+			vcpu_cr_state(v, &cs);
+			if (efer_write_check(&cs, value, EFER_GUEST_WRITABLE))
+				return refuse(v, "write", msr);
+		}
 		vcpu_ops->write_reg(v, VCPU_EFER, value);
 		return done(v);
 	case MSR_IA32_APIC_BASE:

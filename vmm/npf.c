@@ -1,12 +1,14 @@
 /*
  * Nested/extended page faults. Hypervisor memory is absent from the guest's tables: an access is
- * logged and refused with #GP, and the guest goes on. Any other fault means the tables and the
- * guest disagree about memory, which is reported and stops the partition.
+ * logged and refused with #GP, and the guest goes on (a fault while delivering #DF is a triple
+ * fault). Everything else up to the CPU's physical width is mapped (vmm/partition.c): any other
+ * fault means the tables and the guest disagree about memory, which is reported and stops the partition.
  */
 #include "console.h"
 #include "vmm/exit.h"
 #include "vmm/lapic.h"
 #include "vmm/partition.h"
+#include "x86/traps.h"
 
 #define NPF_LOG_LIMIT 32 /* a guest looping over our memory must not flood the console */
 
@@ -34,9 +36,18 @@ enum exit_verdict handle_npf(struct vcpu *v)
 			pr_warn("vcpu%u: guest %s of hypervisor memory at GPA %#llx, RIP %#llx: denied, #GP injected (%llu so far)",
 				v->id, access_name(v->exit.qualification), (unsigned long long)v->exit.gpa,
 				(unsigned long long)rip, (unsigned long long)denied);
+		/*
+		 * Delivering a #DF faulted (its IDT entry, stack or the page walk for them lies in our
+		 * memory, e.g. CR3 does): that is a triple fault (SDM vol. 3A, 6.15, interrupt 8), and
+		 * the guest takes its shutdown path instead of a #GP/#DF loop.
+		 */
+		if (vcpu_ops->read_reg(v, VCPU_PENDING_EXCEPTION) == EXC_DF)
+			return handle_shutdown(v);
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}
+	if (partition_map_on_demand(v->part, v->exit.gpa))
+		return EXIT_RESUME; /* the access runs again, now on the platform's behalf */
 	pr_err("vcpu%u: guest %s of unmapped GPA %#llx at RIP %#llx", v->id, access_name(v->exit.qualification),
 	       (unsigned long long)v->exit.gpa, (unsigned long long)rip);
 	vcpu_dump(v);

@@ -1,13 +1,14 @@
 /*
  * The guest partition's memory and intercept state. Guest-physical addresses equal host-physical
- * ones; the nested tables map everything below the direct map's limit except hypervisor memory
- * and the AP trampoline page, RAM write-back and the rest (MMIO, firmware) uncached.
+ * ones; the nested tables map everything up to the CPU's physical width except hypervisor memory
+ * and the AP trampoline page, RAM write-back and the rest (MMIO, firmware, unbacked) uncached.
  */
 #include "console.h"
 #include "frame.h"
 #include "lib/string.h"
 #include "mm.h"
 #include "panic.h"
+#include "vmm/cr.h"
 #include "vmm/msr_bitmap.h"
 #include "vmm/msr_policy.h"
 #include "vmm/hypercall.h"
@@ -16,6 +17,7 @@
 #include "x86/apic.h"
 #include "x86/cpu.h"
 #include "x86/cpufeature.h"
+#include "x86/msr.h"
 #include "x86/safe_insn.h"
 
 #define IDLE_GUEST_PA 0x0 /* the parked vCPU's halt loop, its only page */
@@ -50,19 +52,43 @@ static void npt_map(struct partition *p, paddr_t root, uint64_t start, uint64_t 
 		      (unsigned long long)end, rc);
 }
 
+/*
+ * How far guest-physical space is mapped 1:1: the CPU's whole physical width, so that MMIO above
+ * RAM (64-bit BARs) works and unbacked addresses behave as on hardware (the platform answers:
+ * master abort, all ones or zeros), never as a nested fault the hypervisor would have to emulate.
+ * The tables stay small: with 1 GiB leaves at most 2^46 (128 table pages), with 2 MiB leaves at
+ * most 2^39 (256 pages). Above that, up to the physical width, a GiB is mapped when the guest
+ * first touches it (partition_map_on_demand), at most NPT_ON_DEMAND_MAX of them.
+ */
+#define NPT_MAX_BITS_1G 46
+#define NPT_MAX_BITS_2M 39
+#define NPT_ON_DEMAND_MAX 512 /* GiB regions mapped on first touch: at most 2 MiB of tables */
+
+static uint64_t guest_physical_limit(const struct partition *p)
+{
+	unsigned int bits = boot_cpu.phys_bits;
+	unsigned int cap = p->npt.allow_1g ? NPT_MAX_BITS_1G : NPT_MAX_BITS_2M;
+	uint64_t limit = 1ULL << (bits < cap ? bits : cap);
+
+	return limit > hv_layout.physmap_limit ? limit : hv_layout.physmap_limit;
+}
+
 static void build_nested_tables(struct partition *p)
 {
 	const struct range_set *ram = mm_ram_ranges();
 	static struct range_set visible;
 	uint64_t rwx = PTE_P | PTE_W | PTE_U;
+	uint64_t limit;
 
 	vcpu_ops->init_npt_format(&p->npt); /* entry format and whether 1 GiB leaves exist */
 	p->npt.alloc_table = npt_alloc_table;
 	p->npt.phys_to_virt = npt_table_virt;
 	p->npt_root = frame_alloc_zeroed();
+	limit = guest_physical_limit(p);
+	p->npt_limit = limit;
 
 	range_set_init(&visible);
-	BUG_ON(range_set_add(&visible, 0, hv_layout.physmap_limit));
+	BUG_ON(range_set_add(&visible, 0, limit));
 	BUG_ON(range_set_remove(&visible, hv_layout.hv_base, hv_layout.hv_end));
 	if (hv_layout.trampoline_hidden)
 		BUG_ON(range_set_remove(&visible, hv_layout.trampoline, hv_layout.trampoline + FRAME_SIZE));
@@ -86,12 +112,12 @@ static void build_nested_tables(struct partition *p)
 		npt_map(p, p->npt_root, p->apic_page, p->apic_page + FRAME_SIZE, PTE_P | PTE_U | PTE_PCD | PTE_PWT);
 	if (hv_layout.trampoline_hidden)
 		pr_info("partition: nested tables at %#llx map %#llx bytes; hypervisor %#llx-%#llx and page %#llx hidden",
-			(unsigned long long)p->npt_root, (unsigned long long)hv_layout.physmap_limit,
+			(unsigned long long)p->npt_root, (unsigned long long)limit,
 			(unsigned long long)hv_layout.hv_base, (unsigned long long)hv_layout.hv_end - 1,
 			(unsigned long long)hv_layout.trampoline);
 	else
 		pr_info("partition: nested tables at %#llx map %#llx bytes; hypervisor %#llx-%#llx hidden",
-			(unsigned long long)p->npt_root, (unsigned long long)hv_layout.physmap_limit,
+			(unsigned long long)p->npt_root, (unsigned long long)limit,
 			(unsigned long long)hv_layout.hv_base, (unsigned long long)hv_layout.hv_end - 1);
 }
 
@@ -175,6 +201,23 @@ static void hide_missing_msr_features(struct cpuid_policy_config *cfg)
 	}
 }
 
+/* CR4 bits follow the CPUID the guest is shown, not the hardware's (VMXE and SMXE are hidden). */
+static void build_cr4_valid(struct partition *p)
+{
+	const struct cpuid_guest_state g = { 0 };
+	uint32_t l1[4] = { 0 }, l7[4] = { 0 }, l7_1[4] = { 0 }, l0[4] = { 0 };
+	struct cr4_cpuid c;
+
+	cpuid_policy_lookup(&p->cpuid, 0, 0, &g, l0);
+	cpuid_policy_lookup(&p->cpuid, 1, 0, &g, l1);
+	if (l0[0] >= 7)
+		cpuid_policy_lookup(&p->cpuid, 7, 0, &g, l7);
+	if (l0[0] >= 7 && l7[0] >= 1)
+		cpuid_policy_lookup(&p->cpuid, 7, 1, &g, l7_1);
+	c = (struct cr4_cpuid){ l1[2], l1[3], l7[1], l7[2], l7[3], l7_1[0] };
+	p->cr4_valid = cr4_guest_valid(&c);
+}
+
 static void build_cpuid_policy(struct partition *p)
 {
 	struct cpuid_policy_config cfg = { .hv_version = HV_API_VERSION };
@@ -191,6 +234,7 @@ static void build_cpuid_policy(struct partition *p)
 		panic("partition: cannot build the CPUID policy (error %d)", rc);
 	pr_info("partition: CPUID policy cached (%u entries); XCR0 offered %#llx", p->cpuid.nr,
 		(unsigned long long)p->xcr0_allowed);
+	build_cr4_valid(p);
 }
 
 static void build_msr_bitmap(struct partition *p)
@@ -250,6 +294,29 @@ void partition_init(struct partition *p, const struct hv_options *opts)
 		p->ram.nr);
 }
 
+bool partition_map_on_demand(struct partition *p, uint64_t gpa)
+{
+	static volatile bool lock;
+	static unsigned int regions;
+	uint64_t start = ALIGN_DOWN(gpa, GiB);
+	bool mapped = false;
+
+	if (gpa < p->npt_limit || gpa >= (1ULL << boot_cpu.phys_bits) || partition_gpa_is_hypervisor(p, gpa))
+		return false;
+	while (__atomic_exchange_n(&lock, true, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	if (regions < NPT_ON_DEMAND_MAX) {
+		/* Another vCPU may have mapped it meanwhile: mapping it again changes nothing. */
+		mapped = !pt_map(&p->npt, p->npt_root, start, start, GiB, PTE_P | PTE_W | PTE_U | PTE_PCD | PTE_PWT);
+		regions += mapped;
+	}
+	__atomic_store_n(&lock, false, __ATOMIC_RELEASE);
+	if (mapped)
+		pr_info("partition: guest-physical %#llx-%#llx mapped on first touch (uncached, no RAM there)",
+			(unsigned long long)start, (unsigned long long)start + GiB - 1);
+	return mapped;
+}
+
 void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len)
 {
 	if (!len || gpa + len < gpa || !range_set_contains(&p->ram, gpa, gpa + len))
@@ -295,5 +362,5 @@ void io_intercept(struct partition *p, uint16_t port, bool intercept)
 void partition_stop(struct partition *p, const char *why)
 {
 	if (!__atomic_exchange_n(&p->stopped, true, __ATOMIC_ACQ_REL))
-		pr_err("partition stopped: %s", why);
+		pr_crit("partition stopped: %s", why); /* printed whatever loglevel= says */
 }

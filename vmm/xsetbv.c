@@ -20,6 +20,11 @@ enum exit_verdict handle_xsetbv(struct vcpu *v)
 		vcpu_inject_exception(v, EXC_UD, false, 0);
 		return EXIT_RESUME;
 	}
+	/* XSETBV is privileged: #GP(0) outside ring 0 (SDM vol. 2, XSETBV), after the #UD check. */
+	if (vcpu_ops->read_reg(v, VCPU_CPL) != 0) {
+		vcpu_inject_gp(v);
+		return EXIT_RESUME;
+	}
 	if (index != 0 || xcr0_check(value, v->part->xcr0_allowed) || xsetbv_safe(0, value)) {
 		pr_debug("vcpu%u: XSETBV(%u, %#llx) refused: #GP", v->id, index, (unsigned long long)value);
 		vcpu_inject_gp(v);

@@ -27,6 +27,7 @@ struct partition {
 	struct range_set ram;        /* guest RAM: write-back in the nested tables */
 	struct pt_ctx npt;
 	paddr_t npt_root;
+	uint64_t npt_limit;          /* mapped 1:1 from 0 up to here; above, on first touch */
 	paddr_t idle_npt_root;       /* for parked vCPUs: only the idle page */
 	paddr_t idle_page;
 	paddr_t apic_page;           /* the xAPIC page: read-only for the guest (vmm/lapic.c) */
@@ -39,6 +40,7 @@ struct partition {
 	struct cpuid_policy cpuid;
 	struct msr_features msr_features; /* which MSRs the guest's CPUID promises */
 	uint64_t xcr0_allowed;       /* what XSETBV accepts, also what CPUID 0xD offers */
+	uint64_t cr4_valid;          /* the CR4 bits the guest's CPUID offers (vmm/cr.c) */
 	uint32_t exception_mask;     /* force_intercept_exceptions, after refusals */
 	bool test_unhandled_exit;
 	struct guest_entry entry;
@@ -53,6 +55,11 @@ void partition_init(struct partition *p, const struct hv_options *opts);
 /* Host pointer to guest-physical [gpa, gpa + len) if it is all guest RAM, else NULL. */
 void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len);
 bool partition_gpa_is_hypervisor(const struct partition *p, uint64_t gpa);
+/*
+ * A nested fault above the eagerly mapped range but within the CPU's physical width: maps that
+ * GiB 1:1 uncached, as everything else without RAM is, and says whether the guest can retry.
+ */
+bool partition_map_on_demand(struct partition *p, uint64_t gpa);
 /*
  * While any vCPU's guest APIC is not a plain xAPIC (disabled, x2APIC, or xAPIC on an x2APIC
  * hardware APIC), its page reads must be emulated too: the page is absent from the nested

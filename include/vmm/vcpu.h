@@ -51,6 +51,7 @@ enum exit_reason {
 	EXIT_FAILED_ENTRY,  /* the hardware refused to enter the guest */
 	EXIT_IRQ_WINDOW,    /* the guest can take an interrupt now */
 	EXIT_NMI_WINDOW,    /* the guest can take an NMI now */
+	EXIT_INVD,          /* INVD: performed as WBINVD */
 	EXIT_NR
 };
 
@@ -85,8 +86,14 @@ enum vcpu_reg {
 	VCPU_CS_BASE,
 	VCPU_CS_LD, /* read only: bit 0 = CS.L (64-bit code), bit 1 = CS.D (32-bit default size) */
 	VCPU_TSC_OFFSET, /* added to the TSC the guest reads (RDTSC, RDTSCP, RDMSR) */
+	VCPU_CPL,        /* read only: the current privilege level (SS.DPL) */
+	VCPU_DR6,
+	VCPU_ES_BASE, VCPU_SS_BASE, VCPU_DS_BASE, VCPU_FS_BASE, VCPU_GS_BASE, /* read only */
+	/* read only: the exception an exit interrupted and that is to be delivered again, or VCPU_NO_EXCEPTION */
+	VCPU_PENDING_EXCEPTION,
 	VCPU_REG_NR
 };
+#define VCPU_NO_EXCEPTION 0x100
 #define VCPU_CS_L (1U << 0)
 #define VCPU_CS_D (1U << 1)
 
@@ -234,7 +241,16 @@ static inline void vcpu_set_rip(struct vcpu *v, uint64_t rip)
 	v->dirty |= VCPU_DIRTY_RIP;
 }
 
-/* Completes `len` bytes of guest instruction for the guest: RIP, and an STI/MOV SS shadow ends. */
+#define RFLAGS_TF (1ULL << 8)
+#define DR6_BS (1ULL << 14)
+
+/* An emulated instruction completed with RFLAGS.TF set: the single-step #DB, DR6.BS (vmm/emulate.c). */
+void vcpu_single_step_trap(struct vcpu *v);
+
+/*
+ * Completes `len` bytes of guest instruction for the guest: RIP, an STI/MOV SS shadow ends, and
+ * with RFLAGS.TF the #DB that hardware raises after the instruction.
+ */
 static inline void vcpu_advance_rip(struct vcpu *v, uint64_t len)
 {
 	vcpu_set_rip(v, v->rip + len);
@@ -242,6 +258,8 @@ static inline void vcpu_advance_rip(struct vcpu *v, uint64_t len)
 		v->interrupt_shadow = false;
 		v->dirty |= VCPU_DIRTY_SHADOW;
 	}
+	if (__builtin_expect(v->rflags & RFLAGS_TF, 0))
+		vcpu_single_step_trap(v);
 }
 
 /* Completes the instruction that exited (its length is in the exit record). */

@@ -150,6 +150,51 @@ def bench_cases():
     return [qemu, bochs]
 
 
+def archcheck_cases():
+    """The hardware's checks and legal guest actions (tests/guests/archcheck.c): the standard runs, with
+    INVD taken as an exit on Bochs (SVM intercepts it on request, VMX always; QEMU 7.2 TCG checks the
+    WBINVD intercept for INVD, fixed upstream in 2023), plus a bare QEMU run that proves each check holds
+    without the hypervisor."""
+    console = [r"guest: console: esc\\x1b\[2J bel\\x07 bs\\x08 cr\\x0d nul\\x00 end$", r"guest: console: second line$"]
+    cases = with_changes(variants("archcheck"), expect_more=console)
+    for case in cases:
+        case["forbid"] = case["forbid"] + [r"\x1b\[2J", r"\x07"]
+        if case["emulator"] == "bochs":
+            case["expect"] = case["expect"] + [r"exit-stats: vcpu0 .*, invd [1-9]"]
+    bare = dict(cases[0], name="guest-archcheck-bare-qemu-smp1", kernel_image="build/guests/archcheck.elf",
+                cmdline="archcheck.elf", modules=[],
+                expect=[r"^guest archcheck: vendor \S+, hypercall vmm?call, command line '\S* ?archcheck\.elf",
+                        r"# QEMU, not under the microhypervisor", r"guest: done: \d+ passed, 0 failed"])
+    return cases + [bare]
+
+
+def console_cases():
+    """loglevel=0: a guest image that cannot be loaded still says so (LOG_CRIT), on both vendors."""
+    expect = [r"guest: cannot load '.*linker\.ld'", r"partition stopped: the guest image could not be loaded"]
+    module = [("tests/guests/linker.ld", "linker.ld")]
+    base = dict(cmdline="loglevel=0", modules=module, expect=expect, forbid=[r"PANIC"], done=r"partition stopped",
+                linger=1)
+    return [dict(base, name="console-loglevel0-badguest-qemu-smp1", emulator="qemu", boot="kernel", smp=1, timeout=30),
+            dict(base, name="console-loglevel0-badguest-bochs-skylake-smp1", emulator="bochs", boot="iso",
+                 proto="multiboot2", cpu_model="corei7_skylake_x", smp=1, timeout=300)]
+
+
+def archcheck_cr3_cases():
+    """CR3 in hypervisor memory, paging on: the guest's walks fault, its #GP and #DF deliveries too, and
+    that is a triple fault: the hypervisor's shutdown path, not a #GP/#DF loop. QEMU SVM and Bochs VMX
+    (Bochs 2.7 SVM never delivers the SHUTDOWN intercept: see reboot_cases.py)."""
+    expect = [r"^guest archcheck: vendor \S+, hypercall vmm?call, command line '\S* ?archcheck\.elf cr3hv'",
+              r"# CR3 = 0x[0-9a-f]+ \(hypervisor memory\)", r"the guest triple-faulted",
+              r"reboot: guest reset request: triple fault", r"reboot: resetting through"]
+    module = [("build/guests/archcheck.elf", "archcheck.elf cr3hv")]
+    forbid = [r"not ok", r"PANIC", r"guest: done:"]
+    return [dict(name="guest-archcheck-cr3hv-qemu-smp1", emulator="qemu", boot="kernel", smp=1, timeout=60,
+                 exit_code=0, modules=module, expect=expect, forbid=forbid, done=r"guest: done:"),
+            dict(name="guest-archcheck-cr3hv-bochs-skylake-smp1", emulator="bochs", boot="iso", proto="multiboot2",
+                 cpu_model="corei7_skylake_x", smp=1, timeout=300, modules=module, expect=expect, forbid=forbid,
+                 done=r"reboot: resetting through", linger=2)]
+
+
 # Intel VMX exists only in Bochs here: corei7_skylake_x with 1 and 2 CPUs, and sandy_bridge,
 # whose EPT has no 1 GiB pages, so the nested tables fall back to 2 MiB leaves.
 VMX_MODELS = (("skylake", "corei7_skylake_x", 1), ("skylake", "corei7_skylake_x", 2), ("sandybridge", "corei7_sandy_bridge_2600k", 1))
@@ -197,5 +242,6 @@ AMD_CASES = (
     + variants("nmi")
     + variants("fidelity")
     + bench_cases()
+    + archcheck_cases()
 )
-GUEST_CASES = AMD_CASES + intel_variants(AMD_CASES)
+GUEST_CASES = AMD_CASES + intel_variants(AMD_CASES) + archcheck_cr3_cases() + console_cases()

@@ -64,6 +64,7 @@ static void test_instruction_lengths(void **state __unused)
 		{ SVM_EXIT_MSR, 1, EXIT_MSR_WRITE, 2 },
 		{ SVM_EXIT_VMMCALL, 0, EXIT_HYPERCALL, 3 },
 		{ SVM_EXIT_XSETBV, 0, EXIT_XSETBV, 3 },
+		{ SVM_EXIT_INVD, 0, EXIT_INVD, 2 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -174,6 +175,7 @@ static void test_events_and_others(void **state __unused)
 		{ SVM_EXIT_VINTR, EXIT_IRQ_WINDOW }, { SVM_EXIT_INIT, EXIT_INIT },
 		{ SVM_EXIT_SHUTDOWN, EXIT_SHUTDOWN }, { SVM_EXIT_VMRUN, EXIT_VIRT_INSN },
 		{ SVM_EXIT_STGI, EXIT_VIRT_INSN },   { SVM_EXIT_SKINIT, EXIT_VIRT_INSN },
+		{ SVM_EXIT_INVLPGA, EXIT_VIRT_INSN },
 		/* No neutral meaning: the dispatcher dumps and stops. */
 		{ SVM_EXIT_RDTSC, EXIT_UNKNOWN },    { SVM_EXIT_HLT, EXIT_UNKNOWN },
 		{ SVM_EXIT_IRET, EXIT_UNKNOWN },     { 0x7777, EXIT_UNKNOWN },

@@ -119,7 +119,9 @@ static void set_intercepts(struct vcpu *v, bool idle)
 	sv->guest_exception_mask = 0;
 	if (idle)
 		return;
-	c->intercept_misc1 |= SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR;
+	/* INVD would drop the hypervisor's dirty lines; INVLPGA does not exist while SVM is hidden. */
+	c->intercept_misc1 |= SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR | SVM_INTERCEPT_INVD |
+			      SVM_INTERCEPT_INVLPGA;
 	c->intercept_misc2 |= SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE |
 			      SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI | SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_XSETBV;
 	c->intercept_exceptions = p->exception_mask;
@@ -333,6 +335,26 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 		return ((s->cs.attrib >> 9) & 1 ? VCPU_CS_L : 0) | ((s->cs.attrib >> 10) & 1 ? VCPU_CS_D : 0);
 	case VCPU_TSC_OFFSET:
 		return svm(v)->vmcb->control.tsc_offset;
+	case VCPU_CPL:
+		return s->cpl;
+	case VCPU_DR6:
+		return s->dr6;
+	case VCPU_ES_BASE:
+		return s->es.base;
+	case VCPU_SS_BASE:
+		return s->ss.base;
+	case VCPU_DS_BASE:
+		return s->ds.base;
+	case VCPU_FS_BASE:
+		return s->fs.base;
+	case VCPU_GS_BASE:
+		return s->gs.base;
+	case VCPU_PENDING_EXCEPTION: {
+		uint64_t inj = svm(v)->vmcb->control.event_inj;
+
+		return (inj & SVM_EVENT_VALID) && (inj & (7U << 8)) == SVM_EVENT_TYPE_EXCEPTION ? (uint8_t)inj
+											  : VCPU_NO_EXCEPTION;
+	}
 	default:
 		BUG_ON(true);
 		return 0;
@@ -373,6 +395,9 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 		break;
 	case VCPU_TSC_OFFSET:
 		svm(v)->vmcb->control.tsc_offset = value;
+		break;
+	case VCPU_DR6:
+		s->dr6 = value;
 		break;
 	default:
 		BUG_ON(true);

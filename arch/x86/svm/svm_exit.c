@@ -13,6 +13,7 @@
 #define LEN_RDMSR_WRMSR 2
 #define LEN_VMMCALL 3
 #define LEN_XSETBV 3
+#define LEN_INVD 2
 
 static void decode_io(struct vm_exit *e, const struct vmcb *vmcb)
 {
@@ -58,6 +59,8 @@ static uint32_t fixed_length(enum exit_reason reason)
 		return LEN_VMMCALL;
 	case EXIT_XSETBV:
 		return LEN_XSETBV;
+	case EXIT_INVD:
+		return LEN_INVD;
 	default:
 		return 0;
 	}
@@ -84,6 +87,9 @@ void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips)
 		break;
 	case SVM_EXIT_XSETBV:
 		e->reason = EXIT_XSETBV;
+		break;
+	case SVM_EXIT_INVD:
+		e->reason = EXIT_INVD;
 		break;
 	case SVM_EXIT_IOIO:
 		decode_io(e, vmcb);
@@ -112,6 +118,7 @@ void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips)
 	case SVM_EXIT_STGI:
 	case SVM_EXIT_CLGI:
 	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
 		e->reason = EXIT_VIRT_INSN;
 		return;
 	case SVM_EXIT_INVALID:

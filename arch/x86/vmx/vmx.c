@@ -200,6 +200,19 @@ void vmx_read_exit(struct vcpu *v, uint32_t reason)
 	}
 }
 
+static uint64_t read_dr6(void)
+{
+	uint64_t value;
+
+	asm volatile("mov %%dr6, %0" : "=r"(value));
+	return value;
+}
+
+static void write_dr6(uint64_t value)
+{
+	asm volatile("mov %0, %%dr6" : : "r"(value));
+}
+
 static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg reg)
 {
 	switch (reg) {
@@ -228,6 +241,27 @@ static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg reg)
 	}
 	case VCPU_TSC_OFFSET:
 		return vmcs_read64(VMCS_TSC_OFFSET);
+	case VCPU_CPL:
+		return (vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3; /* SS.DPL is the CPL (SDM 26.3.1.5) */
+	case VCPU_DR6:
+		return read_dr6(); /* not in the VMCS: the guest runs with the hardware DR6 */
+	case VCPU_ES_BASE:
+		return vmcs_readl(VMCS_GUEST_ES_BASE);
+	case VCPU_SS_BASE:
+		return vmcs_readl(VMCS_GUEST_SS_BASE);
+	case VCPU_DS_BASE:
+		return vmcs_readl(VMCS_GUEST_DS_BASE);
+	case VCPU_FS_BASE:
+		return vmcs_readl(VMCS_GUEST_FS_BASE);
+	case VCPU_GS_BASE:
+		return vmcs_readl(VMCS_GUEST_GS_BASE);
+	case VCPU_PENDING_EXCEPTION: {
+		uint32_t info = vmcs_read32(VMCS_ENTRY_INTR_INFO);
+
+		return (info & VMX_INTR_INFO_VALID) && (info & VMX_INTR_INFO_TYPE_MASK) == VMX_INTR_TYPE_HW_EXCEPTION
+			       ? (info & VMX_INTR_INFO_VECTOR_MASK)
+			       : VCPU_NO_EXCEPTION;
+	}
 	default:
 		BUG_ON(true);
 		return 0;
@@ -265,6 +299,9 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 		break;
 	case VCPU_TSC_OFFSET:
 		vmcs_write64(VMCS_TSC_OFFSET, value);
+		break;
+	case VCPU_DR6:
+		write_dr6(value);
 		break;
 	default:
 		BUG_ON(true);

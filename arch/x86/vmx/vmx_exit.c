@@ -80,6 +80,8 @@ static enum exit_reason instruction_reason(uint32_t basic)
 		return EXIT_HYPERCALL;
 	case VMX_EXIT_XSETBV:
 		return EXIT_XSETBV;
+	case VMX_EXIT_INVD:
+		return EXIT_INVD;
 	case VMX_EXIT_VMCLEAR:
 	case VMX_EXIT_VMLAUNCH:
 	case VMX_EXIT_VMPTRLD:
@@ -117,7 +119,7 @@ static const uint8_t fields_needed[] = {
 	[VMX_EXIT_XSETBV] = LEN, [VMX_EXIT_VMCLEAR] = LEN, [VMX_EXIT_VMLAUNCH] = LEN, [VMX_EXIT_VMPTRLD] = LEN,
 	[VMX_EXIT_VMPTRST] = LEN, [VMX_EXIT_VMREAD] = LEN, [VMX_EXIT_VMRESUME] = LEN, [VMX_EXIT_VMWRITE] = LEN,
 	[VMX_EXIT_VMXOFF] = LEN, [VMX_EXIT_VMXON] = LEN, [VMX_EXIT_INVEPT] = LEN, [VMX_EXIT_INVVPID] = LEN,
-	[VMX_EXIT_VMFUNC] = LEN,
+	[VMX_EXIT_VMFUNC] = LEN, [VMX_EXIT_INVD] = LEN,
 };
 
 #undef QUAL

@@ -6,6 +6,7 @@
 #include "frame.h"
 #include "mm.h"
 #include "panic.h"
+#include "vmm/cr.h"
 #include "vmm/partition.h"
 #include "vmx_backend.h"
 #include "x86/cpu.h"
@@ -135,13 +136,15 @@ bool vmx_handle_cr_access(struct vcpu *v)
 {
 	uint64_t qual, old, value;
 	unsigned int cr, access;
+	struct cr_state state;
 
 	qual = vmcs_readl(VMCS_EXIT_QUALIFICATION);
 	cr = qual & VMX_CR_NUMBER_MASK;
 	access = (qual >> VMX_CR_ACCESS_SHIFT) & 3;
 	if (cr != 0 && cr != 4)
 		return false;
-	old = vcpu_ops->read_reg(v, cr ? VCPU_CR4 : VCPU_CR0);
+	vcpu_cr_state(v, &state);
+	old = cr ? state.cr4 : state.cr0;
 	switch (access) {
 	case VMX_CR_ACCESS_MOV_TO:
 		value = vcpu_gpr(v, (qual >> VMX_CR_GPR_SHIFT) & 0xF);
@@ -158,6 +161,13 @@ bool vmx_handle_cr_access(struct vcpu *v)
 	default:
 		return false; /* MOV from CR never exits with our controls: let the dump show it */
 	}
+	/* What hardware refuses, #GP(0) instead of a VM entry that fails (vmm/cr.c). */
+	if (cr ? cr4_write_check(&state, value, v->part->cr4_valid) : cr0_write_check(&state, value)) {
+		vcpu_inject_gp(v);
+		return true;
+	}
+	if (!cr)
+		value &= CR0_DEFINED; /* writes to reserved CR0 bits are ignored */
 	vcpu_ops->write_reg(v, cr ? VCPU_CR4 : VCPU_CR0, value);
 	vcpu_advance_rip(v, vmcs_read32(VMCS_EXIT_INSN_LEN));
 	return true;
@@ -267,9 +277,14 @@ static void set_controls(const struct vcpu *v, bool idle)
 	if (c->proc2 & VMX_PROC2_ENABLE_VPID)
 		vmcs_write16(VMCS_VPID, GUEST_VPID);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
-	/* The forced CR0/CR4 bits belong to the host: the guest reads its own values from the shadows. */
+	/*
+	 * The forced CR0/CR4 bits belong to the host: the guest reads its own values from the shadows.
+	 * CR4 bits the guest's CPUID does not offer (VMXE, SMXE, reserved) are the host's too, so that
+	 * setting one exits and gets its #GP (vmm/cr.c); the same value on every CPU.
+	 */
+	vmx_config.cr4_mask |= ~p->cr4_valid;
 	vmcs_writel(VMCS_CR0_GUEST_HOST_MASK, c->cr0_mask);
-	vmcs_writel(VMCS_CR4_GUEST_HOST_MASK, c->cr4_mask);
+	vmcs_writel(VMCS_CR4_GUEST_HOST_MASK, vmx_config.cr4_mask);
 }
 
 /* The guest state of `start`, as INIT leaves it where the mode does not say otherwise. */
