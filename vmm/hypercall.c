@@ -42,7 +42,7 @@ static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 }
 
 /* One line, so the bench script can read it: the total, then every reason that occurred. */
-static void hc_exit_stats(const struct vcpu *v)
+void vcpu_print_exit_stats(const struct vcpu *v)
 {
 	char line[512];
 	size_t n;
@@ -91,7 +91,7 @@ enum exit_verdict handle_hypercall(struct vcpu *v)
 		result = 0;
 		break;
 	case HC_EXIT_STATS:
-		hc_exit_stats(v);
+		vcpu_print_exit_stats(v);
 		result = 0;
 		break;
 	default:

@@ -25,6 +25,7 @@
 #include "serial.h"
 #include "timer.h"
 #include "vmm/lapic.h"
+#include "vmm/hypercall.h"
 #include "vmm/partition.h"
 #include "vmm/sleep.h"
 #include "x86/apic.h"
@@ -217,6 +218,10 @@ static __noreturn void power_off(struct vcpu *v, uint16_t port, uint8_t size, ui
 	pr_info("sleep: guest enters %s through PM1_CNT on vCPU %u: every CPU leaves %s, then the write passes "
 		"through", state_name(sleep.state), v->id, vcpu_ops->name);
 	virt_leave_all("sleep");
+	/* The guest's exit counters, for `make bench` (every other CPU is parked: they hold still). */
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		if (v->part->vcpus[i])
+			vcpu_print_exit_stats(v->part->vcpus[i]);
 	asm volatile("wbinvd" ::: "memory");
 	perform_writes(port, size, value);
 	udelay(SLEEP_ENTRY_WAIT_US);

@@ -27,4 +27,11 @@
 #define HC_EXIT_STATS 4
 #define HC_CONSOLE_MAX 256
 
+/*
+ * Prints v's exit counters by reason on one line ("exit-stats: vcpuN total T, cpuid C, ..."): for
+ * HC_EXIT_STATS, and for every vCPU when the guest powers the machine off (vmm/sleep.c).
+ */
+struct vcpu;
+void vcpu_print_exit_stats(const struct vcpu *v);
+
 #endif

@@ -50,7 +50,10 @@ def linux(name, hvtest="poweroff", cmdline_extra="", expect_more=(), smp=1, onli
                 + started(online) + firmware_view(kw.get("emulator", "qemu"), kw.get("boot", "kernel"), kw.get("firmware")) + list(expect_more),
                 forbid=list(HV_FORBID), done=r"HV-LINUX-TEST: done|reboot: resetting through|Kernel panic|PANIC")
     if hvtest == "poweroff":
-        case["expect"] = case["expect"] + workload(online) + [r"HV-LINUX-TEST: done"]
+        # S5 goes through the hypervisor (vmm/sleep.c), which prints every vCPU's exit counters.
+        case["expect"] = case["expect"] + workload(online) + [r"HV-LINUX-TEST: done"] + [
+            rf"exit-stats: vcpu{c} total \d+" for c in range(smp)]
+        case["done"] = rf"exit-stats: vcpu{smp - 1} total|Kernel panic|PANIC"
     case.update(kw)
     return case
 
