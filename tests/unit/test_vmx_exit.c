@@ -19,16 +19,30 @@ static struct vm_exit decode(const struct vmx_exit_fields *f)
 	return e;
 }
 
+/*
+ * Reason and code, and nothing in the detail words beyond what the reason carries (the details
+ * of the reasons share storage: a stale one would show here).
+ */
 static void expect_plain(const struct vm_exit *e, enum exit_reason reason, uint64_t raw)
 {
 	assert_int_equal(e->reason, reason);
 	assert_int_equal(e->raw_reason, raw);
-	assert_int_equal(e->qualification, 0);
-	assert_int_equal(e->gpa, 0);
-	assert_false(e->has_error_code);
-	assert_int_equal(e->error_code, 0);
-	assert_int_equal(e->cr2, 0);
-	assert_null(e->failure);
+	switch (reason) {
+	case EXIT_EXTINT:
+	case EXIT_SIPI: /* the vector only */
+		assert_false(e->has_error_code);
+		assert_int_equal(e->error_code, 0);
+		assert_int_equal(e->cr2, 0);
+		break;
+	case EXIT_IO: /* the first word only */
+		assert_int_equal(e->qualification, 0);
+		break;
+	default:
+		assert_int_equal(e->gpa, 0);
+		assert_int_equal(e->qualification, 0);
+		assert_null(e->failure);
+		break;
+	}
 }
 
 #define INTR(type, vector) (VMX_INTR_INFO_VALID | (type) | (vector))
@@ -65,7 +79,6 @@ static void test_exception_and_nmi(void **state __unused)
 	assert_true(e.has_error_code);
 	assert_int_equal(e.error_code, 6);
 	assert_int_equal(e.cr2, 0xdeadb000);
-	assert_int_equal(e.qualification, 0);
 
 	/* #UD: no error code; a stale error-code field is not reported. */
 	f.intr_info = INTR(VMX_INTR_TYPE_HW_EXCEPTION, EXC_UD);

@@ -46,21 +46,15 @@ static void decode_exception(struct vm_exit *e, const struct vmcb *vmcb, unsigne
 		e->cr2 = vmcb->control.exit_info2;
 }
 
-static uint32_t fixed_length(enum exit_reason reason)
+/*
+ * The length of an intercepted instruction: from NRIPS when the CPU has it, else from the exit
+ * type (`fixed`: every instruction these exits report has one length).
+ */
+static uint32_t insn_len(const struct vmcb *vmcb, bool nrips, uint32_t fixed)
 {
-	switch (reason) {
-	case EXIT_CPUID:
-		return LEN_CPUID;
-	case EXIT_MSR_READ:
-	case EXIT_MSR_WRITE:
-		return LEN_RDMSR_WRMSR;
-	case EXIT_HYPERCALL:
-		return LEN_VMMCALL;
-	case EXIT_XSETBV:
-		return LEN_XSETBV;
-	default:
-		return 0;
-	}
+	if (nrips && vmcb->control.next_rip > vmcb->save.rip)
+		return (uint32_t)(vmcb->control.next_rip - vmcb->save.rip);
+	return fixed;
 }
 
 void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips)
@@ -75,16 +69,20 @@ void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips)
 	switch (code) {
 	case SVM_EXIT_CPUID:
 		e->reason = EXIT_CPUID;
-		break;
+		e->insn_len = insn_len(vmcb, nrips, LEN_CPUID);
+		return;
 	case SVM_EXIT_MSR:
 		e->reason = vmcb->control.exit_info1 ? EXIT_MSR_WRITE : EXIT_MSR_READ;
-		break;
+		e->insn_len = insn_len(vmcb, nrips, LEN_RDMSR_WRMSR);
+		return;
 	case SVM_EXIT_VMMCALL:
 		e->reason = EXIT_HYPERCALL;
-		break;
+		e->insn_len = insn_len(vmcb, nrips, LEN_VMMCALL);
+		return;
 	case SVM_EXIT_XSETBV:
 		e->reason = EXIT_XSETBV;
-		break;
+		e->insn_len = insn_len(vmcb, nrips, LEN_XSETBV);
+		return;
 	case SVM_EXIT_IOIO:
 		decode_io(e, vmcb);
 		return;
@@ -112,6 +110,7 @@ void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips)
 	case SVM_EXIT_STGI:
 	case SVM_EXIT_CLGI:
 	case SVM_EXIT_SKINIT:
+		/* Handled by injecting #UD: the length is never used. */
 		e->reason = EXIT_VIRT_INSN;
 		return;
 	case SVM_EXIT_INVALID:
@@ -121,8 +120,4 @@ void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips)
 	default:
 		return; /* EXIT_UNKNOWN: no neutral meaning, the dispatcher dumps and stops */
 	}
-	/* Instruction intercepts: the length from NRIPS when the CPU has it, else from the exit type. */
-	e->insn_len = nrips && vmcb->control.next_rip > vmcb->save.rip
-			      ? (uint32_t)(vmcb->control.next_rip - vmcb->save.rip)
-			      : fixed_length(e->reason);
 }
