@@ -112,12 +112,26 @@ static void test_external_interrupt(void **state __unused)
 	e = decode(&f);
 	expect_plain(&e, EXIT_EXTINT, VMX_EXIT_EXTINT);
 	assert_int_equal(e.vector, 0x31);
+	assert_true(e.has_vector);
 
 	/* Not acknowledged: no vector. */
 	f.intr_info = 0x31;
 	e = decode(&f);
 	assert_int_equal(e.reason, EXIT_EXTINT);
 	assert_int_equal(e.vector, 0);
+	assert_false(e.has_vector);
+}
+
+static void test_event_windows(void **state __unused)
+{
+	struct vmx_exit_fields f = { .reason = VMX_EXIT_INTR_WINDOW };
+	struct vm_exit e = decode(&f);
+
+	expect_plain(&e, EXIT_IRQ_WINDOW, VMX_EXIT_INTR_WINDOW);
+	f.reason = VMX_EXIT_NMI_WINDOW;
+	e = decode(&f);
+	expect_plain(&e, EXIT_NMI_WINDOW, VMX_EXIT_NMI_WINDOW);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_INTR_WINDOW), 0);
 }
 
 static void test_init_sipi_triple_fault(void **state __unused)
@@ -301,7 +315,7 @@ static void test_vmfail(void **state __unused)
 static void test_unknown_exits(void **state __unused)
 {
 	static const uint32_t others[] = {
-		VMX_EXIT_INTR_WINDOW, VMX_EXIT_NMI_WINDOW, VMX_EXIT_HLT, VMX_EXIT_RDTSC,
+		VMX_EXIT_HLT, VMX_EXIT_RDTSC,
 		VMX_EXIT_CR_ACCESS, VMX_EXIT_TASK_SWITCH, VMX_EXIT_RDTSCP, VMX_EXIT_WBINVD,
 		VMX_EXIT_PREEMPTION_TIMER, 35, 65, 1000, 0xFFFF,
 	};
@@ -419,6 +433,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exception_and_nmi),
 		cmocka_unit_test(test_external_interrupt),
+		cmocka_unit_test(test_event_windows),
 		cmocka_unit_test(test_init_sipi_triple_fault),
 		cmocka_unit_test(test_instruction_exits),
 		cmocka_unit_test(test_io),

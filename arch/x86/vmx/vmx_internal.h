@@ -29,7 +29,7 @@ unsigned int vmx_exit_fields_needed(uint32_t reason);
 /*
  * Translates one VM exit into the neutral record: e is cleared, then filled from f. Exits with no
  * neutral meaning become EXIT_UNKNOWN with raw_reason kept, so the dispatcher dumps and stops.
- * EXIT_EXTINT carries the vector only when the exit acknowledged the interrupt (vector 0 else).
+ * EXIT_EXTINT carries the vector (and has_vector) only when the exit acknowledged the interrupt.
  */
 void vmx_decode_exit(struct vm_exit *e, const struct vmx_exit_fields *f);
 
