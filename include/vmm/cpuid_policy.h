@@ -108,7 +108,7 @@ struct cpuid_slot {
 	bool fixed;   /* entries[first] is the answer for every ECX and every vCPU state */
 };
 
-/* Treat as opaque outside vmm/cpuid_policy.c; it lives in the partition (about 6 KiB). */
+/* Opaque outside vmm/cpuid_policy.c and cpuid_policy_fixed() below; it lives in the partition (about 6 KiB). */
 struct cpuid_policy {
 	uint32_t max_basic;      /* highest cached basic leaf (leaf 0 EAX as served) */
 	uint32_t max_ext;        /* highest cached extended leaf; 0 when there is none */
