@@ -174,21 +174,16 @@ def hv_symbols():
     return [a for a, _ in syms], [n for _, n in syms]
 
 
-def profile(key):
-    """Runs the bench guest with only KEY under QEMU SVM (icount) with -d exec,nochain,in_asm, restricted
-    to the hypervisor's addresses, and prints the hypervisor's instructions per exit, by function."""
+def profile_run(only):
+    """The bench guest with only=ONLY under QEMU SVM (icount) with -d exec,nochain,in_asm restricted to the
+    hypervisor's addresses: (serial log, hypervisor instructions executed per function)."""
     log_path = os.path.join(BUILD, "bench-profile.log")
-    case = dict(RUNS["qemu-svm"], name=f"bench-profile-{key}", expect=[], forbid=[], done=BENCH_DONE,
-                modules=[(BENCH_ELF, f"bench.elf only={key}")], timeout=600,
+    case = dict(RUNS["qemu-svm"], name=f"bench-profile-{only}", expect=[], forbid=[], done=BENCH_DONE,
+                modules=[(BENCH_ELF, f"bench.elf only={only}")], timeout=600,
                 qemu_extra=["-d", "exec,nochain,in_asm", "-D", log_path, "-dfilter", HV_TEXT])
     result = runner.run_boot_case(case)
+    print(result.line(), flush=True)
     serial = runner.read_text(os.path.join(BUILD, "tests", case["name"], "serial.log"))
-    print(result.line())
-    stats = parse_stats(serial)
-    rows = parse_bench(serial)
-    if key not in rows or not stats:
-        print(f"no figure for {key}: see {os.path.join(BUILD, 'tests', case['name'])}")
-        return 1
     addrs, names = hv_symbols()
     size, start, n = {}, None, 0
     per_function = collections.Counter()
@@ -210,13 +205,28 @@ def profile(key):
                     i = bisect.bisect_right(addrs, pc) - 1
                     per_function[names[i] if i >= 0 else "?"] += size.get(pc, 0)
     finally:
-        os.unlink(log_path)
-    # Boot and set-up run once; the functions that run on every exit show as a steady share per exit.
-    exits = max(v for k, v in stats.items() if k not in ("total", "injected-irqs"))  # the bench's own reason
-    print(f"{key}: {rows[key]['insns']:.0f} instructions per round trip; hypervisor instructions per exit "
-          f"({exits} exits, boot included, so only the per-exit functions are meaningful):")
-    for name, count in per_function.most_common(25):
-        print(f"{count / exits:8.1f}  {name}")
+        if os.path.exists(log_path):
+            os.unlink(log_path)
+    return serial, per_function
+
+
+def profile(key):
+    """Where one bench's round trip goes: the hypervisor's instructions by function, from a run of that
+    bench alone minus a run of no bench (boot and set-up are the same in both under icount), per exit."""
+    serial, with_bench = profile_run(key)
+    base_serial, without = profile_run("none")
+    rows, stats, base = parse_bench(serial), parse_stats(serial), parse_stats(base_serial)
+    if key not in rows or not stats or not base:
+        print(f"no figure for {key}: see {os.path.join(BUILD, 'tests')}/bench-profile-*")
+        return 1
+    exits = stats["total"] - base["total"]
+    per_exit = {f: (c - without.get(f, 0)) / exits for f, c in with_bench.items()}
+    shown = [(f, c) for f, c in sorted(per_exit.items(), key=lambda fc: -fc[1]) if abs(c) >= 0.5]
+    print(f"{key}: {rows[key]['insns']:.0f} instructions per round trip; the hypervisor's per exit "
+          f"({exits} exits), by function:")
+    for name, count in shown:
+        print(f"{count:8.1f}  {name}")
+    print(f"{sum(per_exit.values()):8.1f}  in all (the rest of the round trip is the guest's loop)")
     return 0
 
 
