@@ -46,60 +46,73 @@ static void decode_exception(struct vm_exit *e, const struct vmcb *vmcb, unsigne
 		e->cr2 = vmcb->control.exit_info2;
 }
 
-/*
- * The exits that carry nothing but their reason, and for an instruction its length without NRIPS
- * (every instruction these intercepts report has one length). One table load on the common path.
- */
-static const struct {
-	uint8_t reason; /* enum exit_reason; EXIT_UNKNOWN: decoded below */
-	uint8_t len;    /* an instruction intercept: its length; 0: no instruction (or #UD only) */
-} plain_exits[] = {
-	[SVM_EXIT_CPUID] = { EXIT_CPUID, LEN_CPUID },
-	[SVM_EXIT_MSR] = { EXIT_MSR_READ, LEN_RDMSR_WRMSR }, /* EXITINFO1 1: a write */
-	[SVM_EXIT_VMMCALL] = { EXIT_HYPERCALL, LEN_VMMCALL },
-	[SVM_EXIT_XSETBV] = { EXIT_XSETBV, LEN_XSETBV },
-	[SVM_EXIT_NMI] = { EXIT_NMI, 0 },
-	[SVM_EXIT_INTR] = { EXIT_EXTINT, 0 },
-	[SVM_EXIT_VINTR] = { EXIT_IRQ_WINDOW, 0 },
-	[SVM_EXIT_INIT] = { EXIT_INIT, 0 },
-	[SVM_EXIT_SHUTDOWN] = { EXIT_SHUTDOWN, 0 },
-	/* Handled by injecting #UD: the length is never used. */
-	[SVM_EXIT_VMRUN] = { EXIT_VIRT_INSN, 0 },
-	[SVM_EXIT_VMLOAD] = { EXIT_VIRT_INSN, 0 },
-	[SVM_EXIT_VMSAVE] = { EXIT_VIRT_INSN, 0 },
-	[SVM_EXIT_STGI] = { EXIT_VIRT_INSN, 0 },
-	[SVM_EXIT_CLGI] = { EXIT_VIRT_INSN, 0 },
-	[SVM_EXIT_SKINIT] = { EXIT_VIRT_INSN, 0 },
-};
+static uint32_t fixed_length(enum exit_reason reason)
+{
+	switch (reason) {
+	case EXIT_CPUID:
+		return LEN_CPUID;
+	case EXIT_MSR_READ:
+	case EXIT_MSR_WRITE:
+		return LEN_RDMSR_WRMSR;
+	case EXIT_HYPERCALL:
+		return LEN_VMMCALL;
+	case EXIT_XSETBV:
+		return LEN_XSETBV;
+	default:
+		return 0;
+	}
+}
 
 void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips)
 {
 	uint64_t code = vmcb->control.exit_code;
 
 	*e = (struct vm_exit){ .reason = EXIT_UNKNOWN, .raw_reason = code };
-	if (code < ARRAY_SIZE(plain_exits) && plain_exits[code].reason != EXIT_UNKNOWN) {
-		e->reason = plain_exits[code].reason;
-		if (code == SVM_EXIT_MSR && vmcb->control.exit_info1)
-			e->reason = EXIT_MSR_WRITE;
-		if (!plain_exits[code].len)
-			return;
-		/* The length from NRIPS when the CPU has it, else from the exit type. */
-		if (nrips && vmcb->control.next_rip > vmcb->save.rip)
-			e->insn_len = (uint32_t)(vmcb->control.next_rip - vmcb->save.rip);
-		else
-			e->insn_len = plain_exits[code].len;
-		return;
-	}
 	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
 		decode_exception(e, vmcb, (unsigned int)(code - SVM_EXIT_EXCP_BASE));
 		return;
 	}
 	switch (code) {
+	case SVM_EXIT_CPUID:
+		e->reason = EXIT_CPUID;
+		break;
+	case SVM_EXIT_MSR:
+		e->reason = vmcb->control.exit_info1 ? EXIT_MSR_WRITE : EXIT_MSR_READ;
+		break;
+	case SVM_EXIT_VMMCALL:
+		e->reason = EXIT_HYPERCALL;
+		break;
+	case SVM_EXIT_XSETBV:
+		e->reason = EXIT_XSETBV;
+		break;
 	case SVM_EXIT_IOIO:
 		decode_io(e, vmcb);
 		return;
 	case SVM_EXIT_NPF:
 		decode_npf(e, vmcb);
+		return;
+	case SVM_EXIT_NMI:
+		e->reason = EXIT_NMI;
+		return;
+	case SVM_EXIT_INTR:
+		e->reason = EXIT_EXTINT;
+		return;
+	case SVM_EXIT_VINTR:
+		e->reason = EXIT_IRQ_WINDOW;
+		return;
+	case SVM_EXIT_INIT:
+		e->reason = EXIT_INIT;
+		return;
+	case SVM_EXIT_SHUTDOWN:
+		e->reason = EXIT_SHUTDOWN;
+		return;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+		e->reason = EXIT_VIRT_INSN;
 		return;
 	case SVM_EXIT_INVALID:
 		e->reason = EXIT_FAILED_ENTRY;
@@ -108,4 +121,8 @@ void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips)
 	default:
 		return; /* EXIT_UNKNOWN: no neutral meaning, the dispatcher dumps and stops */
 	}
+	/* Instruction intercepts: the length from NRIPS when the CPU has it, else from the exit type. */
+	e->insn_len = nrips && vmcb->control.next_rip > vmcb->save.rip
+			      ? (uint32_t)(vmcb->control.next_rip - vmcb->save.rip)
+			      : fixed_length(e->reason);
 }
