@@ -10,8 +10,11 @@ Writes build/bench.json and build/bench.md, prints the table with each goal, and
 the figures (a run that failed shows as "-" and is named below the table).
 
 usage: scripts/bench.py [--only RUN,...]
+       scripts/bench.py --profile KEY   where one bench's round trip goes, per hypervisor function
 """
 import argparse
+import bisect
+import collections
 import concurrent.futures
 import datetime
 import json
@@ -159,10 +162,81 @@ def markdown(data):
     return "\n".join(lines) + "\n"
 
 
+TB_INSN = re.compile(r"^0x([0-9a-f]+):")
+TB_EXEC = re.compile(r"^Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/")
+HV_TEXT = "0xffffffff80000000..0xffffffffffffffff"  # the hypervisor's link range (linker.ld)
+
+
+def hv_symbols():
+    out = subprocess.run(["nm", "-n", os.path.join(BUILD, "hv.elf")], capture_output=True, text=True).stdout
+    syms = [(int(a, 16), n) for a, t, n in (l.split() for l in out.splitlines() if len(l.split()) == 3)
+            if t in "tTwW"]
+    return [a for a, _ in syms], [n for _, n in syms]
+
+
+def profile_run(only):
+    """The bench guest with only=ONLY under QEMU SVM (icount) with -d exec,nochain,in_asm restricted to the
+    hypervisor's addresses: (serial log, hypervisor instructions executed per function)."""
+    log_path = os.path.join(BUILD, "bench-profile.log")
+    case = dict(RUNS["qemu-svm"], name=f"bench-profile-{only}", expect=[], forbid=[], done=BENCH_DONE,
+                modules=[(BENCH_ELF, f"bench.elf only={only}")], timeout=600,
+                qemu_extra=["-d", "exec,nochain,in_asm", "-D", log_path, "-dfilter", HV_TEXT])
+    result = runner.run_boot_case(case)
+    print(result.line(), flush=True)
+    serial = runner.read_text(os.path.join(BUILD, "tests", case["name"], "serial.log"))
+    addrs, names = hv_symbols()
+    size, start, n = {}, None, 0
+    per_function = collections.Counter()
+    try:
+        with open(log_path) as log:
+            for line in log:
+                if line.startswith("IN:"):
+                    start, n = None, 0
+                    continue
+                m = TB_INSN.match(line)
+                if m:
+                    start = int(m.group(1), 16) if start is None else start
+                    n += 1
+                    size[start] = n  # a translated block's instructions; the latest translation wins
+                    continue
+                m = TB_EXEC.match(line)
+                if m:
+                    pc = int(m.group(1), 16)
+                    i = bisect.bisect_right(addrs, pc) - 1
+                    per_function[names[i] if i >= 0 else "?"] += size.get(pc, 0)
+    finally:
+        if os.path.exists(log_path):
+            os.unlink(log_path)
+    return serial, per_function
+
+
+def profile(key):
+    """Where one bench's round trip goes: the hypervisor's instructions by function, from a run of that
+    bench alone minus a run of no bench (boot and set-up are the same in both under icount), per exit."""
+    serial, with_bench = profile_run(key)
+    base_serial, without = profile_run("none")
+    rows, stats, base = parse_bench(serial), parse_stats(serial), parse_stats(base_serial)
+    if key not in rows or not stats or not base:
+        print(f"no figure for {key}: see {os.path.join(BUILD, 'tests')}/bench-profile-*")
+        return 1
+    exits = stats["total"] - base["total"]
+    per_exit = {f: (c - without.get(f, 0)) / exits for f, c in with_bench.items()}
+    shown = [(f, c) for f, c in sorted(per_exit.items(), key=lambda fc: -fc[1]) if abs(c) >= 0.5]
+    print(f"{key}: {rows[key]['insns']:.0f} instructions per round trip; the hypervisor's per exit "
+          f"({exits} exits), by function:")
+    for name, count in shown:
+        print(f"{count:8.1f}  {name}")
+    print(f"{sum(per_exit.values()):8.1f}  in all (the rest of the round trip is the guest's loop)")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="", help="comma-separated runs: " + ",".join(RUNS))
+    ap.add_argument("--profile", metavar="KEY", help="where one bench's round trip goes, by function (QEMU SVM)")
     args = ap.parse_args()
+    if args.profile:
+        return profile(args.profile)
     names = [n for n in RUNS if not args.only or n in args.only.split(",")]
     data = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "version": subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,

@@ -14,7 +14,16 @@ static uint64_t guest_xcr0(void)
 	return boot_cpu.xsave ? xgetbv(0) : 1;
 }
 
-enum exit_verdict handle_cpuid(struct vcpu *v)
+static void set_result(struct vcpu *v, const uint32_t r[4])
+{
+	v->regs.rax = r[0];
+	v->regs.rbx = r[1];
+	v->regs.rcx = r[2];
+	v->regs.rdx = r[3];
+}
+
+/* A leaf whose answer depends on the subleaf or on the vCPU's state (CR4, XCR0, APIC). */
+static __attribute__((noinline)) enum exit_verdict cpuid_with_state(struct vcpu *v)
 {
 	struct cpuid_guest_state g = {
 		.cr4 = vcpu_ops->read_reg(v, VCPU_CR4),
@@ -25,10 +34,19 @@ enum exit_verdict handle_cpuid(struct vcpu *v)
 	uint32_t out[4];
 
 	cpuid_policy_lookup(&v->part->cpuid, (uint32_t)v->regs.rax, (uint32_t)v->regs.rcx, &g, out);
-	v->regs.rax = out[0];
-	v->regs.rbx = out[1];
-	v->regs.rcx = out[2];
-	v->regs.rdx = out[3];
+	set_result(v, out);
+	vcpu_skip_instruction(v);
+	return EXIT_RESUME;
+}
+
+enum exit_verdict handle_cpuid(struct vcpu *v)
+{
+	const uint32_t *fixed = cpuid_policy_fixed(&v->part->cpuid, (uint32_t)v->regs.rax);
+
+	/* Most leaves the guest asks for are fixed: no vCPU state is read for them. */
+	if (!fixed)
+		return cpuid_with_state(v);
+	set_result(v, fixed);
 	vcpu_skip_instruction(v);
 	return EXIT_RESUME;
 }

@@ -351,6 +351,23 @@ static int cache_subleaves(struct cpuid_policy *p, const struct cpuid_policy_con
 	return -E_INVAL;
 }
 
+/* The leaves apply_dynamic() changes for the vCPU: never served as fixed answers. */
+static bool leaf_is_dynamic(uint32_t leaf)
+{
+	switch (leaf) {
+	case LEAF_FEATURES:
+	case LEAF_AMD_FEATURES:
+	case LEAF_EXT_FEATURES:
+	case LEAF_TOPOLOGY:
+	case LEAF_TOPOLOGY_V2:
+	case LEAF_XSAVE:
+	case LEAF_AMD_APIC_ID:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int cache_leaf(struct cpuid_policy *p, const struct cpuid_policy_config *cfg,
 		      cpuid_fn raw, void *ctx, uint32_t leaf, struct cpuid_slot *slot)
 {
@@ -365,6 +382,7 @@ static int cache_leaf(struct cpuid_policy *p, const struct cpuid_policy_config *
 	else
 		err = cache_one(p, cfg, raw, ctx, leaf, 0, r);
 	slot->count = (uint8_t)(p->nr - slot->first);
+	slot->fixed = !rule && slot->count == 1 && !leaf_is_dynamic(leaf);
 	return err;
 }
 
@@ -456,7 +474,7 @@ static void set_bit_if(uint32_t *reg, uint32_t bit, bool on)
 	*reg = on ? *reg | bit : *reg & ~bit;
 }
 
-/* The part of the policy that depends on the vCPU. */
+/* The part of the policy that depends on the vCPU (for the leaves of leaf_is_dynamic()). */
 static void apply_dynamic(const struct cpuid_policy *p, uint32_t leaf, uint32_t subleaf,
 			  bool cached, const struct cpuid_guest_state *g, uint32_t out[4])
 {

@@ -18,29 +18,25 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, 
 	vcpu_ops->inject_event(v, &e);
 }
 
-static void record_exit(struct vcpu *v)
-{
-	unsigned int reason = v->exit.reason < EXIT_NR ? v->exit.reason : EXIT_UNKNOWN;
-
-	v->exits[reason]++;
-	v->history[v->total_exits % EXIT_HISTORY].raw_reason = v->exit.raw_reason;
-	v->history[v->total_exits % EXIT_HISTORY].rip = v->rip;
-	v->total_exits++;
-}
-
 void vcpu_run_loop(struct vcpu *v)
 {
-	while (!v->part->stopped) {
-		/* INIT and SIPI first: they replace the state events would be delivered into. */
-		initsipi_process(v);
+	const struct vcpu_ops *ops = vcpu_ops;
+	const struct partition *p = v->part;
+
+	while (!p->stopped) {
+		/*
+		 * INIT and SIPI first: they replace the state events would be delivered into. Senders
+		 * set the bits and kick with an NMI, so a request seen late still gets an exit.
+		 */
+		if (__atomic_load_n(&v->startup, __ATOMIC_ACQUIRE) & (VCPU_INIT_PENDING | VCPU_SIPI_PENDING))
+			initsipi_process(v);
+		vcpu_deliver_events(v);
 		/*
 		 * No handler can act on a stale reason: every entry starts from EXIT_UNKNOWN, and the
 		 * backend's decoder writes the whole record after the exit.
 		 */
-		vcpu_deliver_events(v);
 		v->exit.reason = EXIT_UNKNOWN;
-		vcpu_ops->run(v);
-		record_exit(v);
+		ops->run(v);
 		if (exit_dispatch(v) != EXIT_RESUME) {
 			partition_stop(v->part, "a vCPU could not go on (see above)");
 			break;

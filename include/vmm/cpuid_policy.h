@@ -105,9 +105,10 @@ struct cpuid_slot {
 	uint16_t first;
 	uint8_t count;
 	bool indexed; /* ECX selects the subleaf; otherwise entries[first] serves every ECX */
+	bool fixed;   /* entries[first] is the answer for every ECX and every vCPU state */
 };
 
-/* Treat as opaque outside vmm/cpuid_policy.c; it lives in the partition (about 6 KiB). */
+/* Opaque outside vmm/cpuid_policy.c and cpuid_policy_fixed() below; it lives in the partition (about 6 KiB). */
 struct cpuid_policy {
 	uint32_t max_basic;      /* highest cached basic leaf (leaf 0 EAX as served) */
 	uint32_t max_ext;        /* highest cached extended leaf; 0 when there is none */
@@ -134,6 +135,24 @@ struct cpuid_policy {
  */
 int cpuid_policy_build(struct cpuid_policy *p, cpuid_fn raw, void *ctx,
 		       const struct cpuid_policy_config *cfg);
+
+/*
+ * The answer to CPUID(leaf) when it depends neither on the subleaf nor on the vCPU (leaf 0, the
+ * brand string, ...), else NULL: then cpuid_policy_lookup() with the vCPU's state. It is the same
+ * answer cpuid_policy_lookup() gives for any ECX and state; one or two compares and a load.
+ */
+static inline const uint32_t *cpuid_policy_fixed(const struct cpuid_policy *p, uint32_t leaf)
+{
+	const struct cpuid_slot *s;
+
+	if (leaf <= p->max_basic)
+		s = &p->basic[leaf];
+	else if (p->max_ext && leaf >= CPUID_EXT_BASE && leaf <= p->max_ext)
+		s = &p->ext[leaf - CPUID_EXT_BASE];
+	else
+		return NULL;
+	return s->fixed ? p->entries[s->first].regs : NULL;
+}
 
 /* The guest's CPUID(leaf, subleaf) for the vCPU in state g, into out[0..3] = EAX..EDX. */
 void cpuid_policy_lookup(const struct cpuid_policy *p, uint32_t leaf, uint32_t subleaf,

@@ -60,26 +60,37 @@ enum exit_reason {
 #define NPF_WRITE (1U << 1)
 #define NPF_FETCH (1U << 2)
 
+/*
+ * The decoded exit. The detail of each reason shares storage with the others', so the record stays
+ * four words and a decoder writes it whole cheaply on every exit: read only what the reason has.
+ */
 struct vm_exit {
 	enum exit_reason reason;
-	uint64_t raw_reason;     /* the vendor's exit code, for dumps */
-	uint64_t qualification;  /* vendor-independent detail (NPF access bits, ...) */
-	uint64_t gpa;            /* guest-physical address (NPF) */
 	uint32_t insn_len;       /* length of the exiting instruction, 0 when unknown */
-	uint8_t vector;          /* EXIT_EXCEPTION, EXIT_SIPI, EXIT_EXTINT (when has_vector) */
-	bool has_vector;         /* EXIT_EXTINT: the hardware acknowledged the interrupt (VMX) */
-	bool has_error_code;
-	uint32_t error_code;
-	uint64_t cr2;            /* EXIT_EXCEPTION #PF: the faulting address */
-	struct {
-		uint16_t port;
-		uint8_t size;    /* 1, 2 or 4 */
-		bool in;
-		bool string;
-		bool rep;
-	} io;
-	const char *failure;     /* EXIT_FAILED_ENTRY: the hardware's reason, by name */
+	uint64_t raw_reason;     /* the vendor's exit code, for dumps */
+	union {
+		struct {                 /* EXIT_NPF (gpa also for VMX EPT misconfigurations) */
+			uint64_t gpa;            /* guest-physical address */
+			uint64_t qualification;  /* NPF_READ, NPF_WRITE, NPF_FETCH */
+		};
+		struct {                 /* EXIT_EXCEPTION, EXIT_EXTINT, EXIT_SIPI */
+			uint8_t vector;
+			bool has_vector; /* EXIT_EXTINT: the hardware acknowledged the interrupt (VMX) */
+			bool has_error_code;
+			uint32_t error_code;
+			uint64_t cr2;    /* EXIT_EXCEPTION #PF: the faulting address */
+		};
+		struct {                 /* EXIT_IO */
+			uint16_t port;
+			uint8_t size;    /* 1, 2 or 4 */
+			bool in;
+			bool string;
+			bool rep;
+		} io;
+		const char *failure;     /* EXIT_FAILED_ENTRY: the hardware's reason, by name */
+	};
 };
+_Static_assert(sizeof(struct vm_exit) == 32, "the exit record stays four words");
 
 enum vcpu_reg {
 	VCPU_RIP, VCPU_RSP, VCPU_RFLAGS, VCPU_CR0, VCPU_CR2, VCPU_CR3, VCPU_CR4, VCPU_EFER,
@@ -130,7 +141,8 @@ struct vcpu_start {
 #define VCPU_SIPI_PENDING (1U << 10) /* a SIPI for a waiting (or INIT-pending) vCPU; vector in 7:0 */
 #define VCPU_SIPI_VECTOR_MASK 0xFFU
 
-#define EXIT_HISTORY 16
+#define EXIT_HISTORY 16 /* a power of two: the ring index is a mask */
+_Static_assert((EXIT_HISTORY & (EXIT_HISTORY - 1)) == 0, "EXIT_HISTORY is a power of two");
 
 /* Cached guest state that differs from the VMCB/VMCS and must be written back before the entry. */
 #define VCPU_DIRTY_RIP (1U << 0)
@@ -170,7 +182,7 @@ struct vcpu {
 	uint64_t injected_irqs;
 	uint64_t exits[EXIT_NR];       /* per-reason counters */
 	uint64_t total_exits;
-	struct {
+	struct exit_trace {
 		uint64_t raw_reason;
 		uint64_t rip;
 	} history[EXIT_HISTORY];       /* the last exits, dumped when the vCPU stops */

@@ -18,6 +18,7 @@
 #include "apic.h"
 #include "guest.h"
 #include "hypercall.h"
+#include "multiboot.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -239,6 +240,36 @@ static const struct bench benches[] = {
 	  timer_start, TIMER_ROUNDS },
 };
 
+/*
+ * The guest's arguments "only=KEY,KEY" run just those benches (for profiling one exit path with
+ * QEMU's -d exec); without them every bench runs.
+ */
+static bool selected(const char *key)
+{
+	const char *s = mb_args();
+
+	while (*s && (s[0] != 'o' || s[1] != 'n' || s[2] != 'l' || s[3] != 'y' || s[4] != '='))
+		s++;
+	if (!*s)
+		return true;
+	s += 5;
+	while (*s && *s != ' ') {
+		const char *k = key;
+
+		while (*k && *k == *s) {
+			k++;
+			s++;
+		}
+		if (!*k && (*s == ',' || *s == ' ' || !*s))
+			return true;
+		while (*s && *s != ',' && *s != ' ')
+			s++;
+		if (*s == ',')
+			s++;
+	}
+	return false;
+}
+
 static bool exit_count(uint64_t *count)
 {
 	struct hc_regs r;
@@ -328,6 +359,8 @@ void guest_main(void)
 	for (unsigned int i = 0; i < ARRAY_SIZE(benches); i++) {
 		const struct bench *b = &benches[i];
 
+		if (!selected(b->key))
+			continue;
 		if (b->needs_apic && !have_apic) {
 			printf("bench: %s rounds=0 insns=- exits=- # no xAPIC\n", b->key);
 			continue;

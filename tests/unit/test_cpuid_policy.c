@@ -740,6 +740,54 @@ static void test_passthrough(void **state __unused)
 	assert_int_equal(q(p, 7, 0, &g).d, BIT(4));
 }
 
+/* Every leaf served as fixed gives the lookup's answer, for any subleaf and any vCPU state. */
+static void expect_fixed_matches_lookup(const struct cpuid_policy *p, uint32_t leaf)
+{
+	static const struct cpuid_guest_state states[] = {
+		{ .cr4 = 0, .xcr0 = XCR0_X87, .apic_id = 0 },
+		{ .cr4 = ~0ULL, .xcr0 = ~0ULL, .xss = ~0ULL, .apic_id = 0x1234567, .apic_disabled = true },
+	};
+	const uint32_t *fixed = cpuid_policy_fixed(p, leaf);
+
+	if (!fixed)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(states); i++)
+		for (uint32_t subleaf = 0; subleaf < 4; subleaf++)
+			expect_regs(q(p, leaf, subleaf, &states[i]), fixed[0], fixed[1], fixed[2], fixed[3]);
+}
+
+static void test_fixed_leaves(void **state __unused)
+{
+	struct fake_cpu *cpus[] = { &intel, &amd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(cpus); i++) {
+		const struct cpuid_policy *p = build(cpus[i]);
+		unsigned int fixed = 0;
+
+		for (uint32_t leaf = 0; leaf <= CPUID_BASIC_MAX + 1; leaf++) {
+			expect_fixed_matches_lookup(p, leaf);
+			fixed += cpuid_policy_fixed(p, leaf) != NULL;
+		}
+		for (uint32_t leaf = CPUID_EXT_BASE; leaf <= CPUID_EXT_MAX + 1; leaf++) {
+			expect_fixed_matches_lookup(p, leaf);
+			fixed += cpuid_policy_fixed(p, leaf) != NULL;
+		}
+		assert_true(fixed > 0);
+		/* Leaf 0 is fixed; what depends on the vCPU or the subleaf never is. */
+		assert_non_null(cpuid_policy_fixed(p, 0));
+		assert_non_null(cpuid_policy_fixed(p, CPUID_EXT_BASE));
+		assert_null(cpuid_policy_fixed(p, 1));
+		assert_null(cpuid_policy_fixed(p, 4));
+		assert_null(cpuid_policy_fixed(p, 7));
+		assert_null(cpuid_policy_fixed(p, 0xD));
+		assert_null(cpuid_policy_fixed(p, 0x80000001));
+		/* Outside the cached ranges (Intel answers with the highest basic leaf): the lookup decides. */
+		assert_null(cpuid_policy_fixed(p, CPUID_HV_BASE));
+		assert_null(cpuid_policy_fixed(p, 0x12345678));
+		assert_null(cpuid_policy_fixed(p, 0xFFFFFFFF));
+	}
+}
+
 static void test_rebuild_is_deterministic(void **state __unused)
 {
 	static struct cpuid_policy first;
@@ -770,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_passthrough),
+		cmocka_unit_test(test_fixed_leaves),
 		cmocka_unit_test(test_rebuild_is_deterministic),
 	};
 

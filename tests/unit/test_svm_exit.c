@@ -116,7 +116,7 @@ static void test_io(void **state __unused)
 	assert_true(e.io.string);
 	assert_true(e.io.rep);
 	assert_int_equal(e.insn_len, 2);
-	assert_int_equal(e.gpa, 0);
+	assert_int_equal(e.qualification, 0); /* the detail word after the I/O fields */
 	free(vmcb);
 }
 

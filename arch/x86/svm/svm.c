@@ -77,6 +77,12 @@ static int svm_cpu_enable(void)
 	/* The host keeps GIF clear: interrupts, NMIs and INIT wait for the guest or an explicit window. */
 	if (svm_clgi())
 		panic("svm: CLGI faulted with EFER.SVME set");
+	/*
+	 * The host's FS/GS/TR/LDTR and syscall MSRs, set up before this and never changed after: saved
+	 * once, loaded after every exit (svm_entry.asm).
+	 */
+	if (svm_vmsave(cpu->host_vmcb_pa))
+		panic("svm: VMSAVE of the host state faulted");
 	wrmsr(MSR_VM_HSAVE_PA, cpu->host_save_pa);
 	if (boot_cpu.xsave)
 		write_cr4(read_cr4() | CR4_OSXSAVE); /* XSETBV on the guest's behalf */
@@ -202,6 +208,7 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 	struct vmcb_control *c = &vmcb->control;
 
 	sv->vmcb = vmcb;
+	sv->host_vmcb_pa = ((struct svm_cpu *)v->cpu->virt)->host_vmcb_pa; /* a vCPU stays on its CPU */
 	v->arch = sv;
 	c->iopm_base_pa = p->io_bitmap_pa;
 	c->msrpm_base_pa = v->msr_bitmap_pa;
@@ -250,21 +257,24 @@ static bool svm_track_events(struct vcpu *v)
 	return false;
 }
 
-/* The register cache back into the VMCB, where it changed (RAX is stored before every VMRUN). */
+/*
+ * The register cache back into the VMCB. RIP is stored every time (one store, and the common
+ * exits all advance it); the rest only where it changed (RAX is stored before every VMRUN).
+ */
 static void svm_write_back(struct vcpu *v, struct vmcb *vmcb)
 {
 	uint32_t dirty = v->dirty;
 
-	if (!dirty)
-		return;
-	if (dirty & VCPU_DIRTY_RIP)
-		vmcb->save.rip = v->rip;
+	vmcb->save.rip = v->rip;
+	if (!(dirty & ~VCPU_DIRTY_RIP))
+		goto clean;
 	if (dirty & VCPU_DIRTY_RSP)
 		vmcb->save.rsp = v->regs.rsp;
 	if (dirty & VCPU_DIRTY_RFLAGS)
 		vmcb->save.rflags = v->rflags;
 	if ((dirty & VCPU_DIRTY_SHADOW) && !v->interrupt_shadow)
 		vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW;
+clean:
 	v->dirty = 0;
 }
 
@@ -281,11 +291,10 @@ static void svm_run_vcpu(struct vcpu *v)
 {
 	struct svm_vcpu *sv = svm(v);
 	struct vmcb *vmcb = sv->vmcb;
-	struct svm_cpu *cpu = v->cpu->virt;
 
 	svm_write_back(v, vmcb);
 	vmcb->save.rax = v->regs.rax;
-	if (svm_run(sv->vmcb_pa, &v->regs, cpu->host_vmcb_pa)) {
+	if (svm_run(sv->vmcb_pa, &v->regs, sv->host_vmcb_pa)) {
 		v->exit = (struct vm_exit){
 			.reason = EXIT_FAILED_ENTRY,
 			.raw_reason = SVM_EXIT_INVALID,

@@ -3,7 +3,9 @@
 ; An ordinary C call that runs the guest until its next #VMEXIT. VMRUN itself switches only
 ; RAX/RSP/RIP and the state in the VMCB: the other guest GPRs are loaded and saved here, and the
 ; host's FS/GS/TR/LDTR and syscall MSRs, which the guest's VMLOAD replaces, come back with the
-; host VMLOAD (SVM does not restore the host GS base, which this_cpu() depends on).
+; host VMLOAD (SVM does not restore the host GS base, which this_cpu() depends on). The host
+; VMCB holds them from one VMSAVE when SVM was enabled on this CPU: the host never changes them.
+; Only what the C ABI requires is kept: the callee-saved registers, no frame of our own.
 ; Returns 0 after an exit, -1 if one of the SVM instructions faulted (exception table).
 
 %include "asm_offsets.inc"
@@ -12,7 +14,6 @@ section .text
 global svm_run
 svm_run:
 	push	rbp
-	mov	rbp, rsp
 	push	rbx
 	push	r12
 	push	r13
@@ -20,9 +21,6 @@ svm_run:
 	push	r15
 	push	rdx			; host VMCB
 	push	rsi			; guest registers
-	mov	rax, rdx
-.host_save:
-	vmsave
 	mov	rax, rdi
 	mov	rbx, [rsi + GR_RBX]
 	mov	rcx, [rsi + GR_RCX]
@@ -90,7 +88,6 @@ svm_run:
 	jmp	.out
 
 section __ex_table progbits alloc noexec nowrite align=8
-	dq	.host_save, .fault_host, 0
 	dq	.guest_load, .fault_guest, 1
 	dq	.run, .fault_guest, 1
 	dq	.guest_save, .fault_guest, 1

@@ -8,6 +8,7 @@
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
+	paddr_t host_vmcb_pa; /* the host state of the vCPU's CPU (struct svm_cpu) */
 	uint32_t guest_exception_mask; /* what the partition asked for; #DB may be added below */
 	bool nmi_blocked;   /* an NMI was injected and the guest has not finished its IRET yet */
 	bool nmi_stepping;  /* single-stepping over that IRET to see it complete */

@@ -104,15 +104,18 @@ static int vmx_cpu_enable(void)
 
 #define INTR_SHADOW (VMX_INTR_BLOCK_STI | VMX_INTR_BLOCK_MOV_SS)
 
-/* The register cache back into the VMCS, where it changed (RAX is loaded by the entry stub). */
+/*
+ * The register cache back into the VMCS, where it changed (RAX is loaded by the entry stub): the
+ * common exits changed RIP only, one test and one VMWRITE.
+ */
 static void vmx_write_back(struct vcpu *v)
 {
 	uint32_t dirty = v->dirty;
 
-	if (!dirty)
-		return;
 	if (dirty & VCPU_DIRTY_RIP)
 		vmcs_writel(VMCS_GUEST_RIP, v->rip);
+	if (!(dirty & ~VCPU_DIRTY_RIP))
+		goto clean;
 	if (dirty & VCPU_DIRTY_RSP)
 		vmcs_writel(VMCS_GUEST_RSP, v->regs.rsp);
 	if (dirty & VCPU_DIRTY_RFLAGS)
@@ -121,6 +124,7 @@ static void vmx_write_back(struct vcpu *v)
 		vmx(v)->interruptibility &= ~INTR_SHADOW;
 		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, vmx(v)->interruptibility);
 	}
+clean:
 	v->dirty = 0;
 }
 
@@ -133,6 +137,39 @@ static void vmx_read_cache(struct vcpu *v)
 	v->rflags = vmcs_readl(VMCS_GUEST_RFLAGS);
 	xv->interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 	v->interrupt_shadow = xv->interruptibility & INTR_SHADOW;
+}
+
+/* Only the fields this exit's decoding uses are read (no VMREAD whose value is dropped). */
+static void vmx_read_exit(struct vcpu *v, uint32_t reason)
+{
+	struct vmx_exit_fields f = { .reason = reason };
+	unsigned int need = vmx_exit_fields_needed(reason);
+
+	/* The instruction exits need the length only: one test for them. */
+	if (need == VMX_FIELD_INSN_LEN) {
+		f.insn_len = vmcs_read32(VMCS_EXIT_INSN_LEN);
+	} else if (need) {
+		if (need & VMX_FIELD_QUALIFICATION)
+			f.qualification = vmcs_readl(VMCS_EXIT_QUALIFICATION);
+		if (need & VMX_FIELD_GUEST_PHYSICAL)
+			f.guest_physical = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDR);
+		if (need & VMX_FIELD_INSN_LEN)
+			f.insn_len = vmcs_read32(VMCS_EXIT_INSN_LEN);
+		if (need & VMX_FIELD_INTR_INFO) {
+			f.intr_info = vmcs_read32(VMCS_EXIT_INTR_INFO);
+			if (f.intr_info & VMX_INTR_INFO_ERROR_VALID)
+				f.intr_error_code = vmcs_read32(VMCS_EXIT_INTR_ERROR_CODE);
+		}
+	}
+	vmx_decode_exit(&v->exit, &f);
+}
+
+/* A window exit asked for by vmx_request_event_window(): the window is open, stop asking. */
+static void vmx_close_event_window(uint32_t reason)
+{
+	uint32_t bit = reason == VMX_EXIT_INTR_WINDOW ? VMX_PROC_INTR_WINDOW_EXITING : VMX_PROC_NMI_WINDOW_EXITING;
+
+	vmcs_write32(VMCS_PROC_CONTROLS, vmcs_read32(VMCS_PROC_CONTROLS) & ~bit);
 }
 
 static void vmx_run_vcpu(struct vcpu *v)
@@ -164,40 +201,9 @@ static void vmx_run_vcpu(struct vcpu *v)
 		if (reason != VMX_EXIT_CR_ACCESS || !vmx_handle_cr_access(v))
 			break;
 	}
+	if (reason == VMX_EXIT_INTR_WINDOW || reason == VMX_EXIT_NMI_WINDOW)
+		vmx_close_event_window(reason);
 	vmx_read_exit(v, reason);
-}
-
-/* Only the fields this exit's decoding uses are read (no VMREAD whose value is dropped). */
-void vmx_read_exit(struct vcpu *v, uint32_t reason)
-{
-	struct vmx_exit_fields f = { .reason = reason };
-	unsigned int need = vmx_exit_fields_needed(reason);
-
-	if (need & VMX_FIELD_QUALIFICATION)
-		f.qualification = vmcs_readl(VMCS_EXIT_QUALIFICATION);
-	if (need & VMX_FIELD_GUEST_PHYSICAL)
-		f.guest_physical = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDR);
-	if (need & VMX_FIELD_INSN_LEN)
-		f.insn_len = vmcs_read32(VMCS_EXIT_INSN_LEN);
-	if (need & VMX_FIELD_INTR_INFO) {
-		f.intr_info = vmcs_read32(VMCS_EXIT_INTR_INFO);
-		if (f.intr_info & VMX_INTR_INFO_ERROR_VALID)
-			f.intr_error_code = vmcs_read32(VMCS_EXIT_INTR_ERROR_CODE);
-	}
-	vmx_decode_exit(&v->exit, &f);
-	switch (reason) {
-	case VMX_EXIT_EXTINT:
-		v->exit.has_vector = f.intr_info & VMX_INTR_INFO_VALID; /* acknowledged on exit */
-		break;
-	case VMX_EXIT_INTR_WINDOW:
-		vmcs_write32(VMCS_PROC_CONTROLS, vmcs_read32(VMCS_PROC_CONTROLS) & ~VMX_PROC_INTR_WINDOW_EXITING);
-		v->exit.reason = EXIT_IRQ_WINDOW;
-		break;
-	case VMX_EXIT_NMI_WINDOW:
-		vmcs_write32(VMCS_PROC_CONTROLS, vmcs_read32(VMCS_PROC_CONTROLS) & ~VMX_PROC_NMI_WINDOW_EXITING);
-		v->exit.reason = EXIT_NMI_WINDOW;
-		break;
-	}
 }
 
 static uint64_t read_dr6(void)

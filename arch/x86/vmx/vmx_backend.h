@@ -41,7 +41,6 @@ void vmx_set_guest_efer(uint64_t value);
 bool vmx_handle_cr_access(struct vcpu *v);
 /* The event the exit interrupted (IDT-vectoring info, valid) is delivered again (SDM 27.2.4). */
 void vmx_requeue_interrupted_event(uint32_t idt_vectoring_info);
-void vmx_read_exit(struct vcpu *v, uint32_t reason);
 void vmx_dump(struct vcpu *v);
 
 #endif

@@ -66,60 +66,45 @@ static const char *entry_failure_name(uint32_t basic)
 	}
 }
 
-/* The neutral reason of an exit caused by an instruction, or EXIT_UNKNOWN. */
-static enum exit_reason instruction_reason(uint32_t basic)
-{
-	switch (basic) {
-	case VMX_EXIT_CPUID:
-		return EXIT_CPUID;
-	case VMX_EXIT_RDMSR:
-		return EXIT_MSR_READ;
-	case VMX_EXIT_WRMSR:
-		return EXIT_MSR_WRITE;
-	case VMX_EXIT_VMCALL:
-		return EXIT_HYPERCALL;
-	case VMX_EXIT_XSETBV:
-		return EXIT_XSETBV;
-	case VMX_EXIT_INVD:
-		return EXIT_INVD;
-	case VMX_EXIT_VMCLEAR:
-	case VMX_EXIT_VMLAUNCH:
-	case VMX_EXIT_VMPTRLD:
-	case VMX_EXIT_VMPTRST:
-	case VMX_EXIT_VMREAD:
-	case VMX_EXIT_VMRESUME:
-	case VMX_EXIT_VMWRITE:
-	case VMX_EXIT_VMXOFF:
-	case VMX_EXIT_VMXON:
-	case VMX_EXIT_INVEPT:
-	case VMX_EXIT_INVVPID:
-	case VMX_EXIT_VMFUNC:
-		return EXIT_VIRT_INSN;
-	default:
-		return EXIT_UNKNOWN;
-	}
-}
-
 #define QUAL VMX_FIELD_QUALIFICATION
 #define GPA VMX_FIELD_GUEST_PHYSICAL
 #define LEN VMX_FIELD_INSN_LEN
 #define INTR VMX_FIELD_INTR_INFO
 
-/* Indexed by basic exit reason: one load on every exit instead of a switch. */
-static const uint8_t fields_needed[] = {
+/*
+ * Indexed by basic exit reason, one load on every exit instead of a switch: the fields the
+ * decoder reads, and for an exit caused by an instruction its neutral reason.
+ */
+static const struct {
+	uint8_t fields;
+	uint8_t insn_reason; /* enum exit_reason; EXIT_UNKNOWN: not an instruction exit */
+} exit_table[] = {
 	/* The qualification is CR2 of a #PF, the length that of INT3/INTO/INT1. */
-	[VMX_EXIT_EXCEPTION_NMI] = INTR | QUAL | LEN,
-	[VMX_EXIT_EXTINT] = INTR,
-	[VMX_EXIT_SIPI] = QUAL,
-	[VMX_EXIT_IO] = QUAL | LEN,
-	[VMX_EXIT_EPT_VIOLATION] = QUAL | GPA,
-	[VMX_EXIT_EPT_MISCONFIG] = GPA,
-	/* The instruction exits of instruction_reason() below. */
-	[VMX_EXIT_CPUID] = LEN, [VMX_EXIT_RDMSR] = LEN, [VMX_EXIT_WRMSR] = LEN, [VMX_EXIT_VMCALL] = LEN,
-	[VMX_EXIT_XSETBV] = LEN, [VMX_EXIT_VMCLEAR] = LEN, [VMX_EXIT_VMLAUNCH] = LEN, [VMX_EXIT_VMPTRLD] = LEN,
-	[VMX_EXIT_VMPTRST] = LEN, [VMX_EXIT_VMREAD] = LEN, [VMX_EXIT_VMRESUME] = LEN, [VMX_EXIT_VMWRITE] = LEN,
-	[VMX_EXIT_VMXOFF] = LEN, [VMX_EXIT_VMXON] = LEN, [VMX_EXIT_INVEPT] = LEN, [VMX_EXIT_INVVPID] = LEN,
-	[VMX_EXIT_VMFUNC] = LEN, [VMX_EXIT_INVD] = LEN,
+	[VMX_EXIT_EXCEPTION_NMI] = { INTR | QUAL | LEN, EXIT_UNKNOWN },
+	[VMX_EXIT_EXTINT] = { INTR, EXIT_UNKNOWN },
+	[VMX_EXIT_SIPI] = { QUAL, EXIT_UNKNOWN },
+	[VMX_EXIT_IO] = { QUAL | LEN, EXIT_UNKNOWN },
+	[VMX_EXIT_EPT_VIOLATION] = { QUAL | GPA, EXIT_UNKNOWN },
+	[VMX_EXIT_EPT_MISCONFIG] = { GPA, EXIT_UNKNOWN },
+	[VMX_EXIT_CPUID] = { LEN, EXIT_CPUID },
+	[VMX_EXIT_RDMSR] = { LEN, EXIT_MSR_READ },
+	[VMX_EXIT_WRMSR] = { LEN, EXIT_MSR_WRITE },
+	[VMX_EXIT_VMCALL] = { LEN, EXIT_HYPERCALL },
+	[VMX_EXIT_XSETBV] = { LEN, EXIT_XSETBV },
+	[VMX_EXIT_INVD] = { LEN, EXIT_INVD }, /* performed as WBINVD */
+	/* Virtualization is not offered to the guest. */
+	[VMX_EXIT_VMCLEAR] = { LEN, EXIT_VIRT_INSN },
+	[VMX_EXIT_VMLAUNCH] = { LEN, EXIT_VIRT_INSN },
+	[VMX_EXIT_VMPTRLD] = { LEN, EXIT_VIRT_INSN },
+	[VMX_EXIT_VMPTRST] = { LEN, EXIT_VIRT_INSN },
+	[VMX_EXIT_VMREAD] = { LEN, EXIT_VIRT_INSN },
+	[VMX_EXIT_VMRESUME] = { LEN, EXIT_VIRT_INSN },
+	[VMX_EXIT_VMWRITE] = { LEN, EXIT_VIRT_INSN },
+	[VMX_EXIT_VMXOFF] = { LEN, EXIT_VIRT_INSN },
+	[VMX_EXIT_VMXON] = { LEN, EXIT_VIRT_INSN },
+	[VMX_EXIT_INVEPT] = { LEN, EXIT_VIRT_INSN },
+	[VMX_EXIT_INVVPID] = { LEN, EXIT_VIRT_INSN },
+	[VMX_EXIT_VMFUNC] = { LEN, EXIT_VIRT_INSN },
 };
 
 #undef QUAL
@@ -129,9 +114,9 @@ static const uint8_t fields_needed[] = {
 
 unsigned int vmx_exit_fields_needed(uint32_t reason)
 {
-	if (reason >= sizeof(fields_needed)) /* bit 31 (failed entry) included */
+	if (reason >= ARRAY_SIZE(exit_table)) /* bit 31 (failed entry) included */
 		return 0;
-	return fields_needed[reason];
+	return exit_table[reason].fields;
 }
 
 void vmx_decode_exit(struct vm_exit *e, const struct vmx_exit_fields *f)
@@ -144,6 +129,12 @@ void vmx_decode_exit(struct vm_exit *e, const struct vmx_exit_fields *f)
 		e->failure = entry_failure_name(basic);
 		return;
 	}
+	/* The common exits first: instructions, one table load. */
+	if (basic < ARRAY_SIZE(exit_table) && exit_table[basic].insn_reason != EXIT_UNKNOWN) {
+		e->reason = exit_table[basic].insn_reason;
+		e->insn_len = f->insn_len;
+		return;
+	}
 	switch (basic) {
 	case VMX_EXIT_EXCEPTION_NMI:
 		decode_exception(e, f);
@@ -151,8 +142,16 @@ void vmx_decode_exit(struct vm_exit *e, const struct vmx_exit_fields *f)
 	case VMX_EXIT_EXTINT:
 		e->reason = EXIT_EXTINT;
 		/* Valid only with "acknowledge interrupt on exit": the CPU took the vector for us. */
-		if (f->intr_info & VMX_INTR_INFO_VALID)
+		if (f->intr_info & VMX_INTR_INFO_VALID) {
 			e->vector = f->intr_info & VMX_INTR_INFO_VECTOR_MASK;
+			e->has_vector = true;
+		}
+		return;
+	case VMX_EXIT_INTR_WINDOW:
+		e->reason = EXIT_IRQ_WINDOW; /* the backend has turned the window exiting off again */
+		return;
+	case VMX_EXIT_NMI_WINDOW:
+		e->reason = EXIT_NMI_WINDOW;
 		return;
 	case VMX_EXIT_TRIPLE_FAULT:
 		e->reason = EXIT_SHUTDOWN;
@@ -181,11 +180,8 @@ void vmx_decode_exit(struct vm_exit *e, const struct vmx_exit_fields *f)
 		e->failure = entry_failure_name(basic);
 		return;
 	default:
-		break;
+		return; /* EXIT_UNKNOWN: no neutral meaning, the dispatcher dumps and stops */
 	}
-	e->reason = instruction_reason(basic);
-	if (e->reason != EXIT_UNKNOWN)
-		e->insn_len = f->insn_len;
 }
 
 void vmx_decode_vmfail(struct vm_exit *e, uint32_t insn_error)

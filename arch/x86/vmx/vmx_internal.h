@@ -11,11 +11,11 @@
  */
 struct vmx_exit_fields {
 	uint32_t reason;           /* VMCS_EXIT_REASON: basic reason in 15:0, entry failure in bit 31 */
-	uint64_t qualification;    /* VMCS_EXIT_QUALIFICATION */
-	uint64_t guest_physical;   /* VMCS_GUEST_PHYSICAL_ADDR (EPT violations and misconfigurations) */
 	uint32_t insn_len;         /* VMCS_EXIT_INSN_LEN */
 	uint32_t intr_info;        /* VMCS_EXIT_INTR_INFO */
 	uint32_t intr_error_code;  /* VMCS_EXIT_INTR_ERROR_CODE */
+	uint64_t qualification;    /* VMCS_EXIT_QUALIFICATION */
+	uint64_t guest_physical;   /* VMCS_GUEST_PHYSICAL_ADDR (EPT violations and misconfigurations) */
 };
 
 #define VMX_FIELD_QUALIFICATION (1U << 0)
@@ -29,7 +29,7 @@ unsigned int vmx_exit_fields_needed(uint32_t reason);
 /*
  * Translates one VM exit into the neutral record: e is cleared, then filled from f. Exits with no
  * neutral meaning become EXIT_UNKNOWN with raw_reason kept, so the dispatcher dumps and stops.
- * EXIT_EXTINT carries the vector only when the exit acknowledged the interrupt (vector 0 else).
+ * EXIT_EXTINT carries the vector (and has_vector) only when the exit acknowledged the interrupt.
  */
 void vmx_decode_exit(struct vm_exit *e, const struct vmx_exit_fields *f);
 
