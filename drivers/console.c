@@ -1,14 +1,19 @@
-/* Log lines to the serial console, one CPU at a time, each prefixed with the CPU number. */
+/*
+ * Log lines to the serial console, one CPU at a time, each prefixed with the CPU number and the
+ * time since boot: "[cpu1 12.345678] text".
+ */
 #include "console.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "serial.h"
+#include "timer.h"
 #include "x86/cpu.h"
 #include "x86/percpu.h"
 
 #define LINE_MAX 512
 
 static int log_level = LOG_INFO;
+static uint64_t boot_tsc; /* the TSC at the first line: time 0 of every timestamp */
 
 /*
  * Each CPU formats its whole line in its own buffer, then writes it while it owns the console
@@ -77,6 +82,23 @@ void console_write(const char *s, size_t len)
 	console_unlock(taken);
 }
 
+/*
+ * Seconds and microseconds since the first line, from the TSC (before its calibration at the PIT,
+ * the fallback rate: early lines may be off by that factor). The TSCs of all CPUs start together
+ * at reset on the machines we know, so lines of different CPUs sort by it.
+ */
+static int format_prefix(char *buf, size_t size)
+{
+	uint64_t now = rdtsc(), khz = tsc_khz(), delta, per_s;
+
+	if (!boot_tsc)
+		boot_tsc = now;
+	delta = now > boot_tsc ? now - boot_tsc : 0;
+	per_s = khz * 1000;
+	return snprintf(buf, size, "[cpu%u %llu.%06llu] ", this_cpu_id(), (unsigned long long)(delta / per_s),
+			(unsigned long long)((delta % per_s) * 1000 / khz));
+}
+
 void vprintk(int level, const char *fmt, va_list ap)
 {
 	char line[LINE_MAX];
@@ -86,7 +108,7 @@ void vprintk(int level, const char *fmt, va_list ap)
 	/* Emergency and critical lines (panics, the reboot path, a guest that cannot run) always print. */
 	if (level > log_level && level > LOG_CRIT)
 		return;
-	n = snprintf(line, sizeof(line), "[cpu%u] ", this_cpu_id());
+	n = format_prefix(line, sizeof(line));
 	len = vsnprintf(line + n, sizeof(line) - n, fmt, ap) + n;
 	if (len >= (int)sizeof(line) - 1) {
 		len = sizeof(line) - 2;

@@ -65,6 +65,8 @@ enum exit_verdict exit_dispatch(struct vcpu *v)
 
 	t->raw_reason = v->exit.raw_reason;
 	t->rip = v->rip;
+	t->qualification = v->exit.gpa; /* the first word of the reason's detail, whatever it holds */
+	t->tsc = v->exit_tsc;
 	if (reason >= EXIT_NR || !exit_handlers[reason])
 		return unhandled_exit(v, reason);
 	v->exits[reason]++;

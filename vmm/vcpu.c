@@ -5,6 +5,7 @@
 #include "vmm/initsipi.h"
 #include "vmm/partition.h"
 #include "x86/cpu.h"
+#include "x86/percpu.h"
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code)
 {
@@ -23,6 +24,7 @@ void vcpu_run_loop(struct vcpu *v)
 	const struct vcpu_ops *ops = vcpu_ops;
 	const struct partition *p = v->part;
 
+	v->exit_tsc = 0; /* nothing to account before the first exit (the TSC may have restarted in S3) */
 	while (!p->stopped) {
 		/*
 		 * INIT and SIPI first: they replace the state events would be delivered into. Senders
@@ -35,8 +37,10 @@ void vcpu_run_loop(struct vcpu *v)
 		 * No handler can act on a stale reason: every entry starts from EXIT_UNKNOWN, and the
 		 * backend's decoder writes the whole record after the exit.
 		 */
+		vcpu_account_exit(v, rdtsc());
 		v->exit.reason = EXIT_UNKNOWN;
 		ops->run(v);
+		v->exit_tsc = rdtsc();
 		if (exit_dispatch(v) != EXIT_RESUME) {
 			partition_stop(v->part, "a vCPU could not go on (see above)");
 			break;
@@ -65,9 +69,28 @@ void vcpu_dump(struct vcpu *v)
 	for (unsigned int i = 0; i < EXIT_NR; i++)
 		if (v->exits[i])
 			pr_err("vcpu%u: %llu %s exits", v->id, (unsigned long long)v->exits[i], exit_reason_name(i));
-	for (uint64_t n = v->total_exits > EXIT_HISTORY ? v->total_exits - EXIT_HISTORY : 0; n < v->total_exits; n++)
-		pr_err("vcpu%u: recent exit #%llu: code %#llx at RIP %#llx", v->id, (unsigned long long)n,
-		       (unsigned long long)v->history[n % EXIT_HISTORY].raw_reason,
-		       (unsigned long long)v->history[n % EXIT_HISTORY].rip);
+	vcpu_dump_history(v);
 	vcpu_ops->dump(v);
+}
+
+void vcpu_panic_dump(void)
+{
+	const struct vcpu *v = this_cpu()->vcpu;
+
+	if (v)
+		vcpu_dump_history(v);
+}
+
+/* Oldest first, so the last line is the exit the vCPU took last (the one that failed, on a stop). */
+void vcpu_dump_history(const struct vcpu *v)
+{
+	uint64_t total = v->total_exits;
+
+	for (uint64_t n = total > EXIT_HISTORY ? total - EXIT_HISTORY : 0; n < total; n++) {
+		const struct exit_trace *t = &v->history[n % EXIT_HISTORY];
+
+		pr_err("vcpu%u: recent exit #%llu: code %#llx at RIP %#llx qual 0x%llx tsc %llu%s", v->id,
+		       (unsigned long long)n, (unsigned long long)t->raw_reason, (unsigned long long)t->rip,
+		       (unsigned long long)t->qualification, (unsigned long long)t->tsc, n + 1 == total ? " (last)" : "");
+	}
 }

@@ -9,6 +9,7 @@
 #include "lib/printf.h"
 #include "mm.h"
 #include "panic.h"
+#include "vmm/vcpu.h"
 #include "platform.h"
 #include "timer.h"
 #include "x86/apic.h"
@@ -211,6 +212,7 @@ __noreturn void panic(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	printk(LOG_EMERG, "PANIC: %s", msg);
+	vcpu_panic_dump(); /* what the guest did last on this CPU, if it runs one */
 	reboot_machine(panic_reboots ? "hypervisor panic: resetting the machine (panic=halt keeps it stopped)"
 				     : "hypervisor panic: stopping every CPU",
 		       panic_reboots);

@@ -182,9 +182,19 @@ struct vcpu {
 	uint64_t injected_irqs;
 	uint64_t exits[EXIT_NR];       /* per-reason counters */
 	uint64_t total_exits;
+	/*
+	 * Cycles in the hypervisor per reason, from the exit (the TSC read when the backend's run
+	 * returns) to the next entry: sums and maxima, written by this vCPU's CPU only (no locks),
+	 * read racily by the debug keys. exit_tsc is 0 before the first exit.
+	 */
+	uint64_t exit_tsc;
+	uint64_t exit_cycles[EXIT_NR];
+	uint64_t exit_cycles_max[EXIT_NR];
 	struct exit_trace {
-		uint64_t raw_reason;
+		uint64_t raw_reason;     /* the vendor's code */
 		uint64_t rip;
+		uint64_t qualification;  /* the reason's first detail word: GPA, port/size, vector... */
+		uint64_t tsc;            /* when the exit happened */
 	} history[EXIT_HISTORY];       /* the last exits, dumped when the vCPU stops */
 };
 
@@ -299,5 +309,25 @@ static inline void vcpu_inject_gp(struct vcpu *v)
 }
 /* Prints the vCPU's registers, exit counters and recent exits, then the backend's raw state. */
 void vcpu_dump(struct vcpu *v);
+/* Prints the ring of recent exits, oldest first (on a panic, an unhandled exit, the `r` key). */
+void vcpu_dump_history(const struct vcpu *v);
+/* On a panic: the calling CPU's vCPU's recent exits, if it runs one. */
+void vcpu_panic_dump(void);
+
+/*
+ * Before an entry: the cycles since the exit go to the exit's reason (a subtraction, an add and a
+ * compare: no division, no lock). The run loop calls it; `now` is the TSC just read.
+ */
+static inline void vcpu_account_exit(struct vcpu *v, uint64_t now)
+{
+	unsigned int r = (unsigned int)v->exit.reason;
+	uint64_t d = now - v->exit_tsc;
+
+	if (__builtin_expect(r >= EXIT_NR || !v->exit_tsc, 0))
+		return;
+	v->exit_cycles[r] += d;
+	if (d > v->exit_cycles_max[r])
+		v->exit_cycles_max[r] = d;
+}
 
 #endif

@@ -11,13 +11,13 @@ DEFAULT_DONE = r"boot complete|PANIC"
 ALWAYS_FORBIDDEN = [r"selftest: .*: FAILED"]
 
 BANNER = [
-    r"^\[cpu0\] hv [^ ]+: x86-64 microhypervisor",
-    r"^\[cpu0\] boot: loader '[^']*', protocol multiboot[12]",
-    r"^\[cpu0\] boot: command line '.*'",
-    r"^\[cpu0\] mmap: 0x[0-9a-f]{16}-0x[0-9a-f]{16} usable",
-    r"^\[cpu0\] mm: hypervisor at 0x[0-9a-f]+-0x[0-9a-f]+ \(\d+ KiB\)",
-    r"^\[cpu0\] mm: own page tables",
-    r"^\[cpu0\] boot complete",
+    r"^\[cpu0 [0-9.]+\] hv [^ ]+: x86-64 microhypervisor",
+    r"^\[cpu0 [0-9.]+\] boot: loader '[^']*', protocol multiboot[12]",
+    r"^\[cpu0 [0-9.]+\] boot: command line '.*'",
+    r"^\[cpu0 [0-9.]+\] mmap: 0x[0-9a-f]{16}-0x[0-9a-f]{16} usable",
+    r"^\[cpu0 [0-9.]+\] mm: hypervisor at 0x[0-9a-f]+-0x[0-9a-f]+ \(\d+ KiB\)",
+    r"^\[cpu0 [0-9.]+\] mm: own page tables",
+    r"^\[cpu0 [0-9.]+\] boot complete",
 ]
 # The hypervisor's own exception dump ("EXCEPTION #GP ..."), not a VMCS field name such as EXCEPTION_BITMAP.
 NO_PANIC = [r"PANIC", r"\bEXCEPTION (#|NMI|reserved)"]
@@ -25,9 +25,9 @@ NO_PANIC = [r"PANIC", r"\bEXCEPTION (#|NMI|reserved)"]
 
 def smp(n):
     """Every CPU 1..n-1 reports itself online on its own prefixed line, and the summary counts them."""
-    lines = [rf"^\[cpu{i}\] smp: CPU {i} online \(APIC ID {i}\)$" for i in range(1, n)]
-    lines += [rf"^\[cpu0\] smp: CPU {i}: APIC ID {i}$" for i in range(n)]
-    return lines + [rf"^\[cpu0\] smp: {n} of {n} CPUs online$"]
+    lines = [rf"^\[cpu{i} [0-9.]+\] smp: CPU {i} online \(APIC ID {i}\)$" for i in range(1, n)]
+    lines += [rf"^\[cpu0 [0-9.]+\] smp: CPU {i}: APIC ID {i}$" for i in range(n)]
+    return lines + [rf"^\[cpu0 [0-9.]+\] smp: {n} of {n} CPUs online$"]
 
 
 def boot(name, emulator="qemu", boot="kernel", expect=None, forbid=None, **kw):
@@ -40,7 +40,7 @@ def boot(name, emulator="qemu", boot="kernel", expect=None, forbid=None, **kw):
 def fault(name, fault_name, dump_lines, **kw):
     """A selftest fault: the dump names the exception, shows registers and a trace, then panics."""
     expect = [rf"selftest: raising {fault_name} on purpose", r"EXCEPTION " + dump_lines,
-              r"^\[cpu0\] RIP 0008:ffffffff8[0-9a-f]{7} RFLAGS", r"CR0 [0-9a-f]{16} CR2 [0-9a-f]{16}",
+              r"^\[cpu0 [0-9.]+\] RIP 0008:ffffffff8[0-9a-f]{7} RFLAGS", r"CR0 [0-9a-f]{16} CR2 [0-9a-f]{16}",
               r"RAX [0-9a-f]{16} RBX", r"R12 [0-9a-f]{16}", r"stack trace", r"PANIC: unhandled",
               r"reboot: resetting through port 0xcf9"]
     return boot(name, cmdline=f"selftest={fault_name}", expect=expect, forbid=[], done=r"reboot: resetting through port",

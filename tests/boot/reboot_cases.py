@@ -32,7 +32,7 @@ How a run ends:
 """
 
 DONE_NEVER = r"guest: done:"  # the guest only finishes on its own when the reset failed
-BANNER_LINE = r"^\[cpu0\] hv [^ ]+: x86-64 microhypervisor"
+BANNER_LINE = r"^\[cpu0 [0-9.]+\] hv [^ ]+: x86-64 microhypervisor"
 HOW = {
     "cf9": "port 0xcf9",
     "kbd": "keyboard controller",
