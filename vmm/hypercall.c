@@ -5,6 +5,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm.h"
+#include "vmm/debugkeys.h"
 #include "vmm/exit.h"
 #include "vmm/hypercall.h"
 #include "vmm/partition.h"
@@ -92,6 +93,10 @@ enum exit_verdict handle_hypercall(struct vcpu *v)
 		break;
 	case HC_EXIT_STATS:
 		vcpu_print_exit_stats(v);
+		result = 0;
+		break;
+	case HC_EXIT_TABLE:
+		debugkeys_print_stats();
 		result = 0;
 		break;
 	default:

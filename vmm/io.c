@@ -15,6 +15,7 @@
  */
 #include "console.h"
 #include "errno.h"
+#include "vmm/debugkeys.h"
 #include "vmm/emulate.h"
 #include "vmm/exit.h"
 #include "vmm/fwcfg.h"
@@ -102,6 +103,8 @@ static void guest_out(struct vcpu *v, uint16_t port, uint8_t size, uint32_t valu
 
 	if (reset)
 		reboot_machine(reset, true);
+	if (debugkeys_port_hidden(port, size))
+		return; /* the hypervisor's console UART: as if nothing were there */
 	if (is_fwcfg_dma(port))
 		fwcfg_dma_io(v, port, size, false, &value);
 	else
@@ -112,6 +115,8 @@ static uint32_t guest_in(struct vcpu *v, uint16_t port, uint8_t size)
 {
 	uint32_t value = 0;
 
+	if (debugkeys_port_hidden(port, size))
+		return ~0U; /* no UART answers there: reads float high */
 	if (!is_fwcfg_dma(port))
 		return port_in(port, size);
 	fwcfg_dma_io(v, port, size, true, &value);

@@ -1,6 +1,7 @@
 /* The vCPU run loop and the helpers handlers share. */
 #include "console.h"
 #include "lib/string.h"
+#include "vmm/debugkeys.h"
 #include "vmm/exit.h"
 #include "vmm/initsipi.h"
 #include "vmm/partition.h"
@@ -41,6 +42,8 @@ void vcpu_run_loop(struct vcpu *v)
 		v->exit.reason = EXIT_UNKNOWN;
 		ops->run(v);
 		v->exit_tsc = rdtsc();
+		if (__builtin_expect(v->exit_tsc >= debugkeys_next_poll, 0))
+			debugkeys_poll(v); /* a key on the hypervisor's UART (rate-limited) */
 		if (exit_dispatch(v) != EXIT_RESUME) {
 			partition_stop(v->part, "a vCPU could not go on (see above)");
 			break;

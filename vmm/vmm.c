@@ -5,6 +5,7 @@
 #include "panic.h"
 #include "timer.h"
 #include "lib/string.h"
+#include "vmm/debugkeys.h"
 #include "vmm/guest.h"
 #include "vmm/lapic.h"
 #include "vmm/msr.h"
@@ -68,6 +69,7 @@ bool vmm_prepare(const struct hv_options *opts)
 		return false;
 	partition_init(&guest_partition, opts);
 	io_intercept_defaults(&guest_partition);
+	debugkeys_intercept_ports(&guest_partition); /* the hypervisor's own UART is not the guest's */
 	smp_run_on_aps(park_ap);
 	deadline = tsc_deadline_us(PARK_TIMEOUT_US);
 	while (parked_cpus < smp_cpu_count() - 1 && rdtsc() < deadline)

@@ -11,6 +11,8 @@
  *                        included), RAX = 0 (for the bench guest: exits per round trip)
  *   HC_EXIT_STATS     -> prints the calling vCPU's exit counters by reason ("exit-stats: ..."),
  *                        RAX = 0 (Linux's /init calls it before power-off)
+ *   HC_EXIT_TABLE     -> prints the exit statistics table of every vCPU, as the `e` debug key does
+ *                        ("stats: cpu reason count avg-cycles max-cycles" rows), RAX = 0
  * Unknown functions return -E_NOSUPP.
  */
 #ifndef HV_VMM_HYPERCALL_H
@@ -25,6 +27,7 @@
 #define HC_HV_RANGE 2
 #define HC_EXIT_COUNT 3
 #define HC_EXIT_STATS 4
+#define HC_EXIT_TABLE 5
 #define HC_CONSOLE_MAX 256
 
 /*

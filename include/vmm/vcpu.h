@@ -52,6 +52,7 @@ enum exit_reason {
 	EXIT_IRQ_WINDOW,    /* the guest can take an interrupt now */
 	EXIT_NMI_WINDOW,    /* the guest can take an NMI now */
 	EXIT_INVD,          /* INVD: performed as WBINVD */
+	EXIT_TIMER,         /* the hypervisor's own timer (VMX preemption timer): nothing for the guest */
 	EXIT_NR
 };
 

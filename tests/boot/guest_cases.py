@@ -97,8 +97,7 @@ def unhandled_exit_cases():
                              r"at RIP 0x\1 qual 0x[0-9a-f]+ tsc \d+ \(last\)$"],
                      forbid=guest_forbid() + [r"guest: done:"])
         case.pop("exit_code", None)
-    vmx = dict(cases[3], name="guest-unhandled_exit-bochs-skylake-smp1", cpu_model="corei7_skylake_x")
-    return cases + [vmx]
+    return cases
 
 
 def initsipi_cases():

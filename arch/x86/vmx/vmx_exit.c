@@ -92,6 +92,7 @@ static const struct {
 	[VMX_EXIT_VMCALL] = { LEN, EXIT_HYPERCALL },
 	[VMX_EXIT_XSETBV] = { LEN, EXIT_XSETBV },
 	[VMX_EXIT_INVD] = { LEN, EXIT_INVD }, /* performed as WBINVD */
+	[VMX_EXIT_PREEMPTION_TIMER] = { 0, EXIT_TIMER }, /* armed for the debug keys */
 	/* Virtualization is not offered to the guest. */
 	[VMX_EXIT_VMCLEAR] = { LEN, EXIT_VIRT_INSN },
 	[VMX_EXIT_VMLAUNCH] = { LEN, EXIT_VIRT_INSN },

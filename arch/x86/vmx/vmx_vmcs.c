@@ -3,6 +3,7 @@
  * the guest's view of CR0/CR4 honest while VMX forces some of their bits.
  */
 #include "console.h"
+#include "vmm/debugkeys.h"
 #include "frame.h"
 #include "mm.h"
 #include "panic.h"
@@ -254,9 +255,21 @@ static void set_controls(const struct vcpu *v, bool idle)
 	const struct vmx_config *c = &vmx_config;
 	uint32_t proc = c->proc;
 
+	uint32_t pin = c->pin;
+	uint64_t timer = debugkeys_timer_tsc() >> (c->caps.misc & VMX_MISC_PREEMPTION_RATE_MASK);
+
 	if (!idle && p->test_unhandled_exit)
 		proc |= VMX_PROC_RDTSC_EXITING; /* deliberately without a handler */
-	vmcs_write32(VMCS_PIN_CONTROLS, c->pin);
+	/*
+	 * The debug keys: an exit after DEBUGKEYS_TIMER_MS of guest time without one, even with the
+	 * guest's interrupts off. Without "save VMX-preemption timer value" every entry reloads the
+	 * full count (SDM vol. 3, 26.7.4), so the timer fires only in a stretch that long.
+	 */
+	if (timer && c->f.preemption_timer) {
+		pin |= VMX_PIN_PREEMPTION_TIMER;
+		vmcs_write32(VMCS_PREEMPTION_TIMER, timer > 0xFFFFFFFFULL ? 0xFFFFFFFFU : (uint32_t)timer);
+	}
+	vmcs_write32(VMCS_PIN_CONTROLS, pin);
 	vmcs_write32(VMCS_PROC_CONTROLS, proc);
 	vmcs_write32(VMCS_PROC2_CONTROLS, c->proc2);
 	vmcs_write32(VMCS_EXIT_CONTROLS, c->exit);
