@@ -14,7 +14,9 @@ import re
 import shutil
 import signal
 import subprocess
+import socket
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -87,6 +89,61 @@ def check_log(case, log):
     return None
 
 
+class KeyFeeder:
+    """A case's `keys` [(regex, bytes)]: COM2 is a socket; everything read from it goes to the
+    case's log (com2.log), and each key is typed once its regex matches the log after where the
+    previous key's regex matched, so each key waits for the answer to the one before."""
+
+    def __init__(self, case, workdir, log_path, deadline):
+        self.keys = list(case["keys"])
+        self.pos = 0
+        self.sock = None
+        family, address = emulators.com2_address(case, workdir)
+        while self.sock is None and time.time() < deadline:
+            s = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                s.connect(address)
+                self.sock = s
+            except OSError:
+                s.close()
+                time.sleep(0.2)
+        if self.sock is None:
+            raise emulators.PrepareError(f"cannot connect to COM2 at {address}")
+        self.log = open(log_path, "wb")
+        self.thread = threading.Thread(target=self.read, daemon=True)
+        self.thread.start()
+
+    def read(self):
+        while True:
+            try:
+                data = self.sock.recv(4096)
+            except OSError:
+                return
+            if not data:
+                return
+            self.log.write(data)
+            self.log.flush()
+
+    def feed(self, log):
+        while self.keys:
+            m = re.compile(self.keys[0][0], re.M).search(log, self.pos)
+            if not m:
+                return
+            self.pos = m.end()
+            try:
+                self.sock.sendall(self.keys.pop(0)[1])
+            except OSError:
+                return
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.thread.join(timeout=2)
+        self.log.close()
+
+
 def run_boot_case(case):
     name = case["name"]
     workdir = os.path.join(BUILD, "tests", name)
@@ -108,8 +165,16 @@ def run_boot_case(case):
                                 stderr=subprocess.STDOUT, start_new_session=True)
         LIVE.add(proc)
         reason = None
-        while True:
+        feeder = None
+        if case.get("keys"):
+            try:
+                feeder = KeyFeeder(case, workdir, serial_log, time.time() + 30)
+            except emulators.PrepareError as e:
+                reason = f"setup: {e}"
+        while reason is None:
             log = read_text(serial_log)
+            if feeder:
+                feeder.feed(log)
             if sum(1 for _ in done.finditer(log)) >= done_count:
                 reason = "done"
                 break
@@ -130,6 +195,8 @@ def run_boot_case(case):
             time.sleep(case.get("linger", 0.5))
             emulators.stop(proc)
         LIVE.discard(proc)
+        if feeder:
+            feeder.close()
     log = read_text(serial_log)
     seconds = time.time() - start
     problem = check_log(case, log)

@@ -129,6 +129,12 @@ except ImportError:
     SLEEP_CASES = []
 CASES += SLEEP_CASES
 
+try:  # the debug console (tests/boot/debugkeys_cases.py)
+    from debugkeys_cases import DEBUGKEYS_CASES
+except ImportError:
+    DEBUGKEYS_CASES = []
+CASES += DEBUGKEYS_CASES
+
 # Linux guests (tests/boot/linux_cases.py); the slow Bochs ones only with --slow (make test-slow).
 try:
     from linux_cases import LINUX_CASES, SLOW_CASES

@@ -43,7 +43,7 @@ def qemu_argv(case, workdir, serial_log):
     argv = ["qemu-system-x86_64", "-accel", accel, "-cpu", case.get("cpu", "max"),
             "-smp", str(case.get("smp", 1)), "-m", str(case.get("mem", 512)),
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-            "-serial", f"file:{serial_log}", "-display", "none", "-monitor", "none", "-no-reboot",
+            "-serial", f"file:{com1_log(case, workdir, serial_log)}", "-display", "none", "-monitor", "none", "-no-reboot",
             "-d", "int,cpu_reset,guest_errors", "-D", os.path.join(workdir, "qemu.log")]
     if case.get("qemu_log", False) is False:
         argv = argv[:-4]  # exception logging is slow; enable per case when debugging
@@ -51,7 +51,11 @@ def qemu_argv(case, workdir, serial_log):
         argv.remove("-no-reboot")  # a reset really resets the machine (the runner stops it)
     if case.get("screendump"):
         argv[argv.index("-monitor") + 1] = f"unix:{monitor_socket(workdir)},server,nowait"
-    if case.get("com2"):
+    if case.get("keys"):
+        # COM2 is the hypervisor's console and its keyboard: a socket the runner connects to
+        # (QEMU waits for it before the machine starts, so no line is lost).
+        argv += ["-serial", f"unix:{com2_socket(workdir)},server=on,wait=on"]
+    elif case.get("com2"):
         argv += ["-serial", f"file:{os.path.join(workdir, 'com2.log')}"]
     if case.get("icount"):
         argv += ["-icount", case["icount"]]
@@ -65,6 +69,31 @@ def qemu_argv(case, workdir, serial_log):
             argv += ["-bios", OVMF]
         argv += ["-cdrom", build_iso(case, workdir), "-boot", "d"]
     return argv + case.get("qemu_extra", [])
+
+
+def com1_log(case, workdir, serial_log):
+    """Cases with keys: the hypervisor's log (serial_log) is COM2's; the guest's COM1 goes to guest.log."""
+    return os.path.join(workdir, "guest.log") if case.get("keys") else serial_log
+
+
+def com2_socket(workdir):
+    return os.path.join(workdir, "com2.sock")
+
+
+def free_tcp_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def com2_address(case, workdir):
+    """Where the runner connects for COM2: (AF_UNIX, path) for QEMU, (AF_INET, (host, port)) for Bochs."""
+    import socket
+    if case["emulator"] == "qemu":
+        return socket.AF_UNIX, com2_socket(workdir)
+    with open(os.path.join(workdir, "com2.port")) as f:
+        return socket.AF_INET, ("127.0.0.1", int(f.read()))
 
 
 def monitor_socket(workdir):
@@ -102,8 +131,8 @@ vgaromimage: file={BOCHS_VGA}
 cpu: model={case['cpu_model']}, count={case.get('smp', 1)}, ips=10000000, reset_on_triple_fault=0, ignore_bad_msrs={1 if case.get('bochs_ignore_bad_msrs') else 0}
 ata0-master: type=cdrom, path={iso}, status=inserted
 boot: cdrom
-com1: enabled=1, mode=file, dev={serial_log}
-clock: sync=none, time0=1
+com1: enabled=1, mode=file, dev={com1_log(case, workdir, serial_log)}
+{bochs_com2(case, workdir)}clock: sync=none, time0=1
 display_library: term
 vga: extension=none
 log: {os.path.join(workdir, 'bochs.log')}
@@ -116,8 +145,18 @@ port_e9_hack: enabled=1
     return ["bochs", "-q", "-f", rc, "-rc", os.path.join(workdir, "cont.dbg")]
 
 
+def bochs_com2(case, workdir):
+    """Cases with keys: COM2 is a TCP server Bochs opens (and waits on) at start; the runner connects."""
+    if not case.get("keys"):
+        return ""
+    port = free_tcp_port()
+    with open(os.path.join(workdir, "com2.port"), "w") as f:
+        f.write(str(port))
+    return f"com2: enabled=1, mode=socket-server, dev=127.0.0.1:{port}\n"
+
+
 def prepare(case, workdir):
-    serial_log = os.path.join(workdir, case.get("log", "serial.log"))
+    serial_log = os.path.join(workdir, "com2.log" if case.get("keys") else case.get("log", "serial.log"))
     env = dict(os.environ)
     if case["emulator"] == "qemu":
         argv = qemu_argv(case, workdir, serial_log)

@@ -1,0 +1,57 @@
+"""The debug console (issue 15): keys typed on the hypervisor's own UART (console=com2) while the
+`spin` guest runs. The runner connects to COM2 (a unix socket for QEMU, a TCP socket for Bochs),
+keeps what it reads as com2.log (the hypervisor's log, which the checks read), and types each key
+once the answer to the one before has appeared. The guest's COM1 is guest.log."""
+
+DONE = r"reboot: debug key R: rebooting"
+FORBID = [r"PANIC", r"\bEXCEPTION (#|NMI|reserved)", r"not ok \d+ - ", r"does nothing"]
+
+# (key, the regex its answer must show); each key is typed after the previous answer's regex.
+ANSWERS = [
+    (b"h", r"debug: R  reboot through the reboot path"),
+    (b"e", r"stats: +0 cpuid +\d+ +\d+ +\d+[\s\S]*?stats: +0 total \d+ exits"),
+    (b"v", r"vcpu0: (?:in the hypervisor|running)[^\n]*\n(?:.*\n)*?.*vcpu0: RAX [0-9a-f]{16}"),
+    (b"r", r"vcpu0: ring of the last 16 exits\n(?:.*\n)*?.*vcpu0: recent exit #\d+: code 0x[0-9a-f]+ at RIP 0x[0-9a-f]+ "
+           r"qual 0x[0-9a-f]+ tsc \d+ \(last\)"),
+    (b"m", r"memory: (?:SVM|VMX)[^\n]*nested tables at 0x[0-9a-f]+ map 0-0x[0-9a-f]+ 1:1"),
+    (b"+", r"debug: log level 7"),
+    (b"-", r"debug: log level 6"),
+    (b"R", DONE),
+]
+
+
+def keys_case(name, emulator, smp, guest_args, cpu_model=None, timeout=120, extra_expect=()):
+    module = [("build/guests/spin.elf", f"spin.elf {guest_args}".strip())]
+    # The first key waits for the statistics table the guest asks for (hypercall 5) at its start.
+    first = r"stats: cpu reason +count +avg-cycles +max-cycles\n(?:.*\n)*?.*stats: +0 total \d+ exits"
+    keys, after = [], first
+    for key, answer in ANSWERS:
+        keys.append((after, key))
+        after = answer
+    expect = [r"debug: keys on the console \(port 0x2f8\): press h for help", first]
+    expect += [a for _, a in ANSWERS] + list(extra_expect)
+    case = dict(name=name, emulator=emulator, smp=smp, cmdline="console=com2", modules=module, keys=keys,
+                expect=expect, forbid=FORBID, done=DONE, timeout=timeout, linger=1,
+                expect_files={"guest.log": [r"^ok \d+ - the hypervisor's UART \(COM2\) does not answer the guest",
+                                            r"^ok \d+ - hypercall 5 prints the exit statistics table",
+                                            r"# spinning"]})
+    if emulator == "qemu":
+        case.update(boot="kernel")
+    else:
+        case.update(boot="iso", proto="multiboot2", cpu_model=cpu_model)
+    return case
+
+
+# A vCPU the guest never started still answers from its wait-for-SIPI state.
+WAITING = [r"vcpu1: waiting for SIPI"]
+
+DEBUGKEYS_CASES = [
+    keys_case("debugkeys-qemu-smp1", "qemu", 1, "exits"),
+    keys_case("debugkeys-qemu-smp2", "qemu", 2, "exits", extra_expect=WAITING),
+    # QEMU SVM with interrupts off and no exits: the keys are answered only because the second
+    # CPU's parked vCPU exits (its halt loop is woken by nothing, so this shows any CPU may answer).
+    keys_case("debugkeys-bochs-skylake-smp1", "bochs", 1, "exits", cpu_model="corei7_skylake_x", timeout=300),
+    # The VMX-preemption timer: the guest spins with interrupts off and takes no exit at all.
+    keys_case("debugkeys-cli-bochs-skylake-smp1", "bochs", 1, "cli", cpu_model="corei7_skylake_x", timeout=300,
+              extra_expect=[r"stats: +0 timer +\d+"]),
+]
