@@ -48,8 +48,6 @@ WAITING = [r"vcpu1: waiting for SIPI"]
 DEBUGKEYS_CASES = [
     keys_case("debugkeys-qemu-smp1", "qemu", 1, "exits"),
     keys_case("debugkeys-qemu-smp2", "qemu", 2, "exits", extra_expect=WAITING),
-    # QEMU SVM with interrupts off and no exits: the keys are answered only because the second
-    # CPU's parked vCPU exits (its halt loop is woken by nothing, so this shows any CPU may answer).
     keys_case("debugkeys-bochs-skylake-smp1", "bochs", 1, "exits", cpu_model="corei7_skylake_x", timeout=300),
     # The VMX-preemption timer: the guest spins with interrupts off and takes no exit at all.
     keys_case("debugkeys-cli-bochs-skylake-smp1", "bochs", 1, "cli", cpu_model="corei7_skylake_x", timeout=300,
