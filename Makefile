@@ -25,13 +25,14 @@ C_SRCS   := $(filter-out arch/x86/asm_offsets.c,$(foreach d,$(SRC_DIRS),$(wildca
 ASM_SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.asm))
 OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(C_SRCS)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(ASM_SRCS))
 
-.PHONY: all iso run test test-slow unit boot-tests guest bench clean help
+.PHONY: all iso run debug test test-slow unit boot-tests guest bench clean help
 all: $(BUILD)/hv.elf
 
 help:
 	@echo "make            build build/hv.elf"
 	@echo "make iso        build/hv.iso: GRUB (BIOS and UEFI), multiboot2, serial console"
 	@echo "make run        boot the ISO in QEMU (SVM, TCG) with the serial console here; HV_CMDLINE=... adds options"
+	@echo "make debug      as make run, stopped at the first instruction for gdb (prints the gdb command line)"
 	@echo "make test       unit tests, then every boot case (tests/boot/cases.py)"
 	@echo "make unit       host unit tests only;  make boot-tests  boot cases only (K=substring filters)"
 	@echo "make guest      build/guest/vmlinuz + initrd.gz: Debian's kernel and a busybox initramfs"
@@ -109,6 +110,20 @@ run: iso
 	qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 1024 \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-serial stdio -display none -monitor none -no-reboot -cdrom $(BUILD)/hv.iso; \
+		status=$$?; [ $$status -eq 1 ] || [ $$status -eq 0 ] || echo "qemu exited with $$status"
+
+# As `make run`, but QEMU waits for gdb before the first instruction (-S) on GDB_PORT. The gdb line
+# it prints loads the hypervisor's symbols and scripts/hv.gdb (hv-cpu, hv-vcpu, hv-stats).
+GDB_PORT ?= 1234
+DEBUG_SERIAL ?= stdio
+debug: iso
+	@echo "debug: QEMU is stopped at the reset vector, waiting for gdb on port $(GDB_PORT). In another terminal:"
+	@echo "debug:   gdb $(abspath $(BUILD)/hv.elf) -x $(abspath scripts/hv.gdb) -ex 'target remote :$(GDB_PORT)'"
+	@echo "debug: then e.g. 'hbreak vcpu_run_loop', 'continue', 'hv-cpu', 'hv-vcpu', 'hv-stats'"
+	qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 1024 \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-serial $(DEBUG_SERIAL) -display none -monitor none -no-reboot -cdrom $(BUILD)/hv.iso \
+		-gdb tcp::$(GDB_PORT) -S; \
 		status=$$?; [ $$status -eq 1 ] || [ $$status -eq 0 ] || echo "qemu exited with $$status"
 
 # Test guests (tests/guests/guests.mk defines `guests`).

@@ -9,7 +9,7 @@ iso="grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools"
 case ${1:-build} in
 build) pkgs="$build" ;;
 run) pkgs="$build $iso $guest qemu-system-x86" ;;
-test) pkgs="$build $iso $guest qemu-system-x86 ovmf bochs bochsbios vgabios bochs-term libcmocka-dev" ;;
+test) pkgs="$build $iso $guest qemu-system-x86 ovmf bochs bochsbios vgabios bochs-term libcmocka-dev gdb" ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;
 esac
 missing=""

@@ -45,7 +45,16 @@ def keys_case(name, emulator, smp, guest_args, cpu_model=None, timeout=120, extr
 # A vCPU the guest never started still answers from its wait-for-SIPI state.
 WAITING = [r"vcpu1: waiting for SIPI"]
 
+# `make debug`: gdb stops an AP (QEMU thread 2) in its run loop and reads its per-CPU block through
+# the GS base, the helpers of scripts/hv.gdb, and a vCPU field.
+GDB_CASE = dict(name="make-debug-gdb", kind="gdb", emulator="qemu", guest="build/guests/spin.elf", timeout=180,
+                gdb=["hbreak park_ap", "continue", "hv-cpu", "print cpus[1]->cpu_id", "delete",
+                     "hbreak vcpu_run_loop", "continue", "hv-vcpu", "hv-stats"],
+                expect=[r"Thread 2 hit Breakpoint 1, park_ap", r"^  cpu_id = 1,$",
+                        r"^\$2 = 1$", r"vcpu_run_loop \(v=0x[0-9a-f]+\)", r"^  part = 0x[0-9a-f]+"])
+
 DEBUGKEYS_CASES = [
+    GDB_CASE,
     keys_case("debugkeys-qemu-smp1", "qemu", 1, "exits"),
     keys_case("debugkeys-qemu-smp2", "qemu", 2, "exits", extra_expect=WAITING),
     keys_case("debugkeys-bochs-skylake-smp1", "bochs", 1, "exits", cpu_model="corei7_skylake_x", timeout=300),
