@@ -268,7 +268,8 @@ def run_boot_case(case):
             problem = f"missing /{missing[0]}/ in {fname}"
     if case.get("screendump") and not problem:
         problem = screen_problem if reason == "done" else f"no screendump: {reason}"
-    if reason == "timeout" and not problem:
+    # expect_timeout: the case proves something does NOT happen (its done regex must never match).
+    if reason == "timeout" and not problem and not case.get("expect_timeout"):
         problem = f"timed out after {timeout}s waiting for /{done.pattern}/"
     if problem is None and "exit_code" in case and reason.startswith("emulator exited"):
         if proc.returncode != case["exit_code"]:

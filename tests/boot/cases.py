@@ -3,7 +3,10 @@
 Keys: name, emulator (qemu|bochs), boot (kernel|iso), proto (multiboot|multiboot2), firmware
 (bios|ovmf), cpu_model (Bochs), smp, mem, cmdline, modules [(path, string)], expect [regex],
 forbid [regex], done (regex that ends the run; default: the boot-complete line or a panic),
-timeout (seconds), exit_code (QEMU's, when the run ends by the emulator exiting).
+timeout (seconds), exit_code (QEMU's, when the run ends by the emulator exiting), keys [(regex,
+bytes)] (COM2 is a socket: the hypervisor's log, each key typed once its regex matches after the
+previous one's match; the guest's COM1 is guest.log), expect_timeout (the done regex must never
+match: the case passes at its timeout), kind="gdb" (tests/run.py run_gdb_case: make debug + gdb).
 """
 
 DEFAULT_DONE = r"boot complete|PANIC"
