@@ -41,7 +41,7 @@ static const struct name_val log_levels[] = {
 static const char *const selftest_names[SELFTEST_NR] = {
 	[SELFTEST_UD] = "ud", [SELFTEST_GP] = "gp", [SELFTEST_PF] = "pf", [SELFTEST_DE] = "de",
 	[SELFTEST_BP] = "bp", [SELFTEST_DF] = "df", [SELFTEST_MSR] = "msr",
-	[SELFTEST_PANIC] = "panic", [SELFTEST_LEAVEFAULT] = "leavefault",
+	[SELFTEST_PANIC] = "panic", [SELFTEST_LEAVEFAULT] = "leavefault", [SELFTEST_HCPANIC] = "hcpanic",
 };
 
 static bool is_space(char c)

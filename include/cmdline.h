@@ -23,6 +23,7 @@ enum selftest_fault {
 	SELFTEST_MSR, /* access to a non-existent MSR */
 	SELFTEST_PANIC,      /* panic once virtualization is on on every CPU (the reboot path) */
 	SELFTEST_LEAVEFAULT, /* leave virtualization twice on the reboot path: the second faults */
+	SELFTEST_HCPANIC,    /* panic at the guest's first hypercall: the exit ring on a panic */
 	SELFTEST_NR
 };
 

@@ -5,6 +5,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm.h"
+#include "panic.h"
 #include "vmm/debugkeys.h"
 #include "vmm/exit.h"
 #include "vmm/hypercall.h"
@@ -72,6 +73,8 @@ enum exit_verdict handle_hypercall(struct vcpu *v)
 		vcpu_inject_exception(v, EXC_UD, false, 0);
 		return EXIT_RESUME;
 	}
+	if (v->part->test_hypercall_panic)
+		panic("selftest: the guest's first hypercall (selftest=hcpanic)");
 	switch ((uint32_t)r->rax) {
 	case HC_VERSION:
 		result = HV_API_VERSION;

@@ -290,6 +290,7 @@ void partition_init(struct partition *p, const struct hv_options *opts)
 	if (p->exception_mask)
 		pr_info("partition: intercepting guest exceptions %#x (force_intercept_exceptions)", p->exception_mask);
 	p->test_unhandled_exit = opts->test_unhandled_exit;
+	p->test_hypercall_panic = opts->selftest & SELFTEST_BIT(SELFTEST_HCPANIC);
 	pr_info("partition: %llu MiB of guest RAM in %u ranges", (unsigned long long)(range_set_total(&p->ram) / MiB),
 		p->ram.nr);
 }

@@ -96,8 +96,9 @@ void selftest_run(uint32_t mask)
 	if (mask & SELFTEST_BIT(SELFTEST_MSR))
 		selftest_exception_table();
 	for (unsigned int bit = 0; bit < 32; bit++) {
-		/* msr ran above; panic and leavefault belong to the reboot path, later in the boot. */
-		if (bit == SELFTEST_MSR || bit == SELFTEST_PANIC || bit == SELFTEST_LEAVEFAULT || !(mask & (1U << bit)))
+		/* msr ran above; panic, leavefault and hcpanic belong to the reboot path, later on. */
+		if (bit == SELFTEST_MSR || bit == SELFTEST_PANIC || bit == SELFTEST_LEAVEFAULT || bit == SELFTEST_HCPANIC ||
+		    !(mask & (1U << bit)))
 			continue;
 		pr_info("selftest: raising %s on purpose", cmdline_selftest_name(bit));
 		raise_fault(bit);

@@ -43,6 +43,7 @@ struct partition {
 	uint64_t cr4_valid;          /* the CR4 bits the guest's CPUID offers (vmm/cr.c) */
 	uint32_t exception_mask;     /* force_intercept_exceptions, after refusals */
 	bool test_unhandled_exit;
+	bool test_hypercall_panic;   /* selftest=hcpanic */
 	struct guest_entry entry;
 	struct vcpu *vcpus[MAX_CPUS];
 	volatile bool stopped;

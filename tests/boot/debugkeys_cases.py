@@ -53,7 +53,27 @@ GDB_CASE = dict(name="make-debug-gdb", kind="gdb", emulator="qemu", guest="build
                 expect=[r"Thread 2 hit Breakpoint 1, park_ap", r"^  cpu_id = 1,$",
                         r"^\$2 = 1$", r"vcpu_run_loop \(v=0x[0-9a-f]+\)", r"^  part = 0x[0-9a-f]+"])
 
+
+def panic_ring_case(name, emulator, cpu_model=None):
+    """selftest=hcpanic: the panic prints the panicking CPU's exit ring, the hypercall last (SVM
+    VMMCALL 0x81, VMX VMCALL 18), at the RIP the guest's hypercall is at."""
+    module = [("build/guests/spin.elf", "spin.elf exits")]
+    case = dict(name=name, emulator=emulator, smp=1, cmdline="selftest=hcpanic", modules=module,
+                done=r"reboot: resetting through", linger=1, timeout=300 if emulator == "bochs" else 60, forbid=[],
+                expect=[r"PANIC: selftest: the guest's first hypercall",
+                        r"PANIC: selftest[^\n]*\n(?:.*recent exit.*\n)*.*vcpu0: recent exit #\d+: code 0x(?:81|12) "
+                        r"at RIP 0x[0-9a-f]+ qual 0x[0-9a-f]+ tsc \d+ \(last\)\n(?!.*recent exit)",
+                        r"reboot: resetting through"])
+    if emulator == "qemu":
+        case.update(boot="kernel")
+    else:
+        case.update(boot="iso", proto="multiboot2", cpu_model=cpu_model)
+    return case
+
+
 DEBUGKEYS_CASES = [
+    panic_ring_case("panic-ring-qemu-smp1", "qemu"),
+    panic_ring_case("panic-ring-bochs-skylake-smp1", "bochs", "corei7_skylake_x"),
     GDB_CASE,
     keys_case("debugkeys-qemu-smp1", "qemu", 1, "exits"),
     keys_case("debugkeys-qemu-smp2", "qemu", 2, "exits", extra_expect=WAITING),

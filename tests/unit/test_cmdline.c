@@ -171,7 +171,7 @@ static void test_selftest(void **state __unused)
 	ok("selftest=gp,pf,msr");
 	assert_int_equal(opts.selftest, SELFTEST_BIT(SELFTEST_GP) | SELFTEST_BIT(SELFTEST_PF) |
 						SELFTEST_BIT(SELFTEST_MSR));
-	ok("selftest=ud,gp,pf,de,bp,df,msr,panic,leavefault");
+	ok("selftest=ud,gp,pf,de,bp,df,msr,panic,leavefault,hcpanic");
 	assert_int_equal(opts.selftest, (1u << SELFTEST_NR) - 1);
 	ok("selftest=de,de");
 	assert_int_equal(opts.selftest, SELFTEST_BIT(SELFTEST_DE));
