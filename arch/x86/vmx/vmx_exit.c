@@ -92,7 +92,6 @@ static const struct {
 	[VMX_EXIT_VMCALL] = { LEN, EXIT_HYPERCALL },
 	[VMX_EXIT_XSETBV] = { LEN, EXIT_XSETBV },
 	[VMX_EXIT_INVD] = { LEN, EXIT_INVD }, /* performed as WBINVD */
-	[VMX_EXIT_PREEMPTION_TIMER] = { 0, EXIT_TIMER }, /* armed for the debug keys */
 	/* Virtualization is not offered to the guest. */
 	[VMX_EXIT_VMCLEAR] = { LEN, EXIT_VIRT_INSN },
 	[VMX_EXIT_VMLAUNCH] = { LEN, EXIT_VIRT_INSN },
@@ -156,6 +155,9 @@ void vmx_decode_exit(struct vm_exit *e, const struct vmx_exit_fields *f)
 		return;
 	case VMX_EXIT_TRIPLE_FAULT:
 		e->reason = EXIT_SHUTDOWN;
+		return;
+	case VMX_EXIT_PREEMPTION_TIMER:
+		e->reason = EXIT_TIMER; /* armed for the debug keys (vmm/debugkeys.c) */
 		return;
 	case VMX_EXIT_INIT:
 		e->reason = EXIT_INIT;
