@@ -150,7 +150,8 @@ static void print_memory(void)
 		 vcpu_ops->name, (unsigned long long)p->npt_root, (unsigned long long)p->npt_limit,
 		 (unsigned long long)p->idle_npt_root);
 	dk_print("memory: APIC page %#llx (%s), %u vCPUs emulate its reads", (unsigned long long)p->apic_page,
-		 "read-only for the guest", p->apic_read_traps);
+		 p->apic_read_traps ? "absent: reads and writes emulated" : "read-only: writes emulated",
+		 p->apic_read_traps);
 }
 
 static void change_log_level(int delta)

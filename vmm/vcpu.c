@@ -25,7 +25,12 @@ void vcpu_run_loop(struct vcpu *v)
 	const struct vcpu_ops *ops = vcpu_ops;
 	const struct partition *p = v->part;
 
-	v->exit_tsc = 0; /* nothing to account before the first exit (the TSC may have restarted in S3) */
+	/*
+	 * Before the first exit there is nothing to account: the time to the first entry goes to the
+	 * reason the record holds (EXIT_UNKNOWN, or the exit before an S3 resume), whose count does
+	 * not move. Set here too because the TSC may have restarted in S3.
+	 */
+	v->exit_tsc = rdtsc();
 	while (!p->stopped) {
 		/*
 		 * INIT and SIPI first: they replace the state events would be delivered into. Senders

@@ -142,6 +142,10 @@ struct vcpu_start {
 #define VCPU_SIPI_PENDING (1U << 10) /* a SIPI for a waiting (or INIT-pending) vCPU; vector in 7:0 */
 #define VCPU_SIPI_VECTOR_MASK 0xFFU
 
+#define EXIT_STATS_SLOTS 32 /* a power of two above EXIT_NR: the statistics index is a mask */
+_Static_assert(EXIT_NR <= EXIT_STATS_SLOTS && (EXIT_STATS_SLOTS & (EXIT_STATS_SLOTS - 1)) == 0,
+	       "every reason has its statistics slot");
+
 #define EXIT_HISTORY 16 /* a power of two: the ring index is a mask */
 _Static_assert((EXIT_HISTORY & (EXIT_HISTORY - 1)) == 0, "EXIT_HISTORY is a power of two");
 
@@ -186,11 +190,12 @@ struct vcpu {
 	/*
 	 * Cycles in the hypervisor per reason, from the exit (the TSC read when the backend's run
 	 * returns) to the next entry: sums and maxima, written by this vCPU's CPU only (no locks),
-	 * read racily by the debug keys. exit_tsc is 0 before the first exit.
+	 * read racily by the debug keys. Indexed by reason & (EXIT_STATS_SLOTS - 1): a mask, not a
+	 * bounds check, on the exit path.
 	 */
 	uint64_t exit_tsc;
-	uint64_t exit_cycles[EXIT_NR];
-	uint64_t exit_cycles_max[EXIT_NR];
+	uint64_t exit_cycles[EXIT_STATS_SLOTS];
+	uint64_t exit_cycles_max[EXIT_STATS_SLOTS];
 	struct exit_trace {
 		uint64_t raw_reason;     /* the vendor's code */
 		uint64_t rip;
@@ -321,11 +326,9 @@ void vcpu_panic_dump(void);
  */
 static inline void vcpu_account_exit(struct vcpu *v, uint64_t now)
 {
-	unsigned int r = (unsigned int)v->exit.reason;
+	unsigned int r = (unsigned int)v->exit.reason & (EXIT_STATS_SLOTS - 1);
 	uint64_t d = now - v->exit_tsc;
 
-	if (__builtin_expect(r >= EXIT_NR || !v->exit_tsc, 0))
-		return;
 	v->exit_cycles[r] += d;
 	if (d > v->exit_cycles_max[r])
 		v->exit_cycles_max[r] = d;
