@@ -68,7 +68,7 @@ static void check_console_fault(void)
 
 static void check_unknown(void)
 {
-	static const uint32_t fns[] = { 5, 0x100, 0x7fffffff, 0xffffffff };
+	static const uint32_t fns[] = { 6, 0x100, 0x7fffffff, 0xffffffff };
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(fns); i++) {
 		int32_t ret = hypercall(fns[i], 0, 0, 0, NULL);

@@ -13,7 +13,6 @@
 #include "multiboot.h"
 #include "x86.h"
 
-#define HC_EXIT_TABLE 5 /* the hypervisor prints every vCPU's exits: CPU x reason table */
 #define COM2_SCRATCH (0x2F8 + 7)
 
 const char guest_name[] = "spin";

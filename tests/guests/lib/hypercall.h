@@ -14,6 +14,7 @@
 #define HC_HV_RANGE 2      /* -> EBX/ECX = low 32 bits of base/end (exclusive), EDX = high of base */
 #define HC_EXIT_COUNT 3    /* -> EBX/ECX = low/high 32 bits of this vCPU's exits, this call included */
 #define HC_EXIT_STATS 4    /* the hypervisor prints this vCPU's exits by reason */
+#define HC_EXIT_TABLE 5    /* the hypervisor prints every vCPU's exit statistics table */
 
 #define HC_API_MAJOR 1
 #define HC_MAGIC 0x6876486d /* "mHvh" */
