@@ -77,6 +77,7 @@ DEBUGKEYS_CASES = [
     GDB_CASE,
     keys_case("debugkeys-qemu-smp1", "qemu", 1, "exits"),
     keys_case("debugkeys-qemu-smp2", "qemu", 2, "exits", extra_expect=WAITING),
+    keys_case("debugkeys-bochs-ryzen-smp1", "bochs", 1, "exits", cpu_model="ryzen", timeout=300),
     keys_case("debugkeys-bochs-skylake-smp1", "bochs", 1, "exits", cpu_model="corei7_skylake_x", timeout=300),
     # The VMX-preemption timer: the guest spins with interrupts off and takes no exit at all.
     # SVM has no timer of its own (README, "When keys are answered"): a guest spinning with
