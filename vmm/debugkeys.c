@@ -37,6 +37,12 @@ void debugkeys_init(uint16_t console_port)
 	pr_info("debug: keys on the console (port %#x): press h for help", console_port);
 }
 
+void debugkeys_rearm(void)
+{
+	if (hv_uart)
+		debugkeys_next_poll = rdtsc() + poll_period;
+}
+
 bool debugkeys_enabled(void)
 {
 	return hv_uart != 0;

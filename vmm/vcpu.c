@@ -31,6 +31,7 @@ void vcpu_run_loop(struct vcpu *v)
 	 * not move. Set here too because the TSC may have restarted in S3.
 	 */
 	v->exit_tsc = rdtsc();
+	debugkeys_rearm();
 	while (!p->stopped) {
 		/*
 		 * INIT and SIPI first: they replace the state events would be delivered into. Senders

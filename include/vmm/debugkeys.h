@@ -56,6 +56,8 @@ bool debugkeys_port_hidden(uint16_t port, uint8_t size);
 void debugkeys_intercept_ports(struct partition *p);
 /* The VMX-preemption timer's reload in TSC cycles (0: keys off, no timer). */
 uint64_t debugkeys_timer_tsc(void);
+/* A run loop starts (at boot, or after an S3 resume restarted the TSC): the poll time from now. */
+void debugkeys_rearm(void);
 /* On an exit whose TSC passed debugkeys_next_poll: one CPU reads the UART and answers the keys. */
 void debugkeys_poll(struct vcpu *v);
 /* Prints the exit statistics table of every vCPU (the `e` key and the statistics hypercall). */
