@@ -13,7 +13,8 @@
 #define LINE_MAX 512
 
 static int log_level = LOG_INFO;
-static uint64_t boot_tsc; /* the TSC at the first line: time 0 of every timestamp */
+static uint64_t boot_tsc;   /* the TSC at the first line: time 0 of every timestamp */
+static uint64_t last_delta; /* the latest time printed, in TSC cycles since boot_tsc */
 
 /*
  * Each CPU formats its whole line in its own buffer, then writes it while it owns the console
@@ -93,8 +94,18 @@ static int format_prefix(char *buf, size_t size)
 
 	if (!boot_tsc)
 		boot_tsc = now;
-	delta = now > boot_tsc ? now - boot_tsc : 0;
 	per_s = khz * 1000;
+	delta = now - boot_tsc; /* modulo 2^64: boot_tsc may have been moved below 0, see below */
+	/*
+	 * More than a second back: the TSC started again (a resume from S3). Time goes on from the
+	 * last line (the time asleep is not known). Smaller steps back are skew between CPUs' TSCs.
+	 */
+	if ((int64_t)(delta - last_delta) < -(int64_t)per_s) {
+		boot_tsc = now - last_delta;
+		delta = last_delta;
+	}
+	if ((int64_t)(delta - last_delta) > 0)
+		last_delta = delta;
 	return snprintf(buf, size, "[cpu%u %llu.%06llu] ", this_cpu_id(), (unsigned long long)(delta / per_s),
 			(unsigned long long)((delta % per_s) * 1000 / khz));
 }
