@@ -7,6 +7,7 @@
 #include "vmm/exit.h"
 #include "vmm/hypercall.h"
 #include "vmm/partition.h"
+#include "vmm/selfcheck.h"
 
 static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
@@ -44,6 +45,17 @@ static void hc_exit_stats(const struct vcpu *v)
 	pr_info("%s", line);
 }
 
+/* Whether the hypervisor's code and read-only data are as they were at boot; RBX/RCX = the checksum now. */
+static int64_t hc_self_check(struct guest_regs *r)
+{
+	uint64_t now;
+	bool same = selfcheck_verify(&now);
+
+	r->rbx = (uint32_t)now;
+	r->rcx = now >> 32;
+	return same ? 0 : -E_RANGE;
+}
+
 enum exit_verdict handle_hypercall(struct vcpu *v)
 {
 	struct guest_regs *r = &v->regs;
@@ -71,6 +83,9 @@ enum exit_verdict handle_hypercall(struct vcpu *v)
 	case HC_EXIT_STATS:
 		hc_exit_stats(v);
 		result = 0;
+		break;
+	case HC_SELF_CHECK:
+		result = hc_self_check(r);
 		break;
 	default:
 		result = -E_NOSUPP;
