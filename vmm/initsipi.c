@@ -32,7 +32,6 @@
 #include "x86/apic.h"
 #include "x86/cpu.h"
 #include "x86/percpu.h"
-#include "x86/reboot.h"
 
 #define STARTUP_ACK_US 20000 /* how long a sender waits for its targets to take INIT/SIPI */
 #define KICK_AGAIN_US 200    /* a consumed kick without effect is repeated after this */
@@ -187,6 +186,38 @@ static void start_at(struct vcpu *v, uint8_t vector)
 }
 
 /*
+ * INIT of the boot CPU (SDM vol. 3A, 10.1 and 8.4.1): no wait for a SIPI, the BSP starts at the
+ * reset vector with the INIT state, so the guest's firmware runs again, as the guest. Firmware
+ * that finds a resume code in the CMOS shutdown status (0x05, 0x0A) jumps through 40:67.
+ */
+static void restart_at_reset_vector(struct vcpu *v)
+{
+	struct vcpu_start reset = { .mode = VCPU_START_RESET, .rip = RESET_IP };
+	uint32_t a, b, c, d;
+
+	if (log_startup(v))
+		pr_info("vcpu%u: INIT: the boot CPU restarts at the reset vector %04x:%04x", v->id,
+			RESET_CS_SELECTOR, RESET_IP);
+	v->inits++;
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	reset.regs.rdx = a;
+	vcpu_ops->vcpu_reset(v, &reset);
+	vcpu_ops->write_reg(v, VCPU_CR2, 0);
+	if (lapic_guest_enabled(v))
+		lapic_init_reset(v);
+	memset(v->irq_pending, 0, sizeof(v->irq_pending));
+	v->nmi_pending = 0;
+	__atomic_store_n(&v->cpu->nmi_pending, 0, __ATOMIC_RELEASE);
+	v->idle = false;
+}
+
+/* The guest's boot CPU: the vCPU that started the guest (vmm/vmm.c runs it on CPU 0). */
+static bool is_boot_vcpu(const struct vcpu *v)
+{
+	return v->id == 0;
+}
+
+/*
  * Until nothing is pending: a sender whose INIT was taken may post its SIPI while this CPU is
  * still resetting (and logging), and its kick is then consumed here in the host.
  */
@@ -199,7 +230,9 @@ void initsipi_process(struct vcpu *v)
 		do
 			new = startup_take(old, &init, &sipi);
 		while (!__atomic_compare_exchange_n(&v->startup, &old, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
-		if (init)
+		if (init && is_boot_vcpu(v))
+			restart_at_reset_vector(v);
+		else if (init)
 			enter_wait_state(v);
 		if (sipi)
 			start_at(v, old & VCPU_SIPI_VECTOR_MASK);
@@ -208,20 +241,32 @@ void initsipi_process(struct vcpu *v)
 }
 
 /*
- * A hardware INIT exit. The guest's INIT IPIs never reach the hardware, so an INIT comes from the
- * platform: a soft reset through port 0xCF9, which reaches the chipset where the FADT does not
- * name it (vmm/io.c). On a vCPU in the guest it takes the reboot path, as the other reset
- * requests do; a waiting vCPU has nothing to reset.
+ * A hardware INIT for this CPU. The guest's INIT IPIs are delivered in software, but other
+ * sources reach the CPU itself: an I/O APIC redirection entry or an MSI with delivery mode INIT,
+ * a platform soft reset (port 0xCF9 bit 2 where the hypervisor does not own it, a keyboard
+ * controller pulse, port 0x92 on many chipsets). Each is taken as hardware takes it, by this
+ * CPU's vCPU and never by the CPU: an AP's vCPU waits for a SIPI, the boot vCPU restarts at the
+ * reset vector. It is posted like a software INIT and taken before the next entry.
+ *
+ * SVM: the INIT intercept in guest mode; in host mode (a GIF=1 window) VM_CR.R_INIT turns the
+ * INIT into #SX (APM vol. 2, 15.29), which arch/x86/traps.c hands here. VMX: the INIT exit (SDM
+ * vol. 3C, 26.2); in VMX root operation INIT is blocked until the next entry, which then exits.
+ * Each INIT is taken once: on hardware the exit consumes it. An emulator that re-exits on the
+ * same INIT forever (Bochs 2.7) keeps this vCPU in its INIT state, logged a few times only.
  */
+void initsipi_hardware_init(struct vcpu *v)
+{
+	post_init(v);
+}
+
 enum exit_verdict handle_init(struct vcpu *v)
 {
 	static unsigned int logged;
 
-	if (!v->idle)
-		reboot_machine("guest reset request: INIT (a platform soft reset)", true);
 	if (logged++ < LOG_LIMIT)
-		pr_info("vcpu%u: INIT intercepted on CPU %u (APIC ID %u) while waiting for a SIPI; ignored", v->id,
-			v->cpu->cpu_id, v->cpu->apic_id);
+		pr_info("vcpu%u: hardware INIT on CPU %u (APIC ID %u): taken by the vCPU", v->id, v->cpu->cpu_id,
+			v->cpu->apic_id);
+	initsipi_hardware_init(v);
 	return EXIT_RESUME;
 }
 

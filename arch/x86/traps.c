@@ -2,6 +2,7 @@
 #include "console.h"
 #include "panic.h"
 #include "x86/cpu.h"
+#include "vmm/initsipi.h"
 #include "x86/extable.h"
 #include "x86/msr.h"
 #include "x86/safe_insn.h"
@@ -107,6 +108,22 @@ void cpu_nmi_arrived(void)
 	__atomic_fetch_add(&cpu->nmi_pending, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * SVM with VM_CR.R_INIT set: an INIT that arrives in host mode (GIF=1) raises #SX with error code
+ * 1 instead of resetting the CPU (APM vol. 2, 15.29). It is an INIT for this CPU's vCPU. A CPU
+ * without a vCPU (not yet created, or leaving on the reboot path) drops it, which is what R_INIT
+ * is for: no INIT ever resets a CPU under the hypervisor.
+ */
+static bool init_redirected(void)
+{
+	struct percpu *cpu = this_cpu();
+
+	cpu->inits_redirected++;
+	if (cpu->vcpu)
+		initsipi_hardware_init(cpu->vcpu);
+	return true;
+}
+
 /* MCG_STATUS.MCIP; a CPU without the MSR (no MCA) has no machine check in progress either. */
 static bool machine_check_in_progress(void)
 {
@@ -138,6 +155,8 @@ void trap_dispatch(struct trap_frame *frame)
 		cpu_nmi_arrived();
 		return;
 	}
+	if (frame->vector == EXC_SX && frame->error_code == SX_INIT_REDIRECTED && init_redirected())
+		return;
 	trap_dump(frame);
 	panic("unhandled %s in the hypervisor at %016lx", exception_name(frame->vector), frame->rip);
 }

@@ -106,7 +106,13 @@ enum vcpu_start_mode {
 	VCPU_START_LINUX32, /* the same with CS 0x10 and data 0x18 (Linux 32-bit boot protocol) */
 	VCPU_START_IDLE,   /* waiting for a SIPI: halts in a private page and nested table */
 	VCPU_START_SIPI,   /* after INIT-SIPI: the INIT state in real mode, CS = vector << 8, IP 0 */
+	VCPU_START_RESET,  /* the boot CPU after INIT: the INIT state at the reset vector, F000:FFF0 */
 };
+
+/* The reset vector (SDM vol. 3A, 10.1.4): CS selector F000 with base FFFF0000, IP FFF0. */
+#define RESET_CS_SELECTOR 0xF000
+#define RESET_CS_BASE 0xFFFF0000ULL
+#define RESET_IP 0xFFF0
 
 struct vcpu_start {
 	enum vcpu_start_mode mode;

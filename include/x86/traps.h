@@ -25,6 +25,7 @@
 #define EXC_VE 20
 #define EXC_CP 21
 #define EXC_SX 30
+#define SX_INIT_REDIRECTED 1 /* #SX error code: an INIT redirected by VM_CR.R_INIT (APM vol. 2, 15.29) */
 #define NR_EXCEPTIONS 32
 
 /* Pushed by trap_entry.asm: general registers below the vector, error code and hardware frame. */
