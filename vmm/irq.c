@@ -141,6 +141,18 @@ enum exit_verdict handle_extint(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/*
+ * SVM's SMI intercept: the SMI is still pending (APM vol. 2, 15.13.3). The host's GIF window lets
+ * the CPU take it, so SMM starts from host mode with the host's paging, never through the guest's
+ * nested table; interrupts pending in that window are latched as on an interrupt exit. An
+ * emulator that takes it only later exits again at the next entry, until it has.
+ */
+enum exit_verdict handle_smi(struct vcpu *v)
+{
+	v->exit.has_vector = false;
+	return handle_extint(v);
+}
+
 enum exit_verdict handle_event_window(struct vcpu *v)
 {
 	return EXIT_RESUME; /* vcpu_deliver_events() injects before the next entry */

@@ -60,6 +60,7 @@ void irq_window(void)
 	struct desc_ptr normal = { sizeof(idt) - 1, (uintptr_t)idt };
 	struct desc_ptr window = { sizeof(window_idt) - 1, (uintptr_t)window_idt };
 
+	machine_check_probe();
 	asm volatile("lidt %0; sti; nop; cli; lidt %1" : : "m"(window), "m"(normal) : "memory");
 }
 

@@ -124,12 +124,26 @@ static bool init_redirected(void)
 	return true;
 }
 
-/* MCG_STATUS.MCIP; a CPU without the MSR (no MCA) has no machine check in progress either. */
+static int mcg_status_readable = -1; /* unknown until the first interrupt window */
+
+void machine_check_probe(void)
+{
+	uint64_t status;
+
+	if (__builtin_expect(mcg_status_readable < 0, 0))
+		mcg_status_readable = !rdmsr_safe(MSR_IA32_MCG_STATUS, &status);
+}
+
+/*
+ * MCG_STATUS.MCIP. Read only where the probe (made outside the window: a fault inside it would
+ * reach the window's interrupt stubs) found the MSR; a CPU without it (Bochs lists MCA in CPUID
+ * without its MSRs) has no machine check in progress either.
+ */
 static bool machine_check_in_progress(void)
 {
 	uint64_t status;
 
-	return !rdmsr_safe(MSR_IA32_MCG_STATUS, &status) && (status & MCG_STATUS_MCIP);
+	return mcg_status_readable > 0 && !rdmsr_safe(MSR_IA32_MCG_STATUS, &status) && (status & MCG_STATUS_MCIP);
 }
 
 void trap_dispatch(struct trap_frame *frame)

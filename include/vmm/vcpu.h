@@ -51,6 +51,7 @@ enum exit_reason {
 	EXIT_FAILED_ENTRY,  /* the hardware refused to enter the guest */
 	EXIT_IRQ_WINDOW,    /* the guest can take an interrupt now */
 	EXIT_NMI_WINDOW,    /* the guest can take an NMI now */
+	EXIT_SMI,           /* SVM: an SMI in guest mode, still pending, for the host to take */
 	EXIT_NR
 };
 

@@ -45,6 +45,8 @@ extern void *const interrupt_stubs[NR_VECTORS];
 extern void *const low_irq_stubs[NR_EXCEPTIONS];
 
 void trap_dispatch(struct trap_frame *frame);
+/* Finds out once whether MCG_STATUS can be read; irq_window() calls it before opening. */
+void machine_check_probe(void);
 const char *exception_name(unsigned int vector);
 /* Prints the frame, control registers and a frame-pointer stack trace. */
 void trap_dump(const struct trap_frame *frame);

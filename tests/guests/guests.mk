@@ -5,7 +5,7 @@
 GUEST_DIR   := tests/guests
 GUEST_OUT   := $(BUILD)/guests
 GUEST_OBJ   := $(GUEST_OUT)/obj
-GUEST_NAMES := cpuid msr xsetbv hvmem io hypercall exceptions unhandled_exit initsipi irq_timer irq_ipi nmi reboot fidelity bench
+GUEST_NAMES := cpuid msr xsetbv hvmem io hypercall exceptions unhandled_exit initsipi irq_timer irq_ipi nmi reboot fidelity bench attack
 
 # gcc's own headers only (-nostdinc): there is no 32-bit libc here. _LIBC_LIMITS_H_ keeps gcc's
 # <limits.h> from looking for the libc one.
@@ -49,3 +49,5 @@ $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/%.o $(GUEST_LIB_OBJS) $(GUEST_DIR)/linker.ld
 # A guest's own extra objects (its assembly), linked after its main object.
 $(GUEST_OUT)/fidelity.elf: $(GUEST_OBJ)/fidelity_msr.o $(GUEST_OBJ)/fidelity_realmode.o $(GUEST_OBJ)/fidelity_realmode16.o
 .SECONDARY: $(GUEST_OBJ)/fidelity_msr.o $(GUEST_OBJ)/fidelity_realmode.o $(GUEST_OBJ)/fidelity_realmode16.o
+$(GUEST_OUT)/attack.elf: $(GUEST_OBJ)/attack_resume16.o
+.SECONDARY: $(GUEST_OBJ)/attack_resume16.o

@@ -122,7 +122,12 @@ static void set_intercepts(struct vcpu *v, bool idle)
 	struct partition *p = v->part;
 
 	/* VMRUN must be intercepted (APM 15.5.1); the rest is the policy of design.md. */
-	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_SHUTDOWN;
+	/*
+	 * SMI too: SMM entered from guest mode would run with the guest's nested table (a parked
+	 * vCPU's maps one page). Intercepted, the SMI stays pending for the host's GIF window.
+	 */
+	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_SMI | SVM_INTERCEPT_INIT |
+			     SVM_INTERCEPT_SHUTDOWN;
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN;
 	c->intercept_exceptions = 0;
 	sv->guest_exception_mask = 0;
