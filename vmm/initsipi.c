@@ -32,6 +32,7 @@
 #include "x86/apic.h"
 #include "x86/cpu.h"
 #include "x86/percpu.h"
+#include "x86/reboot.h"
 
 #define STARTUP_ACK_US 20000 /* how long a sender waits for its targets to take INIT/SIPI */
 #define KICK_AGAIN_US 200    /* a consumed kick without effect is repeated after this */
@@ -261,11 +262,17 @@ void initsipi_hardware_init(struct vcpu *v)
 
 enum exit_verdict handle_init(struct vcpu *v)
 {
-	static unsigned int logged;
-
-	if (logged++ < LOG_LIMIT)
-		pr_info("vcpu%u: hardware INIT on CPU %u (APIC ID %u): taken by the vCPU", v->id, v->cpu->cpu_id,
-			v->cpu->apic_id);
+	/*
+	 * Bochs 2.7 leaves the INIT pending after the exit and ranks it above NMI, so a CPU it
+	 * keeps exiting never sees the reboot path's NMI: the request is looked at here too.
+	 */
+	if (reboot_requested())
+		reboot_respond();
+	v->hardware_inits++;
+	/* At every power of two: an emulator that never consumes the INIT (Bochs 2.7) exits forever. */
+	if (!(v->hardware_inits & (v->hardware_inits - 1)))
+		pr_info("vcpu%u: hardware INIT #%llu on CPU %u (APIC ID %u): taken by the vCPU", v->id,
+			(unsigned long long)v->hardware_inits, v->cpu->cpu_id, v->cpu->apic_id);
 	initsipi_hardware_init(v);
 	return EXIT_RESUME;
 }

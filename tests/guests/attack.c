@@ -10,10 +10,12 @@
  *   nmi-idle    NMIs to the other CPU, then a reset through the keyboard controller: every CPU
  *               must still answer the reboot path's NMI (the case reads the hypervisor's log)
  *   smi         SMI IPIs to this CPU and to the other one
- *   init-other  an I/O APIC redirection entry with delivery mode INIT at the other CPU
+ *   init-other  an I/O APIC redirection entry with delivery mode INIT at the other CPU, then a
+ *               reset the other CPU must answer (`no-reset`: none)
  *   init-self   the same at this CPU, after CMOS shutdown status 0x0A and a 40:67 vector: the
  *               firmware runs again, as the guest, and jumps to attack_resume16.S, which must
  *               still reach the hypervisor (a bare CPU cannot)
+ *   init-self-ipi  the same with an INIT IPI at this CPU's own APIC ID (caught at the ICR)
  */
 #include "apic.h"
 #include "guest.h"
@@ -28,11 +30,12 @@ const char guest_name[] = "attack";
 #define NO_CPU 0xffffffffu
 #define WAIT_US 100000
 #define ICR_SMI 0x200
+#define ICR_INIT 0x500
 #define IOREDTBL_INIT (5U << 8) /* delivery mode INIT (82093AA data sheet, 3.2.4) */
 #define PIT_HZ 1193182u
 #define PIT_CH0 0x40
 #define PIT_CMD 0x43
-#define PIT_CMD_CH0_LOHI_MODE2 0x34
+#define PIT_CMD_CH0_LOHI_MODE0 0x30
 #define CMOS_INDEX 0x70
 #define CMOS_DATA 0x71
 #define CMOS_SHUTDOWN_STATUS 0x0f
@@ -185,8 +188,11 @@ static void attack_smi(uint32_t other)
 	intact("SMIs to the parked CPU");
 }
 
-/* ISA IRQ0 (the PIT) through the I/O APIC with delivery mode INIT, for `ms`, at `dest`. */
-static void ioapic_init_burst(uint8_t dest, unsigned int ms)
+/*
+ * One INIT at `dest` through the I/O APIC: ISA IRQ0 with delivery mode INIT, and the PIT in mode 0
+ * (interrupt on terminal count), whose output rises once, 1 ms on, and stays high: one edge.
+ */
+static void ioapic_init_once(uint8_t dest, unsigned int ms)
 {
 	struct isa_irq_route irq0 = acpi_isa_irq(0);
 	uint32_t io;
@@ -196,11 +202,11 @@ static void ioapic_init_burst(uint8_t dest, unsigned int ms)
 	if (!ioapic_for_gsi(irq0.gsi, &io, &pin))
 		abort_test("no I/O APIC for GSI %u", irq0.gsi);
 	pic_disable();
-	outb(PIT_CMD, PIT_CMD_CH0_LOHI_MODE2);
-	outb(PIT_CH0, count & 0xff);
-	outb(PIT_CH0, (count >> 8) & 0xff);
+	outb(PIT_CMD, PIT_CMD_CH0_LOHI_MODE0); /* output low until the count runs out */
 	printf("# I/O APIC %#x pin %u (GSI %u): delivery mode INIT at APIC ID %u\n", io, pin, irq0.gsi, dest);
 	ioapic_program(io, pin, IOREDTBL_INIT | (irq0.flags & (IOREDTBL_ACTIVE_LOW | IOREDTBL_LEVEL)), dest);
+	outb(PIT_CH0, count & 0xff);
+	outb(PIT_CH0, (count >> 8) & 0xff);
 	udelay(ms * 1000);
 	ioapic_mask(io, pin);
 }
@@ -209,12 +215,14 @@ static void attack_init_other(uint32_t other)
 {
 	if (!apic_init() || other == NO_CPU)
 		abort_test("needs a local APIC and other=N");
-	ioapic_init_burst((uint8_t)other, 50);
+	ioapic_init_once((uint8_t)other, 50);
 	udelay(WAIT_US);
-	intact("I/O APIC INITs at the parked CPU");
+	intact("an I/O APIC INIT at the parked CPU");
+	if (!has_word("no-reset"))
+		reset_through_kbd(); /* the other CPU must still be under the hypervisor to answer */
 }
 
-static void attack_init_self(void)
+static void attack_init_self(bool by_ipi)
 {
 	bool intel = cpu_vendor() == VENDOR_INTEL;
 	uintptr_t code_pa = RESUME_SEG << 4, vec_pa = BDA_RESUME_VECTOR;
@@ -238,7 +246,11 @@ static void attack_init_self(void)
 	outb(CMOS_INDEX, CMOS_SHUTDOWN_STATUS);
 	outb(CMOS_DATA, SHUTDOWN_JUMP_467);
 	printf("attack: INIT to this CPU; resume through 40:67 at %04x:0000\n", RESUME_SEG);
-	ioapic_init_burst(apic_id(), 20);
+	if (by_ipi) /* physical destination: own APIC ID (the self shorthand is invalid for INIT) */
+		apic_send_ipi(ICR_ASSERT | ICR_INIT, apic_id());
+	else
+		ioapic_init_once(apic_id(), 20);
+	udelay(WAIT_US);
 	ok(false, "the INIT arrived (this CPU went on instead)");
 }
 
@@ -256,7 +268,9 @@ void guest_main(void)
 	else if (has_word("init-other"))
 		attack_init_other(other);
 	else if (has_word("init-self"))
-		attack_init_self();
+		attack_init_self(false);
+	else if (has_word("init-self-ipi"))
+		attack_init_self(true);
 	else
-		abort_test("no attack named: vectors, nmi-idle, smi, init-other or init-self");
+		abort_test("no attack named: vectors, nmi-idle, smi, init-other, init-self or init-self-ipi");
 }
