@@ -1,8 +1,9 @@
 /*
- * INIT and SIPI, delivered in software on both vendors. No hardware INIT ever reaches a core: an
- * SVM core in host mode with GIF=1 is reset by it, QEMU TCG resets a CPU in host mode on a
- * pending INIT whatever GIF says, and Bochs re-exits forever on one. So the guest's INIT and
- * STARTUP IPIs are caught at its ICR writes (vmm/lapic.c, vmm/msr.c) and handed on here:
+ * INIT and SIPI, delivered in software on both vendors. The guest's INIT and STARTUP IPIs never
+ * reach the hardware: an SVM core in host mode with GIF=1 is reset by an INIT (unless
+ * VM_CR.R_INIT), QEMU TCG resets a CPU on a pending INIT whatever GIF says, and Bochs never
+ * consumes an intercepted one. So they are caught at the ICR writes (vmm/lapic.c, vmm/msr.c)
+ * and handed on here (INIT from other sources: initsipi_hardware_init below):
  *
  *   - the sender decodes the destination (vmm/ipi_dest.c), records INIT or SIPI(vector) in each
  *     target's vcpu.startup with compare-exchange, then kicks the target with an NMI whose
