@@ -254,7 +254,7 @@ void initsipi_process(struct vcpu *v)
  * INIT into #SX (APM vol. 2, 15.29), which arch/x86/traps.c hands here. VMX: the INIT exit (SDM
  * vol. 3C, 26.2); in VMX root operation INIT is blocked until the next entry, which then exits.
  * Each INIT is taken once: on hardware the exit consumes it. An emulator that re-exits on the
- * same INIT forever (Bochs 2.7) keeps this vCPU in its INIT state, logged a few times only.
+ * same INIT forever (Bochs 2.7) keeps this vCPU in its INIT state, logged at powers of two.
  */
 void initsipi_hardware_init(struct vcpu *v)
 {
@@ -263,10 +263,7 @@ void initsipi_hardware_init(struct vcpu *v)
 
 enum exit_verdict handle_init(struct vcpu *v)
 {
-	/*
-	 * Bochs 2.7 leaves the INIT pending after the exit and ranks it above NMI, so a CPU it
-	 * keeps exiting never sees the reboot path's NMI: the request is looked at here too.
-	 */
+	/* Cheap, and a CPU that keeps exiting on one INIT (Bochs 2.7) may see no NMI exit. */
 	if (reboot_requested())
 		reboot_respond();
 	v->hardware_inits++;

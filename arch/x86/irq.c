@@ -3,6 +3,8 @@
 #include "x86/irq.h"
 #include "x86/percpu.h"
 
+#define APIC_ISR_STRIDE 0x10 /* eight 32-bit ISR registers, 16 bytes apart */
+
 void host_interrupt(unsigned int vector)
 {
 	struct percpu *cpu = this_cpu();
@@ -26,7 +28,7 @@ void host_interrupt(unsigned int vector)
  */
 bool apic_vector_in_service(unsigned int vector)
 {
-	return apic_read(APIC_REG_ISR + vector / 32 * 0x10) & (1U << (vector % 32));
+	return apic_read(APIC_REG_ISR + vector / 32 * APIC_ISR_STRIDE) & (1U << (vector % 32));
 }
 
 bool host_take_latched(uint64_t pending[4])

@@ -1,8 +1,8 @@
 /* Exceptions taken by the hypervisor itself: recover through the exception table, or dump and stop. */
 #include "console.h"
 #include "panic.h"
-#include "x86/cpu.h"
 #include "vmm/initsipi.h"
+#include "x86/cpu.h"
 #include "x86/extable.h"
 #include "x86/msr.h"
 #include "x86/safe_insn.h"
@@ -114,14 +114,13 @@ void cpu_nmi_arrived(void)
  * without a vCPU (not yet created, or leaving on the reboot path) drops it, which is what R_INIT
  * is for: no INIT ever resets a CPU under the hypervisor.
  */
-static bool init_redirected(void)
+static void init_redirected(void)
 {
 	struct percpu *cpu = this_cpu();
 
 	cpu->inits_redirected++;
 	if (cpu->vcpu)
 		initsipi_hardware_init(cpu->vcpu);
-	return true;
 }
 
 static int mcg_status_readable = -1; /* unknown until the first interrupt window */
@@ -169,8 +168,10 @@ void trap_dispatch(struct trap_frame *frame)
 		cpu_nmi_arrived();
 		return;
 	}
-	if (frame->vector == EXC_SX && frame->error_code == SX_INIT_REDIRECTED && init_redirected())
+	if (frame->vector == EXC_SX && frame->error_code == SX_INIT_REDIRECTED) {
+		init_redirected();
 		return;
+	}
 	trap_dump(frame);
 	panic("unhandled %s in the hypervisor at %016lx", exception_name(frame->vector), frame->rip);
 }
