@@ -149,6 +149,9 @@ enum exit_verdict handle_extint(struct vcpu *v)
  */
 enum exit_verdict handle_smi(struct vcpu *v)
 {
+	v->smi_exits++;
+	if (!(v->smi_exits & (v->smi_exits - 1)))
+		pr_info("vcpu%u: SMI exit #%llu: SMM runs from host mode", v->id, (unsigned long long)v->smi_exits);
 	v->exit.has_vector = false;
 	return handle_extint(v);
 }

@@ -144,6 +144,7 @@ struct vcpu {
 	volatile uint32_t startup;     /* VCPU_WAITING, VCPU_INIT_PENDING, VCPU_SIPI_PENDING | vector */
 	uint64_t inits, sipis;         /* processed, for the log and dumps */
 	uint64_t hardware_inits;       /* INIT exits (and #SX INITs), counted for the log */
+	uint64_t smi_exits;            /* SVM SMI intercepts, counted for the log */
 	struct guest_regs regs;
 	/*
 	 * The register cache: read once at every exit by the backend, served from here, and written

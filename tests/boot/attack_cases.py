@@ -84,7 +84,9 @@ def smi_cases():
     (panic: action=fatal) stops ("BIOS >>PANIC<< set_diskette_current_cyl()" with CPU1 in SMM)."""
     cases = []
     for e, n, m in MACHINES:
-        case = attack_case("smi", e, n, m)
+        # The guest's SMI IPI to itself is sent by the hypervisor's ICR emulation, in host mode;
+        # the parked CPU takes its SMI in guest mode, where SVM intercepts it.
+        case = attack_case("smi", e, n, m, expect_more=[r"vcpu1: SMI exit #1\b"] if e == "qemu" and n > 1 else [])
         if e == "bochs":
             case["modules"] = [(p, s.replace(" other=1", "")) for p, s in case["modules"]]
         cases.append(case)
