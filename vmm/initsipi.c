@@ -232,10 +232,15 @@ void initsipi_process(struct vcpu *v)
 		do
 			new = startup_take(old, &init, &sipi);
 		while (!__atomic_compare_exchange_n(&v->startup, &old, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
-		if (init && is_boot_vcpu(v))
+		if (init && is_boot_vcpu(v)) {
 			restart_at_reset_vector(v);
-		else if (init)
+			/* It runs its firmware, it does not wait: a SIPI finds it running and is ignored. */
+			__atomic_fetch_and(&v->startup, ~(VCPU_WAITING | VCPU_SIPI_PENDING | VCPU_SIPI_VECTOR_MASK),
+					   __ATOMIC_ACQ_REL);
+			sipi = false;
+		} else if (init) {
 			enter_wait_state(v);
+		}
 		if (sipi)
 			start_at(v, old & VCPU_SIPI_VECTOR_MASK);
 		old = __atomic_load_n(&v->startup, __ATOMIC_ACQUIRE);
