@@ -129,6 +129,12 @@ except ImportError:
     SLEEP_CASES = []
 CASES += SLEEP_CASES
 
+try:  # attacks on what the hypervisor owns (tests/boot/attack_cases.py)
+    from attack_cases import ATTACK_CASES
+except ImportError:
+    ATTACK_CASES = []
+CASES += ATTACK_CASES
+
 # Linux guests (tests/boot/linux_cases.py); the slow Bochs ones only with --slow (make test-slow).
 try:
     from linux_cases import LINUX_CASES, SLOW_CASES
