@@ -22,6 +22,7 @@ static const exit_handler_t exit_handlers[EXIT_NR] = {
 	[EXIT_IRQ_WINDOW] = handle_event_window,
 	[EXIT_NMI_WINDOW] = handle_event_window,
 	[EXIT_INVD] = handle_invd,
+	[EXIT_SMI] = handle_smi,
 	[EXIT_TIMER] = handle_timer,
 	/* EXIT_UNKNOWN has no handler: it stops the partition with a dump. */
 };
@@ -36,7 +37,9 @@ static const char *const reason_names[EXIT_NR] = {
 	[EXIT_HYPERCALL] = "hypercall",	      [EXIT_EXCEPTION] = "exception",
 	[EXIT_VIRT_INSN] = "virt-insn",	      [EXIT_FAILED_ENTRY] = "failed-entry",
 	[EXIT_IRQ_WINDOW] = "irq-window",     [EXIT_NMI_WINDOW] = "nmi-window",
-	[EXIT_INVD] = "invd",		      [EXIT_TIMER] = "timer",
+	[EXIT_INVD] = "invd",
+	[EXIT_SMI] = "smi",
+	[EXIT_TIMER] = "timer",
 };
 
 const char *exit_reason_name(enum exit_reason reason)

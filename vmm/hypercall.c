@@ -11,6 +11,7 @@
 #include "vmm/hypercall.h"
 #include "vmm/partition.h"
 #include "x86/traps.h"
+#include "vmm/selfcheck.h"
 
 /*
  * The guest's text, one console line per line of it: a newline (and the end of the call) ends a
@@ -60,6 +61,17 @@ void vcpu_print_exit_stats(const struct vcpu *v)
 	pr_info("%s", line);
 }
 
+/* Whether the hypervisor's code and read-only data are as they were at boot; RBX/RCX = the checksum now. */
+static int64_t hc_self_check(struct guest_regs *r)
+{
+	uint64_t now;
+	bool same = selfcheck_verify(&now);
+
+	r->rbx = (uint32_t)now;
+	r->rcx = now >> 32;
+	return same ? 0 : -E_RANGE;
+}
+
 enum exit_verdict handle_hypercall(struct vcpu *v)
 {
 	struct guest_regs *r = &v->regs;
@@ -97,6 +109,9 @@ enum exit_verdict handle_hypercall(struct vcpu *v)
 	case HC_EXIT_STATS:
 		vcpu_print_exit_stats(v);
 		result = 0;
+		break;
+	case HC_SELF_CHECK:
+		result = hc_self_check(r);
 		break;
 	case HC_EXIT_TABLE:
 		debugkeys_print_stats();

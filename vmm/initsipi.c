@@ -1,8 +1,9 @@
 /*
- * INIT and SIPI, delivered in software on both vendors. No hardware INIT ever reaches a core: an
- * SVM core in host mode with GIF=1 is reset by it, QEMU TCG resets a CPU in host mode on a
- * pending INIT whatever GIF says, and Bochs re-exits forever on one. So the guest's INIT and
- * STARTUP IPIs are caught at its ICR writes (vmm/lapic.c, vmm/msr.c) and handed on here:
+ * INIT and SIPI, delivered in software on both vendors. The guest's INIT and STARTUP IPIs never
+ * reach the hardware: an SVM core in host mode with GIF=1 is reset by an INIT (unless
+ * VM_CR.R_INIT), QEMU TCG resets a CPU on a pending INIT whatever GIF says, and Bochs never
+ * consumes an intercepted one. So they are caught at the ICR writes (vmm/lapic.c, vmm/msr.c)
+ * and handed on here (INIT from other sources: initsipi_hardware_init below):
  *
  *   - the sender decodes the destination (vmm/ipi_dest.c), records INIT or SIPI(vector) in each
  *     target's vcpu.startup with compare-exchange, then kicks the target with an NMI whose
@@ -187,6 +188,38 @@ static void start_at(struct vcpu *v, uint8_t vector)
 }
 
 /*
+ * INIT of the boot CPU (SDM vol. 3A, 10.1 and 8.4.1): no wait for a SIPI, the BSP starts at the
+ * reset vector with the INIT state, so the guest's firmware runs again, as the guest. Firmware
+ * that finds a resume code in the CMOS shutdown status (0x05, 0x0A) jumps through 40:67.
+ */
+static void restart_at_reset_vector(struct vcpu *v)
+{
+	struct vcpu_start reset = { .mode = VCPU_START_RESET, .rip = RESET_IP };
+	uint32_t a, b, c, d;
+
+	if (log_startup(v))
+		pr_info("vcpu%u: INIT: the boot CPU restarts at the reset vector %04x:%04x", v->id,
+			RESET_CS_SELECTOR, RESET_IP);
+	v->inits++;
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	reset.regs.rdx = a;
+	vcpu_ops->vcpu_reset(v, &reset);
+	vcpu_ops->write_reg(v, VCPU_CR2, 0);
+	if (lapic_guest_enabled(v))
+		lapic_init_reset(v);
+	memset(v->irq_pending, 0, sizeof(v->irq_pending));
+	v->nmi_pending = 0;
+	__atomic_store_n(&v->cpu->nmi_pending, 0, __ATOMIC_RELEASE);
+	v->idle = false;
+}
+
+/* The guest's boot CPU: the vCPU that started the guest (vmm/vmm.c runs it on CPU 0). */
+static bool is_boot_vcpu(const struct vcpu *v)
+{
+	return v->id == 0;
+}
+
+/*
  * Until nothing is pending: a sender whose INIT was taken may post its SIPI while this CPU is
  * still resetting (and logging), and its kick is then consumed here in the host.
  */
@@ -199,8 +232,15 @@ void initsipi_process(struct vcpu *v)
 		do
 			new = startup_take(old, &init, &sipi);
 		while (!__atomic_compare_exchange_n(&v->startup, &old, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
-		if (init)
+		if (init && is_boot_vcpu(v)) {
+			restart_at_reset_vector(v);
+			/* It runs its firmware, it does not wait: a SIPI finds it running and is ignored. */
+			__atomic_fetch_and(&v->startup, ~(VCPU_WAITING | VCPU_SIPI_PENDING | VCPU_SIPI_VECTOR_MASK),
+					   __ATOMIC_ACQ_REL);
+			sipi = false;
+		} else if (init) {
 			enter_wait_state(v);
+		}
 		if (sipi)
 			start_at(v, old & VCPU_SIPI_VECTOR_MASK);
 		old = __atomic_load_n(&v->startup, __ATOMIC_ACQUIRE);
@@ -208,20 +248,35 @@ void initsipi_process(struct vcpu *v)
 }
 
 /*
- * A hardware INIT exit. The guest's INIT IPIs never reach the hardware, so an INIT comes from the
- * platform: a soft reset through port 0xCF9, which reaches the chipset where the FADT does not
- * name it (vmm/io.c). On a vCPU in the guest it takes the reboot path, as the other reset
- * requests do; a waiting vCPU has nothing to reset.
+ * A hardware INIT for this CPU. The guest's INIT IPIs are delivered in software, but other
+ * sources reach the CPU itself: an I/O APIC redirection entry or an MSI with delivery mode INIT,
+ * a platform soft reset (port 0xCF9 bit 2 where the hypervisor does not own it, a keyboard
+ * controller pulse, port 0x92 on many chipsets). Each is taken as hardware takes it, by this
+ * CPU's vCPU and never by the CPU: an AP's vCPU waits for a SIPI, the boot vCPU restarts at the
+ * reset vector. It is posted like a software INIT and taken before the next entry.
+ *
+ * SVM: the INIT intercept in guest mode; in host mode (a GIF=1 window) VM_CR.R_INIT turns the
+ * INIT into #SX (APM vol. 2, 15.29), which arch/x86/traps.c hands here. VMX: the INIT exit (SDM
+ * vol. 3C, 26.2); in VMX root operation INIT is blocked until the next entry, which then exits.
+ * Each INIT is taken once: on hardware the exit consumes it. An emulator that re-exits on the
+ * same INIT forever (Bochs 2.7) keeps this vCPU in its INIT state, logged at powers of two.
  */
+void initsipi_hardware_init(struct vcpu *v)
+{
+	post_init(v);
+}
+
 enum exit_verdict handle_init(struct vcpu *v)
 {
-	static unsigned int logged;
-
-	if (!v->idle)
-		reboot_machine("guest reset request: INIT (a platform soft reset)", true);
-	if (logged++ < LOG_LIMIT)
-		pr_info("vcpu%u: INIT intercepted on CPU %u (APIC ID %u) while waiting for a SIPI; ignored", v->id,
-			v->cpu->cpu_id, v->cpu->apic_id);
+	/* Cheap, and a CPU that keeps exiting on one INIT (Bochs 2.7) may see no NMI exit. */
+	if (reboot_requested())
+		reboot_respond();
+	v->hardware_inits++;
+	/* At every power of two: an emulator that never consumes the INIT (Bochs 2.7) exits forever. */
+	if (!(v->hardware_inits & (v->hardware_inits - 1)))
+		pr_info("vcpu%u: hardware INIT #%llu on CPU %u (APIC ID %u): taken by the vCPU", v->id,
+			(unsigned long long)v->hardware_inits, v->cpu->cpu_id, v->cpu->apic_id);
+	initsipi_hardware_init(v);
 	return EXIT_RESUME;
 }
 

@@ -59,7 +59,7 @@ static void set_clear(uint64_t set[4], unsigned int vector)
 
 static void record_vector(struct vcpu *v, unsigned int vector)
 {
-	if (vector == HV_IPI_VECTOR || vector == SPURIOUS_VECTOR) {
+	if (vector == HV_IPI_VECTOR || (vector == SPURIOUS_VECTOR && !apic_vector_in_service(vector))) {
 		/* Ours (acknowledged on exit): complete it here; it never reaches the guest. */
 		host_interrupt(vector);
 		return;
@@ -139,6 +139,21 @@ enum exit_verdict handle_extint(struct vcpu *v)
 	if (v->idle)
 		drop_for_idle(v);
 	return EXIT_RESUME;
+}
+
+/*
+ * SVM's SMI intercept: the SMI is still pending (APM vol. 2, 15.13.3). The host's GIF window lets
+ * the CPU take it, so SMM starts from host mode with the host's paging, never through the guest's
+ * nested table; interrupts pending in that window are latched as on an interrupt exit. An
+ * emulator that takes it only later exits again at the next entry, until it has.
+ */
+enum exit_verdict handle_smi(struct vcpu *v)
+{
+	v->smi_exits++;
+	if (!(v->smi_exits & (v->smi_exits - 1)))
+		pr_info("vcpu%u: SMI exit #%llu: SMM runs from host mode", v->id, (unsigned long long)v->smi_exits);
+	v->exit.has_vector = false;
+	return handle_extint(v);
 }
 
 enum exit_verdict handle_event_window(struct vcpu *v)

@@ -10,6 +10,7 @@
 #include "vmm/lapic.h"
 #include "vmm/msr.h"
 #include "vmm/partition.h"
+#include "vmm/selfcheck.h"
 #include "vmm/vmm.h"
 #include "x86/cpu.h"
 #include "x86/smp.h"
@@ -96,6 +97,7 @@ void vmm_run_guest(const struct boot_info *bi)
 	start.regs = guest_partition.entry.regs;
 	if (guest_partition.entry.linux_selectors)
 		start.mode = VCPU_START_LINUX32;
+	selfcheck_init(); /* what the guest must never change, as it is before the guest runs */
 	v = vcpu_new(&guest_partition, &start);
 	pr_info("vmm: starting the guest on CPU 0 at %#llx", (unsigned long long)start.rip);
 	vcpu_run_loop(v);

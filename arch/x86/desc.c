@@ -47,9 +47,12 @@ void idt_init(void)
 	idt[EXC_NMI].ist = IST_NMI;
 	idt[EXC_DF].ist = IST_DF;
 	idt[EXC_MC].ist = IST_MC;
-	/* In the window only NMI and #MC can still be what they are. */
+	/*
+	 * In the window only NMI can still be what it is (a fixed interrupt on vectors 0-15 is
+	 * illegal at the APIC). Entry 18 stays an interrupt stub, since the guest may send vector
+	 * 0x12: trap_dispatch tells a real machine check from it by MCG_STATUS.MCIP.
+	 */
 	window_idt[EXC_NMI] = idt[EXC_NMI];
-	window_idt[EXC_MC] = idt[EXC_MC];
 }
 
 void irq_window(void)
@@ -57,6 +60,7 @@ void irq_window(void)
 	struct desc_ptr normal = { sizeof(idt) - 1, (uintptr_t)idt };
 	struct desc_ptr window = { sizeof(window_idt) - 1, (uintptr_t)window_idt };
 
+	machine_check_probe();
 	asm volatile("lidt %0; sti; nop; cli; lidt %1" : : "m"(window), "m"(normal) : "memory");
 }
 

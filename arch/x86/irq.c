@@ -3,12 +3,14 @@
 #include "x86/irq.h"
 #include "x86/percpu.h"
 
+#define APIC_ISR_STRIDE 0x10 /* eight 32-bit ISR registers, 16 bytes apart */
+
 void host_interrupt(unsigned int vector)
 {
 	struct percpu *cpu = this_cpu();
 
-	if (vector == SPURIOUS_VECTOR)
-		return; /* no EOI for a spurious interrupt (SDM 11.9) */
+	if (vector == SPURIOUS_VECTOR && !apic_vector_in_service(SPURIOUS_VECTOR))
+		return; /* a spurious interrupt: no EOI, and nothing for the guest (SDM 11.9) */
 	if (vector == HV_IPI_VECTOR) {
 		cpu->hv_ipis++;
 		apic_eoi();
@@ -16,6 +18,17 @@ void host_interrupt(unsigned int vector)
 	}
 	/* Acknowledged at the APIC but not EOI'd: the guest's handler will do that. */
 	__atomic_fetch_or(&cpu->irq_latched[vector / 64], 1ULL << (vector % 64), __ATOMIC_RELAXED);
+}
+
+/*
+ * The APIC's spurious vector is also a vector the guest may send (a fixed IPI, an I/O APIC or
+ * MSI entry on 0xFF). A spurious interrupt sets no ISR bit, a delivered one does: that one is
+ * the guest's and its EOI is the guest's to give, or the vector would stay in service and block
+ * every interrupt on this CPU.
+ */
+bool apic_vector_in_service(unsigned int vector)
+{
+	return apic_read(APIC_REG_ISR + vector / 32 * APIC_ISR_STRIDE) & (1U << (vector % 32));
 }
 
 bool host_take_latched(uint64_t pending[4])

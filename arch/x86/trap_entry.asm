@@ -19,13 +19,20 @@ exception_stub_%+v:
 %assign v v + 1
 %endrep
 
-; Interrupts on vectors 0-31 (the legacy PIC left at BIOS's base 8 delivers there): no error
-; code, and the vector is marked with IRQ_VECTOR_FLAG so trap_dispatch knows it is no exception.
-; Only the interrupt window's IDT points here.
+; Interrupts on vectors 0-31 (the legacy PIC left at BIOS's base 8 delivers there, and the guest
+; may send 16-31): no error code, and the vector is marked with IRQ_VECTOR_FLAG so trap_dispatch
+; knows it is no exception. Only the interrupt window's IDT points here. An exception with an error
+; code can still come through it (#SX from VM_CR.R_INIT: an INIT in the window): 64-bit delivery
+; aligns RSP to 16 bytes before it pushes 5 quadwords, and 6 with an error code (Intel SDM vol. 3,
+; 6.14.2), so RSP is 16-byte aligned here exactly when the CPU pushed an error code.
 %define IRQ_VECTOR_FLAG 0x100
 %assign v 0
 %rep 32
 low_irq_stub_%+v:
+%if HAS_ERROR_CODE(v)
+	test	rsp, 8
+	jz	exception_stub_%+v
+%endif
 	push	0
 	push	v | IRQ_VECTOR_FLAG
 	jmp	trap_common

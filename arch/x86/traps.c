@@ -1,8 +1,11 @@
 /* Exceptions taken by the hypervisor itself: recover through the exception table, or dump and stop. */
 #include "console.h"
 #include "panic.h"
+#include "vmm/initsipi.h"
 #include "x86/cpu.h"
 #include "x86/extable.h"
+#include "x86/msr.h"
+#include "x86/safe_insn.h"
 #include "x86/irq.h"
 #include "x86/reboot.h"
 #include "x86/percpu.h"
@@ -105,16 +108,68 @@ void cpu_nmi_arrived(void)
 	__atomic_fetch_add(&cpu->nmi_pending, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * SVM with VM_CR.R_INIT set: an INIT that arrives in host mode (GIF=1) raises #SX with error code
+ * 1 instead of resetting the CPU (APM vol. 2, 15.29). It is an INIT for this CPU's vCPU. A CPU
+ * without a vCPU (not yet created, or leaving on the reboot path) drops it, which is what R_INIT
+ * is for: no INIT ever resets a CPU under the hypervisor.
+ */
+static void init_redirected(void)
+{
+	struct percpu *cpu = this_cpu();
+
+	cpu->inits_redirected++;
+	if (cpu->vcpu)
+		initsipi_hardware_init(cpu->vcpu);
+}
+
+static int mcg_status_readable = -1; /* unknown until the first interrupt window */
+
+void machine_check_probe(void)
+{
+	uint64_t status;
+
+	if (__builtin_expect(mcg_status_readable < 0, 0))
+		mcg_status_readable = !rdmsr_safe(MSR_IA32_MCG_STATUS, &status);
+}
+
+/*
+ * MCG_STATUS.MCIP. Read only where the probe (made outside the window: a fault inside it would
+ * reach the window's interrupt stubs) found the MSR; a CPU without it (Bochs lists MCA in CPUID
+ * without its MSRs) has no machine check in progress either.
+ */
+static bool machine_check_in_progress(void)
+{
+	uint64_t status;
+
+	return mcg_status_readable > 0 && !rdmsr_safe(MSR_IA32_MCG_STATUS, &status) && (status & MCG_STATUS_MCIP);
+}
+
 void trap_dispatch(struct trap_frame *frame)
 {
 	if (extable_fixup(frame))
 		return;
 	if (frame->vector >= NR_EXCEPTIONS) {
-		host_interrupt(frame->vector & ~IRQ_VECTOR_FLAG);
+		unsigned int vector = frame->vector & ~IRQ_VECTOR_FLAG;
+
+		/*
+		 * In the interrupt window, IDT entry 18 is an interrupt stub: vector 0x12 is the
+		 * guest's to send. A machine check that strikes there says so in MCG_STATUS.
+		 */
+		if (vector == EXC_MC && machine_check_in_progress()) {
+			frame->vector = EXC_MC;
+			trap_dump(frame);
+			panic("machine check in the hypervisor at %016lx", frame->rip);
+		}
+		host_interrupt(vector);
 		return;
 	}
 	if (frame->vector == EXC_NMI) {
 		cpu_nmi_arrived();
+		return;
+	}
+	if (frame->vector == EXC_SX && frame->error_code == SX_INIT_REDIRECTED) {
+		init_redirected();
 		return;
 	}
 	trap_dump(frame);

@@ -33,6 +33,7 @@ enum exit_verdict handle_failed_entry(struct vcpu *v);
 enum exit_verdict handle_extint(struct vcpu *v);
 enum exit_verdict handle_event_window(struct vcpu *v);
 enum exit_verdict handle_invd(struct vcpu *v);
+enum exit_verdict handle_smi(struct vcpu *v);
 enum exit_verdict handle_timer(struct vcpu *v);
 
 #endif

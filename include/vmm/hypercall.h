@@ -11,6 +11,9 @@
  *                        included), RAX = 0 (for the bench guest: exits per round trip)
  *   HC_EXIT_STATS     -> prints the calling vCPU's exit counters by reason ("exit-stats: ..."),
  *                        RAX = 0 (Linux's /init calls it before power-off)
+ *   HC_SELF_CHECK     -> RAX = 0 when the hypervisor's code and read-only data still have the
+ *                        checksum taken at boot, -E_RANGE when not (and a log line);
+ *                        RBX/RCX = low/high 32 bits of the checksum now (vmm/selfcheck.c)
  *   HC_EXIT_TABLE     -> prints the exit statistics table of every vCPU, as the `e` debug key does
  *                        ("stats: cpu reason count avg-cycles max-cycles" rows), RAX = 0
  * Unknown functions return -E_NOSUPP.
@@ -27,7 +30,8 @@
 #define HC_HV_RANGE 2
 #define HC_EXIT_COUNT 3
 #define HC_EXIT_STATS 4
-#define HC_EXIT_TABLE 5
+#define HC_SELF_CHECK 5
+#define HC_EXIT_TABLE 6
 #define HC_CONSOLE_MAX 256
 
 /*

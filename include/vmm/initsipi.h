@@ -37,6 +37,11 @@ static inline uint32_t startup_take(uint32_t old, bool *init, bool *sipi)
  * it in the sender's APIC mode): it reaches the targets' vCPUs, never the hardware.
  */
 void initsipi_send(struct vcpu *v, uint32_t icr_low, uint32_t dest, bool x2apic);
+/*
+ * A hardware INIT reached this CPU (an INIT exit, or #SX from VM_CR.R_INIT): posted to its vCPU
+ * like a software INIT. Safe in an exception handler: one compare-exchange, no lock, no log.
+ */
+void initsipi_hardware_init(struct vcpu *v);
 /* On the vCPU's own CPU, before each entry: takes a pending INIT and/or SIPI. */
 void initsipi_process(struct vcpu *v);
 

@@ -52,6 +52,7 @@ enum exit_reason {
 	EXIT_IRQ_WINDOW,    /* the guest can take an interrupt now */
 	EXIT_NMI_WINDOW,    /* the guest can take an NMI now */
 	EXIT_INVD,          /* INVD: performed as WBINVD */
+	EXIT_SMI,           /* SVM: an SMI in guest mode, still pending, for the host to take */
 	EXIT_TIMER,         /* the hypervisor's own timer (VMX preemption timer): nothing for the guest */
 	EXIT_NR
 };
@@ -126,7 +127,13 @@ enum vcpu_start_mode {
 	VCPU_START_IDLE,   /* waiting for a SIPI: halts in a private page and nested table */
 	VCPU_START_SIPI,   /* after INIT-SIPI: the INIT state in real mode, CS = vector << 8, IP 0 */
 	VCPU_START_REAL,   /* the INIT state in real mode at real_cs:rip (an ACPI waking vector) */
+	VCPU_START_RESET,  /* the boot CPU after INIT: the INIT state at the reset vector, F000:FFF0 */
 };
+
+/* The reset vector (SDM vol. 3A, 10.1.4): CS selector F000 with base FFFF0000, IP FFF0. */
+#define RESET_CS_SELECTOR 0xF000
+#define RESET_CS_BASE 0xFFFF0000ULL
+#define RESET_IP 0xFFF0
 
 struct vcpu_start {
 	enum vcpu_start_mode mode;
@@ -162,6 +169,8 @@ struct vcpu {
 	bool idle;                     /* waiting for a SIPI: nothing to deliver interrupts to */
 	volatile uint32_t startup;     /* VCPU_WAITING, VCPU_INIT_PENDING, VCPU_SIPI_PENDING | vector */
 	uint64_t inits, sipis;         /* processed, for the log and dumps */
+	uint64_t hardware_inits;       /* INIT exits (and #SX INITs), counted for the log */
+	uint64_t smi_exits;            /* SVM SMI intercepts, counted for the log */
 	struct guest_regs regs;
 	/*
 	 * The register cache: read once at every exit by the backend, served from here, and written

@@ -27,6 +27,9 @@
 #define MSR_IA32_SYSENTER_ESP 0x00000175
 #define MSR_IA32_SYSENTER_EIP 0x00000176
 
+#define MSR_IA32_MCG_STATUS 0x0000017A
+#define MCG_STATUS_MCIP (1ULL << 2) /* a machine check is in progress (SDM vol. 3B, 16.3.1.2) */
+
 /* VMX capability MSRs (SDM vol. 3D appendix A), BASIC through EXIT_CTLS2 with no gaps. */
 #define MSR_IA32_VMX_BASIC 0x00000480
 #define MSR_IA32_VMX_PINBASED_CTLS 0x00000481

@@ -36,6 +36,7 @@ struct percpu {
 	volatile uint32_t leave_faults; /* faults eaten while leaving virtualization */
 	volatile uint64_t irq_latched[4]; /* guest vectors the host acknowledged, not yet handed on */
 	uint64_t hv_ipis;               /* hypervisor IPIs received (HV_IPI_VECTOR) */
+	uint32_t inits_redirected;      /* SVM: INITs that arrived in host mode as #SX (VM_CR.R_INIT) */
 	void *virt;                     /* the virtualization backend's per-CPU state */
 	struct vcpu *vcpu;              /* the vCPU this CPU runs */
 	void (*volatile work)(void);    /* what a parked AP is asked to run (smp_run_on_aps) */

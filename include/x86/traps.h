@@ -25,6 +25,7 @@
 #define EXC_VE 20
 #define EXC_CP 21
 #define EXC_SX 30
+#define SX_INIT_REDIRECTED 1 /* #SX error code: an INIT redirected by VM_CR.R_INIT (APM vol. 2, 15.29) */
 #define NR_EXCEPTIONS 32
 
 /* Pushed by trap_entry.asm: general registers below the vector, error code and hardware frame. */
@@ -44,6 +45,8 @@ extern void *const interrupt_stubs[NR_VECTORS];
 extern void *const low_irq_stubs[NR_EXCEPTIONS];
 
 void trap_dispatch(struct trap_frame *frame);
+/* Finds out once whether MCG_STATUS can be read; irq_window() calls it before opening. */
+void machine_check_probe(void);
 const char *exception_name(unsigned int vector);
 /* Prints the frame, control registers and a frame-pointer stack trace. */
 void trap_dump(const struct trap_frame *frame);

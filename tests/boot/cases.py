@@ -132,6 +132,11 @@ except ImportError:
     SLEEP_CASES = []
 CASES += SLEEP_CASES
 
+try:  # attacks on what the hypervisor owns (tests/boot/attack_cases.py)
+    from attack_cases import ATTACK_CASES
+except ImportError:
+    ATTACK_CASES = []
+CASES += ATTACK_CASES
 try:  # the debug console (tests/boot/debugkeys_cases.py)
     from debugkeys_cases import DEBUGKEYS_CASES
 except ImportError:

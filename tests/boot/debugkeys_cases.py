@@ -22,7 +22,7 @@ ANSWERS = [
 
 def keys_case(name, emulator, smp, guest_args, cpu_model=None, timeout=120, extra_expect=()):
     module = [("build/guests/spin.elf", f"spin.elf {guest_args}".strip())]
-    # The first key waits for the statistics table the guest asks for (hypercall 5) at its start.
+    # The first key waits for the statistics table the guest asks for (hypercall 6) at its start.
     first = r"stats: cpu reason +count +avg-cycles +max-cycles\n(?:.*\n)*?.*stats: +0 total \d+ exits"
     keys, after = [], first
     for key, answer in ANSWERS:
@@ -33,7 +33,7 @@ def keys_case(name, emulator, smp, guest_args, cpu_model=None, timeout=120, extr
     case = dict(name=name, emulator=emulator, smp=smp, cmdline="console=com2", modules=module, keys=keys,
                 expect=expect, forbid=FORBID, done=DONE, timeout=timeout, linger=1,
                 expect_files={"guest.log": [r"^ok \d+ - the hypervisor's UART \(COM2\) does not answer the guest",
-                                            r"^ok \d+ - hypercall 5 prints the exit statistics table",
+                                            r"^ok \d+ - hypercall 6 prints the exit statistics table",
                                             r"# spinning"]})
     if emulator == "qemu":
         case.update(boot="kernel")

@@ -66,9 +66,20 @@ static void check_console_fault(void)
 	ok(ret == HC_E_FAULT, "HC_CONSOLE_WRITE of a string running into it returns E_FAULT (%d)", ret);
 }
 
+static void check_self_check(void)
+{
+	struct hc_regs r;
+	int32_t first = hypercall(HC_SELF_CHECK, 0, 0, 0, &r);
+	uint32_t lo = r.ebx, hi = r.ecx;
+
+	ok(first == 0, "HC_SELF_CHECK: the hypervisor's code and read-only data are as at boot (%d)", first);
+	ok(hypercall(HC_SELF_CHECK, 0, 0, 0, &r) == 0 && r.ebx == lo && r.ecx == hi && (lo | hi),
+	   "HC_SELF_CHECK again: the same checksum %08x%08x", hi, lo);
+}
+
 static void check_unknown(void)
 {
-	static const uint32_t fns[] = { 6, 0x100, 0x7fffffff, 0xffffffff };
+	static const uint32_t fns[] = { 7, 0x100, 0x7fffffff, 0xffffffff };
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(fns); i++) {
 		int32_t ret = hypercall(fns[i], 0, 0, 0, NULL);
@@ -106,6 +117,7 @@ void guest_main(void)
 	check_version();
 	check_console();
 	check_console_fault();
+	check_self_check();
 	check_unknown();
 	check_preserved();
 	ok(hypervisor_alive(), "the hypervisor still answers HC_VERSION");

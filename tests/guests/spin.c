@@ -1,7 +1,7 @@
 /*
  * A guest that keeps running while the test runner types debug keys on the hypervisor's own UART
  * (console=com2). It checks that the hypervisor's UART is not the guest's (its scratch register
- * does not answer), asks for the statistics table (hypercall 5), then never ends:
+ * does not answer), asks for the statistics table (hypercall 6), then never ends:
  *   spin.elf exits  loops on CPUID, so the hypervisor takes an exit about every millisecond;
  *   spin.elf cli    spins with interrupts off and never exits: only a timer in the hypervisor
  *                   (the VMX-preemption timer) gets the keys answered.

@@ -36,6 +36,7 @@ HANDLER(handle_virt_insn, EXIT_VIRT_INSN)
 HANDLER(handle_failed_entry, EXIT_FAILED_ENTRY)
 HANDLER(handle_extint, EXIT_EXTINT)
 HANDLER(handle_invd, EXIT_INVD)
+HANDLER(handle_smi, EXIT_SMI)
 HANDLER(handle_timer, EXIT_TIMER)
 
 /* Both window reasons share one handler: it must see one of them. */
@@ -72,7 +73,7 @@ static void test_every_handled_reason_reaches_its_handler(void **state __unused)
 	static const enum exit_reason handled[] = {
 		EXIT_CPUID, EXIT_MSR_READ, EXIT_MSR_WRITE, EXIT_NPF,	  EXIT_NMI,	  EXIT_XSETBV,	  EXIT_IO,
 		EXIT_INIT,  EXIT_SIPI,	   EXIT_SHUTDOWN,  EXIT_HYPERCALL, EXIT_EXCEPTION, EXIT_VIRT_INSN, EXIT_FAILED_ENTRY,
-		EXIT_EXTINT, EXIT_IRQ_WINDOW, EXIT_NMI_WINDOW, EXIT_INVD, EXIT_TIMER,
+		EXIT_EXTINT, EXIT_IRQ_WINDOW, EXIT_NMI_WINDOW, EXIT_INVD, EXIT_SMI, EXIT_TIMER,
 	};
 	struct vcpu v = { 0 };
 

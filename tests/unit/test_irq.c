@@ -93,9 +93,20 @@ bool host_take_latched(uint64_t pending[4])
 	return any;
 }
 
+static unsigned int host_spurious;
+
 void host_interrupt(unsigned int vector)
 {
+	if (vector == SPURIOUS_VECTOR && !isr[vector]) {
+		host_spurious++; /* a spurious interrupt: the host drops it */
+		return;
+	}
 	fail_msg("the hypervisor's own vector %#x reached host_interrupt", vector);
+}
+
+bool apic_vector_in_service(unsigned int vector)
+{
+	return isr[vector];
 }
 
 void printk(int level, const char *fmt, ...)
@@ -152,7 +163,7 @@ static int setup(void **state)
 	memset(&vcpu, 0, sizeof(vcpu));
 	vcpu.cpu = &cpu;
 	guest_if = event_pending = false;
-	n_injected = windows = 0;
+	n_injected = windows = host_spurious = 0;
 	return 0;
 }
 
@@ -193,6 +204,41 @@ static void assert_order(const unsigned int *expected, unsigned int n)
 		assert_int_equal(injected[i], expected[i]);
 	assert_int_equal(highest(isr), -1);
 	assert_int_equal(highest(irr), -1);
+}
+
+/* Vectors the guest may send that look like the host's: 0x12 and 0xFF, acknowledged on exit (VMX). */
+static void exit_with_vector(unsigned int vector)
+{
+	vcpu.exit.reason = EXIT_EXTINT;
+	vcpu.exit.has_vector = true;
+	vcpu.exit.vector = (uint8_t)vector;
+	assert_int_equal(handle_extint(&vcpu), EXIT_RESUME);
+	vcpu_deliver_events(&vcpu);
+}
+
+static void test_guest_vectors_0x12_and_0xff(void **state)
+{
+	static const unsigned int expected[] = { 0xff, 0x12 };
+
+	(void)state;
+	guest_if = true;
+	isr[0xff] = true; /* a fixed interrupt on 0xFF is in service once acknowledged */
+	exit_with_vector(0xff);
+	guest_runs_handler();
+	isr[0x12] = true;
+	exit_with_vector(0x12);
+	guest_runs_handler();
+	assert_order(expected, 2);
+	assert_int_equal(host_spurious, 0);
+}
+
+static void test_spurious_0xff_stays_the_hosts(void **state)
+{
+	(void)state;
+	guest_if = true;
+	exit_with_vector(0xff); /* no ISR bit: spurious */
+	assert_int_equal(n_injected, 0);
+	assert_int_equal(host_spurious, 1);
 }
 
 static void test_same_class_pair_highest_first(void **state)
@@ -319,6 +365,8 @@ int main(void)
 		cmocka_unit_test_setup(test_single_interrupt_direct, setup),
 		cmocka_unit_test_setup(test_displaced_interrupt_waits, setup),
 		cmocka_unit_test_setup(test_double_fault_table, setup),
+		cmocka_unit_test_setup(test_guest_vectors_0x12_and_0xff, setup),
+		cmocka_unit_test_setup(test_spurious_0xff_stays_the_hosts, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -172,7 +172,7 @@ static void test_events_and_others(void **state __unused)
 		enum exit_reason reason;
 	} cases[] = {
 		{ SVM_EXIT_NMI, EXIT_NMI },	     { SVM_EXIT_INTR, EXIT_EXTINT },
-		{ SVM_EXIT_VINTR, EXIT_IRQ_WINDOW }, { SVM_EXIT_INIT, EXIT_INIT },
+		{ SVM_EXIT_VINTR, EXIT_IRQ_WINDOW }, { SVM_EXIT_INIT, EXIT_INIT }, { SVM_EXIT_SMI, EXIT_SMI },
 		{ SVM_EXIT_SHUTDOWN, EXIT_SHUTDOWN }, { SVM_EXIT_VMRUN, EXIT_VIRT_INSN },
 		{ SVM_EXIT_STGI, EXIT_VIRT_INSN },   { SVM_EXIT_SKINIT, EXIT_VIRT_INSN },
 		{ SVM_EXIT_INVLPGA, EXIT_VIRT_INSN },

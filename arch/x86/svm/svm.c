@@ -41,6 +41,8 @@ static void *alloc_page(paddr_t *pa)
 	return phys_to_virt(*pa);
 }
 
+static bool svm_no_r_init; /* VM_CR could not be read or written (emulators) */
+
 static int svm_cpu_enable(void)
 {
 	uint32_t a, b, c, d;
@@ -84,10 +86,20 @@ static int svm_cpu_enable(void)
 	if (svm_vmsave(cpu->host_vmcb_pa))
 		panic("svm: VMSAVE of the host state faulted");
 	wrmsr(MSR_VM_HSAVE_PA, cpu->host_save_pa);
+	/*
+	 * An INIT in host mode with GIF=1 would reset this CPU out of SVM; R_INIT makes it #SX
+	 * instead (APM vol. 2, 15.29), taken as an INIT for this CPU's vCPU (arch/x86/traps.c).
+	 * Neither QEMU 7.2 TCG nor Bochs 2.7 models VM_CR (see the README's emulator gaps).
+	 */
+	if (rdmsr_safe(MSR_VM_CR, &vm_cr) || wrmsr_safe(MSR_VM_CR, vm_cr | VM_CR_R_INIT) ||
+	    rdmsr_safe(MSR_VM_CR, &vm_cr) || !(vm_cr & VM_CR_R_INIT))
+		svm_no_r_init = true; /* QEMU reads 0 and drops the write; Bochs faults */
 	if (boot_cpu.xsave)
 		write_cr4(read_cr4() | CR4_OSXSAVE); /* XSETBV on the guest's behalf */
 	if (this_cpu()->cpu_id == 0)
-		pr_info("svm: enabled: nested paging, %u ASIDs, %s", b, svm_has_nrips ? "NRIPS" : "no NRIPS (lengths from the exit type)");
+		pr_info("svm: enabled: nested paging, %u ASIDs, %s, %s", b,
+			svm_has_nrips ? "NRIPS" : "no NRIPS (lengths from the exit type)",
+			svm_no_r_init ? "no VM_CR.R_INIT (an INIT in host mode would reset a CPU)" : "INIT redirected to #SX");
 	return 0;
 }
 
@@ -119,7 +131,12 @@ static void set_intercepts(struct vcpu *v, bool idle)
 	struct partition *p = v->part;
 
 	/* VMRUN must be intercepted (APM 15.5.1); the rest is the policy of design.md. */
-	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_SHUTDOWN;
+	/*
+	 * SMI too: SMM entered from guest mode would run with the guest's nested table (a parked
+	 * vCPU's maps one page). Intercepted, the SMI stays pending for the host's GIF window.
+	 */
+	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_SMI | SVM_INTERCEPT_INIT |
+			     SVM_INTERCEPT_SHUTDOWN;
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN;
 	c->intercept_exceptions = 0;
 	sv->guest_exception_mask = 0;
@@ -161,6 +178,10 @@ static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 		set_real_mode(s, (uint16_t)(start->sipi_vector << 8));
 	else if (start->mode == VCPU_START_REAL)
 		set_real_mode(s, start->real_cs);
+	else if (start->mode == VCPU_START_RESET) {
+		set_real_mode(s, RESET_CS_SELECTOR);
+		s->cs.base = RESET_CS_BASE;
+	}
 	else if (start->mode == VCPU_START_LINUX32)
 		set_flat32(s, 0x10, 0x18);
 	else
@@ -543,6 +564,9 @@ unsigned int svm_leave_cpu(void)
 		faults++;
 	if (rdmsr_safe(MSR_EFER, &efer) || wrmsr_safe(MSR_EFER, efer & ~EFER_SVME))
 		faults++;
+	/* The machine reset that follows may be an INIT on some chipsets: let it reset the CPU. */
+	if (!rdmsr_safe(MSR_VM_CR, &efer))
+		(void)wrmsr_safe(MSR_VM_CR, efer & ~VM_CR_R_INIT);
 	return faults;
 }
 

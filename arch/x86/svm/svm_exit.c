@@ -109,6 +109,9 @@ void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips)
 	case SVM_EXIT_INIT:
 		e->reason = EXIT_INIT;
 		return;
+	case SVM_EXIT_SMI:
+		e->reason = EXIT_SMI;
+		return;
 	case SVM_EXIT_SHUTDOWN:
 		e->reason = EXIT_SHUTDOWN;
 		return;

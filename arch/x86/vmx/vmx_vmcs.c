@@ -305,7 +305,8 @@ void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 {
 	struct vmx_vcpu *xv = v->arch;
 	bool idle = start->mode == VCPU_START_IDLE;
-	bool real = idle || start->mode == VCPU_START_SIPI || start->mode == VCPU_START_REAL;
+	bool real = idle || start->mode == VCPU_START_SIPI || start->mode == VCPU_START_REAL ||
+		    start->mode == VCPU_START_RESET;
 	uint16_t cs_sel = start->mode == VCPU_START_SIPI ? (uint16_t)(start->sipi_vector << 8) :
 			  start->mode == VCPU_START_REAL ? start->real_cs : 0;
 
@@ -320,6 +321,10 @@ void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 	if (cs_sel) {
 		vmcs_write16(VMCS_GUEST_CS_SELECTOR, cs_sel);
 		vmcs_writel(VMCS_GUEST_CS_BASE, (uint64_t)cs_sel << 4);
+	}
+	if (start->mode == VCPU_START_RESET) {
+		vmcs_write16(VMCS_GUEST_CS_SELECTOR, RESET_CS_SELECTOR);
+		vmcs_writel(VMCS_GUEST_CS_BASE, RESET_CS_BASE);
 	}
 	vmcs_writel(VMCS_CR0_READ_SHADOW, 0);
 	vmcs_writel(VMCS_CR4_READ_SHADOW, 0);

@@ -263,6 +263,13 @@ void ioapic_route(uint32_t io, unsigned int pin, unsigned int vector, uint32_t f
 	ioapic_write(io, 0x10 + 2 * pin, (vector & 0xff) | (flags & (IOREDTBL_ACTIVE_LOW | IOREDTBL_LEVEL)));
 }
 
+void ioapic_program(uint32_t io, unsigned int pin, uint32_t low, uint8_t dest)
+{
+	ioapic_write(io, 0x10 + 2 * pin, IOREDTBL_MASKED);
+	ioapic_write(io, 0x11 + 2 * pin, (uint32_t)dest << 24);
+	ioapic_write(io, 0x10 + 2 * pin, low);
+}
+
 void ioapic_mask(uint32_t io, unsigned int pin)
 {
 	ioapic_write(io, 0x10 + 2 * pin, ioapic_read(io, 0x10 + 2 * pin) | IOREDTBL_MASKED);

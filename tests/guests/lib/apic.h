@@ -109,5 +109,7 @@ unsigned int ioapic_entries(uint32_t base);
 /* Points `pin` at `vector` on the CPU with APIC ID `dest` (fixed, physical), unmasked. */
 void ioapic_route(uint32_t base, unsigned int pin, unsigned int vector, uint32_t flags, uint8_t dest);
 void ioapic_mask(uint32_t base, unsigned int pin);
+/* Writes entry `pin` as given (vector, delivery mode, flags, mask in `low`) at APIC ID `dest`. */
+void ioapic_program(uint32_t base, unsigned int pin, uint32_t low, uint8_t dest);
 
 #endif

@@ -70,6 +70,21 @@ bool hypervisor_alive(void)
 	return hypercall(HC_VERSION, 0, 0, 0, &r) >= 0 && r.ebx == HC_MAGIC;
 }
 
+bool hypervisor_intact(void)
+{
+	struct hc_regs r;
+	int32_t ret;
+
+	if (!hypervisor_alive()) {
+		printf("# HC_VERSION not answered\n");
+		return false;
+	}
+	ret = hypercall(HC_SELF_CHECK, 0, 0, 0, &r);
+	if (ret != 0)
+		printf("# HC_SELF_CHECK returned %d (checksum %08x%08x)\n", ret, r.ecx, r.ebx);
+	return ret == 0;
+}
+
 bool hv_range(uint64_t *base, uint64_t *end)
 {
 	struct hc_regs r;

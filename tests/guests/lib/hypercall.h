@@ -14,7 +14,8 @@
 #define HC_HV_RANGE 2      /* -> EBX/ECX = low 32 bits of base/end (exclusive), EDX = high of base */
 #define HC_EXIT_COUNT 3    /* -> EBX/ECX = low/high 32 bits of this vCPU's exits, this call included */
 #define HC_EXIT_STATS 4    /* the hypervisor prints this vCPU's exits by reason */
-#define HC_EXIT_TABLE 5    /* the hypervisor prints every vCPU's exit statistics table */
+#define HC_SELF_CHECK 5    /* -> 0 when the hypervisor's code and read-only data are as at boot */
+#define HC_EXIT_TABLE 6    /* the hypervisor prints every vCPU's exit statistics table */
 
 #define HC_API_MAJOR 1
 #define HC_MAGIC 0x6876486d /* "mHvh" */
@@ -40,6 +41,9 @@ const char *hypercall_insn(void);
 
 /* HC_VERSION answered with the magic: the hypervisor is there and still serving. */
 bool hypervisor_alive(void);
+
+/* HC_VERSION answered and HC_SELF_CHECK returned 0: the hypervisor serves and is unchanged. */
+bool hypervisor_intact(void);
 
 /* HC_HV_RANGE: false when the call fails or the range is empty. */
 bool hv_range(uint64_t *base, uint64_t *end);
