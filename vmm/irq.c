@@ -59,7 +59,7 @@ static void set_clear(uint64_t set[4], unsigned int vector)
 
 static void record_vector(struct vcpu *v, unsigned int vector)
 {
-	if (vector == HV_IPI_VECTOR || (vector == SPURIOUS_VECTOR && !apic_vector_in_service(vector))) {
+	if (vector == HV_IPI_VECTOR || vector == HV_INIT_PROXY_VECTOR || (vector == SPURIOUS_VECTOR && !apic_vector_in_service(vector))) {
 		/* Ours (acknowledged on exit): complete it here; it never reaches the guest. */
 		host_interrupt(vector);
 		return;

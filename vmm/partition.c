@@ -12,6 +12,7 @@
 #include "vmm/msr_bitmap.h"
 #include "vmm/msr_policy.h"
 #include "vmm/hypercall.h"
+#include "vmm/ioapic.h"
 #include "vmm/partition.h"
 #include "vmm/xcr0.h"
 #include "x86/apic.h"
@@ -282,6 +283,7 @@ void partition_init(struct partition *p, const struct hv_options *opts)
 	for (unsigned int i = 0; i < mm_guest_ram()->nr; i++)
 		BUG_ON(range_set_add(&p->ram, mm_guest_ram()->r[i].start, mm_guest_ram()->r[i].end));
 	build_nested_tables(p);
+	ioapic_trap_all(p);
 	build_idle_tables(p);
 	build_cpuid_policy(p);
 	build_msr_bitmap(p); /* after the CPUID policy: it says which optional MSRs exist */

@@ -1,4 +1,5 @@
 /* Interrupts that reach the hypervisor's own IDT: its reserved vectors, or guest vectors to hand on. */
+#include "vmm/initsipi.h"
 #include "x86/apic.h"
 #include "x86/irq.h"
 #include "x86/percpu.h"
@@ -14,6 +15,13 @@ void host_interrupt(unsigned int vector)
 	if (vector == HV_IPI_VECTOR) {
 		cpu->hv_ipis++;
 		apic_eoi();
+		return;
+	}
+	if (vector == HV_INIT_PROXY_VECTOR) {
+		/* The guest's I/O APIC INIT, sent as this vector (vmm/ioapic.c): an INIT for this vCPU. */
+		apic_eoi();
+		if (cpu->vcpu)
+			initsipi_hardware_init(cpu->vcpu);
 		return;
 	}
 	/* Acknowledged at the APIC but not EOI'd: the guest's handler will do that. */
