@@ -11,7 +11,7 @@ from reboot_cases import FORBID as REBOOT_FORBID, left_lines
 SKYLAKE = "corei7_skylake_x"
 RYZEN = "ryzen"
 DROPPED_FF = r"vcpu1: interrupt vector 0xff on a parked CPU dropped"
-DROPPED_12 = r"vcpu1: interrupt vector 0x12 on a parked CPU dropped"
+DROPPED_LOW = r"vcpu1: interrupt vector 0x1[0-9a-f] on a parked CPU dropped"
 
 
 def run(emulator, smp, model=None):
@@ -51,7 +51,10 @@ def vectors_cases():
             case = attack_case("vectors", e, n, m)
             case["modules"] = [(p, f"{s} bochs-svr") for p, s in case["modules"]]
         else:
-            case = attack_case("vectors", e, n, m, expect_more=[DROPPED_FF, DROPPED_12] if n > 1 else [])
+            # Only the first few drops are logged, in the order the APIC presents them, which
+            # depends on how many are pending at once: any vector 16-31 stands for the rest
+            # (vector 0x12 reaching the #MC gate would be a panic, which every case forbids).
+            case = attack_case("vectors", e, n, m, expect_more=[DROPPED_FF, DROPPED_LOW] if n > 1 else [])
         cases.append(case)
     return cases
 
