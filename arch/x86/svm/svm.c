@@ -5,6 +5,7 @@
 #include "mm.h"
 #include "panic.h"
 #include "svm_internal.h"
+#include "vmm/fastpath.h"
 #include "vmm/msr_bitmap.h"
 #include "vmm/partition.h"
 #include "x86/cpu.h"
@@ -287,33 +288,65 @@ static void svm_read_cache(struct vcpu *v, const struct vmcb *vmcb)
 	v->interrupt_shadow = vmcb->control.interrupt_shadow & SVM_INTERRUPT_SHADOW;
 }
 
-static void svm_run_vcpu(struct vcpu *v)
+/*
+ * The hot exits completed here (include/vmm/fastpath.h): only instruction intercepts, which never
+ * interrupt an event's delivery, and only with nothing in EXITINTINFO to deliver again. False
+ * leaves everything as the exit left it, for the full decode.
+ */
+static bool svm_fastpath(struct vcpu *v, const struct vmcb *vmcb)
+{
+	uint64_t code = vmcb->control.exit_code;
+
+	if (vmcb->control.exit_int_info & SVM_EVENT_VALID)
+		return false;
+	switch (code) {
+	case SVM_EXIT_CPUID:
+		return vcpu_fast_cpuid(v, svm_insn_len(vmcb, svm_has_nrips, LEN_CPUID), code);
+	case SVM_EXIT_MSR:
+		return vmcb->control.exit_info1
+			       ? vcpu_fast_msr_write(v, svm_insn_len(vmcb, svm_has_nrips, LEN_RDMSR_WRMSR), code)
+			       : vcpu_fast_msr_read(v, svm_insn_len(vmcb, svm_has_nrips, LEN_RDMSR_WRMSR), code);
+	case SVM_EXIT_VMMCALL:
+		return vcpu_fast_hypercall(v, svm_insn_len(vmcb, svm_has_nrips, LEN_VMMCALL), code);
+	default:
+		return false;
+	}
+}
+
+static bool svm_run_vcpu(struct vcpu *v)
 {
 	struct svm_vcpu *sv = svm(v);
 	struct vmcb *vmcb = sv->vmcb;
 
-	svm_write_back(v, vmcb);
-	vmcb->save.rax = v->regs.rax;
-	if (svm_run(sv->vmcb_pa, &v->regs, sv->host_vmcb_pa)) {
-		v->exit = (struct vm_exit){
-			.reason = EXIT_FAILED_ENTRY,
-			.raw_reason = SVM_EXIT_INVALID,
-			.failure = "an SVM instruction faulted (VMLOAD/VMRUN/VMSAVE): is EFER.SVME set?",
-		};
-		return;
+	for (;;) {
+		svm_write_back(v, vmcb);
+		vmcb->save.rax = v->regs.rax;
+		if (svm_run(sv->vmcb_pa, &v->regs, sv->host_vmcb_pa)) {
+			v->exit = (struct vm_exit){
+				.reason = EXIT_FAILED_ENTRY,
+				.raw_reason = SVM_EXIT_INVALID,
+				.failure = "an SVM instruction faulted (VMLOAD/VMRUN/VMSAVE): is EFER.SVME set?",
+			};
+			return true;
+		}
+		svm_read_cache(v, vmcb);
+		vmcb->control.tlb_control = 0;
+		vmcb->control.event_inj = 0;
+		if (!svm_fastpath(v, vmcb))
+			break;
+		if (vcpu_needs_attention(v))
+			return false; /* completed; the run loop looks at the waiting work before the next entry */
 	}
-	svm_read_cache(v, vmcb);
-	vmcb->control.tlb_control = 0;
-	vmcb->control.event_inj = 0;
 	/* An event the exit interrupted is delivered again on the next entry (APM 15.7.2). */
 	if (vmcb->control.exit_int_info & SVM_EVENT_VALID)
 		vmcb->control.event_inj = vmcb->control.exit_int_info;
 	/* Our own NMI bookkeeping first: an exit it consumes never reaches the decoder. */
 	if (svm_track_events(v)) {
 		v->exit = (struct vm_exit){ .reason = EXIT_NMI_WINDOW, .raw_reason = vmcb->control.exit_code };
-		return;
+		return true;
 	}
 	svm_decode_exit(&v->exit, vmcb, svm_has_nrips);
+	return true;
 }
 
 static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)

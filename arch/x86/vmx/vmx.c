@@ -172,7 +172,7 @@ static void vmx_close_event_window(uint32_t reason)
 	vmcs_write32(VMCS_PROC_CONTROLS, vmcs_read32(VMCS_PROC_CONTROLS) & ~bit);
 }
 
-static void vmx_run_vcpu(struct vcpu *v)
+static bool vmx_run_vcpu(struct vcpu *v)
 {
 	struct vmx_vcpu *xv = vmx(v);
 	uint32_t reason, idt_vectoring;
@@ -186,11 +186,11 @@ static void vmx_run_vcpu(struct vcpu *v)
 				.reason = EXIT_FAILED_ENTRY,
 				.failure = "VMfailInvalid: this CPU has no current VMCS",
 			};
-			return;
+			return true;
 		}
 		if (rc) {
 			vmx_decode_vmfail(&v->exit, vmcs_read32(VMCS_INSN_ERROR));
-			return;
+			return true;
 		}
 		xv->launched = true;
 		vmx_read_cache(v);
@@ -204,6 +204,7 @@ static void vmx_run_vcpu(struct vcpu *v)
 	if (reason == VMX_EXIT_INTR_WINDOW || reason == VMX_EXIT_NMI_WINDOW)
 		vmx_close_event_window(reason);
 	vmx_read_exit(v, reason);
+	return true;
 }
 
 static uint64_t read_dr6(void)
