@@ -47,7 +47,7 @@ const char *exit_reason_name(enum exit_reason reason)
 
 static __attribute__((noinline, cold)) enum exit_verdict unhandled_exit(struct vcpu *v, unsigned int reason)
 {
-	exit_account(v, EXIT_UNKNOWN, v->exit.raw_reason);
+	exit_account(v, EXIT_UNKNOWN, v->exit.raw_reason, v->rip);
 	pr_err("vcpu%u: unhandled exit: %s (%u), hardware code %#llx", v->id, exit_reason_name(reason), reason,
 	       (unsigned long long)v->exit.raw_reason);
 	vcpu_dump(v);
@@ -61,6 +61,6 @@ enum exit_verdict exit_dispatch(struct vcpu *v)
 
 	if (reason >= EXIT_NR || !exit_handlers[reason])
 		return unhandled_exit(v, reason);
-	exit_account(v, reason, v->exit.raw_reason);
+	exit_account(v, reason, v->exit.raw_reason, v->rip);
 	return exit_handlers[reason](v);
 }

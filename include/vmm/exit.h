@@ -12,13 +12,13 @@ enum exit_verdict {
 
 typedef enum exit_verdict (*exit_handler_t)(struct vcpu *v);
 
-/* Counts an exit: per reason, and in the ring of recent exits (with the cached RIP). */
-static inline void exit_account(struct vcpu *v, enum exit_reason reason, uint64_t raw_reason)
+/* Counts an exit at guest `rip`: per reason, and in the ring of recent exits. */
+static inline void exit_account(struct vcpu *v, enum exit_reason reason, uint64_t raw_reason, uint64_t rip)
 {
 	struct exit_trace *t = &v->history[v->total_exits++ & (EXIT_HISTORY - 1)];
 
 	t->raw_reason = raw_reason;
-	t->rip = v->rip;
+	t->rip = rip;
 	v->exits[reason]++;
 }
 

@@ -289,28 +289,64 @@ static void svm_read_cache(struct vcpu *v, const struct vmcb *vmcb)
 }
 
 /*
- * The hot exits completed here (include/vmm/fastpath.h): only instruction intercepts, which never
- * interrupt an event's delivery, and only with nothing in EXITINTINFO to deliver again. False
- * leaves everything as the exit left it, for the full decode.
+ * Answers one of the hot exits (include/vmm/fastpath.h) on the VMCB itself: RAX, RIP, RFLAGS and
+ * the shadow are read and written there, not through the register cache, which svm_run_vcpu()
+ * reads when it leaves its loop. False: not completed, and nothing changed.
  */
-static bool svm_fastpath(struct vcpu *v, const struct vmcb *vmcb)
+static bool svm_fast_exit(struct vcpu *v, struct vmcb *vmcb)
 {
 	uint64_t code = vmcb->control.exit_code;
+	uint64_t rax = vmcb->save.rax; /* the VMCB is packed: answered here, stored once */
+	uint64_t rip;
+	enum exit_reason reason;
+	uint32_t len;
 
-	if (vmcb->control.exit_int_info & SVM_EVENT_VALID)
+	if ((vmcb->save.rflags & RFLAGS_TF) || (vmcb->control.exit_int_info & SVM_EVENT_VALID))
 		return false;
-	switch (code) {
-	case SVM_EXIT_CPUID:
-		return vcpu_fast_cpuid(v, svm_insn_len(vmcb, svm_has_nrips, LEN_CPUID), code);
-	case SVM_EXIT_MSR:
-		return vmcb->control.exit_info1
-			       ? vcpu_fast_msr_write(v, svm_insn_len(vmcb, svm_has_nrips, LEN_RDMSR_WRMSR), code)
-			       : vcpu_fast_msr_read(v, svm_insn_len(vmcb, svm_has_nrips, LEN_RDMSR_WRMSR), code);
-	case SVM_EXIT_VMMCALL:
-		return vcpu_fast_hypercall(v, svm_insn_len(vmcb, svm_has_nrips, LEN_VMMCALL), code);
-	default:
+	if (code == SVM_EXIT_CPUID) {
+		if (!vcpu_fast_cpuid(v, &rax))
+			return false;
+		reason = EXIT_CPUID;
+		len = LEN_CPUID;
+	} else if (code == SVM_EXIT_MSR) {
+		if (!vcpu_fast_msr(v))
+			return false;
+		if (vmcb->control.exit_info1) {
+			if (!vcpu_fast_msr_write(v, &rax, vmcb->save.efer))
+				return false;
+			reason = EXIT_MSR_WRITE;
+		} else {
+			if (!vcpu_fast_msr_read(v, &rax, vmcb->save.efer))
+				return false;
+			reason = EXIT_MSR_READ;
+		}
+		len = LEN_RDMSR_WRMSR;
+	} else if (code == SVM_EXIT_VMMCALL) {
+		if (!vcpu_fast_hypercall(v, &rax, vmcb->save.cpl))
+			return false;
+		reason = EXIT_HYPERCALL;
+		len = LEN_VMMCALL;
+	} else {
 		return false;
 	}
+	rip = vmcb->save.rip;
+	vmcb->save.rax = rax;
+	exit_account(v, reason, code, rip);
+	vmcb->save.rip = rip + svm_insn_len(vmcb, svm_has_nrips, len);
+	vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW; /* the instruction completed */
+	return true;
+}
+
+static bool svm_enter(struct vcpu *v, struct svm_vcpu *sv)
+{
+	if (!svm_run(sv->vmcb_pa, &v->regs, sv->host_vmcb_pa))
+		return true;
+	v->exit = (struct vm_exit){
+		.reason = EXIT_FAILED_ENTRY,
+		.raw_reason = SVM_EXIT_INVALID,
+		.failure = "an SVM instruction faulted (VMLOAD/VMRUN/VMSAVE): is EFER.SVME set?",
+	};
+	return false;
 }
 
 static bool svm_run_vcpu(struct vcpu *v)
@@ -318,25 +354,25 @@ static bool svm_run_vcpu(struct vcpu *v)
 	struct svm_vcpu *sv = svm(v);
 	struct vmcb *vmcb = sv->vmcb;
 
-	for (;;) {
-		svm_write_back(v, vmcb);
-		vmcb->save.rax = v->regs.rax;
-		if (svm_run(sv->vmcb_pa, &v->regs, sv->host_vmcb_pa)) {
-			v->exit = (struct vm_exit){
-				.reason = EXIT_FAILED_ENTRY,
-				.raw_reason = SVM_EXIT_INVALID,
-				.failure = "an SVM instruction faulted (VMLOAD/VMRUN/VMSAVE): is EFER.SVME set?",
-			};
-			return true;
+	svm_write_back(v, vmcb);
+	vmcb->save.rax = v->regs.rax;
+	if (!svm_enter(v, sv))
+		return true;
+	vmcb->control.tlb_control = 0;
+	vmcb->control.event_inj = 0;
+	/*
+	 * The exits completed here inject nothing and ask for no flush, so both fields stay clear
+	 * for the entries that follow them.
+	 */
+	while (svm_fast_exit(v, vmcb)) {
+		if (vcpu_needs_attention(v)) {
+			svm_read_cache(v, vmcb); /* the run loop looks at the waiting work first */
+			return false;
 		}
-		svm_read_cache(v, vmcb);
-		vmcb->control.tlb_control = 0;
-		vmcb->control.event_inj = 0;
-		if (!svm_fastpath(v, vmcb))
-			break;
-		if (vcpu_needs_attention(v))
-			return false; /* completed; the run loop looks at the waiting work before the next entry */
+		if (!svm_enter(v, sv))
+			return true;
 	}
+	svm_read_cache(v, vmcb);
 	/* An event the exit interrupted is delivered again on the next entry (APM 15.7.2). */
 	if (vmcb->control.exit_int_info & SVM_EVENT_VALID)
 		vmcb->control.event_inj = vmcb->control.exit_int_info;
