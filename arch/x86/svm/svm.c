@@ -288,6 +288,19 @@ static void svm_read_cache(struct vcpu *v, const struct vmcb *vmcb)
 	v->interrupt_shadow = vmcb->control.interrupt_shadow & SVM_INTERRUPT_SHADOW;
 }
 
+/* Completes a hot exit answered below: counted, RIP past the instruction, the shadow ended. */
+static inline bool svm_fast_done(struct vcpu *v, struct vmcb *vmcb, uint64_t rax, enum exit_reason reason,
+				 uint32_t fixed_len)
+{
+	uint64_t rip = vmcb->save.rip;
+
+	vmcb->save.rax = rax;
+	exit_account(v, reason, vmcb->control.exit_code, rip);
+	vmcb->save.rip = rip + svm_insn_len(vmcb, svm_has_nrips, fixed_len);
+	vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW; /* the instruction completed */
+	return true;
+}
+
 /*
  * Answers one of the hot exits (include/vmm/fastpath.h) on the VMCB itself: RAX, RIP, RFLAGS and
  * the shadow are read and written there, not through the register cache, which svm_run_vcpu()
@@ -297,44 +310,22 @@ static bool svm_fast_exit(struct vcpu *v, struct vmcb *vmcb)
 {
 	uint64_t code = vmcb->control.exit_code;
 	uint64_t rax = vmcb->save.rax; /* the VMCB is packed: answered here, stored once */
-	uint64_t rip;
-	enum exit_reason reason;
-	uint32_t len;
 
 	if ((vmcb->save.rflags & RFLAGS_TF) || (vmcb->control.exit_int_info & SVM_EVENT_VALID))
 		return false;
-	if (code == SVM_EXIT_CPUID) {
-		if (!vcpu_fast_cpuid(v, &rax))
-			return false;
-		reason = EXIT_CPUID;
-		len = LEN_CPUID;
-	} else if (code == SVM_EXIT_MSR) {
-		if (!vcpu_fast_msr(v))
-			return false;
-		if (vmcb->control.exit_info1) {
-			if (!vcpu_fast_msr_write(v, &rax, vmcb->save.efer))
-				return false;
-			reason = EXIT_MSR_WRITE;
-		} else {
-			if (!vcpu_fast_msr_read(v, &rax, vmcb->save.efer))
-				return false;
-			reason = EXIT_MSR_READ;
-		}
-		len = LEN_RDMSR_WRMSR;
-	} else if (code == SVM_EXIT_VMMCALL) {
-		if (!vcpu_fast_hypercall(v, &rax, vmcb->save.cpl))
-			return false;
-		reason = EXIT_HYPERCALL;
-		len = LEN_VMMCALL;
-	} else {
-		return false;
+	if (code == SVM_EXIT_CPUID)
+		return vcpu_fast_cpuid(v, &rax) && svm_fast_done(v, vmcb, rax, EXIT_CPUID, LEN_CPUID);
+	if (code == SVM_EXIT_MSR && vcpu_fast_msr(v)) {
+		if (vmcb->control.exit_info1)
+			return vcpu_fast_msr_write(v, &rax, vmcb->save.efer) &&
+			       svm_fast_done(v, vmcb, rax, EXIT_MSR_WRITE, LEN_RDMSR_WRMSR);
+		return vcpu_fast_msr_read(v, &rax, vmcb->save.efer) &&
+		       svm_fast_done(v, vmcb, rax, EXIT_MSR_READ, LEN_RDMSR_WRMSR);
 	}
-	rip = vmcb->save.rip;
-	vmcb->save.rax = rax;
-	exit_account(v, reason, code, rip);
-	vmcb->save.rip = rip + svm_insn_len(vmcb, svm_has_nrips, len);
-	vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW; /* the instruction completed */
-	return true;
+	if (code == SVM_EXIT_VMMCALL)
+		return vcpu_fast_hypercall(v, &rax, vmcb->save.cpl) &&
+		       svm_fast_done(v, vmcb, rax, EXIT_HYPERCALL, LEN_VMMCALL);
+	return false;
 }
 
 static bool svm_enter(struct vcpu *v, struct svm_vcpu *sv)
