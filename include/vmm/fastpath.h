@@ -66,6 +66,12 @@ static inline bool vcpu_fast_msr_write(struct vcpu *v, const uint64_t *rax, uint
 	return (((v->regs.rdx & 0xFFFFFFFF) << 32) | (*rax & 0xFFFFFFFF)) == msr_efer_guest_view(efer);
 }
 
+/* Whether the fast path serves the hypercall number in RAX (before the backend reads the CPL for it). */
+static inline bool vcpu_fast_hypercall_nr(uint64_t rax)
+{
+	return (uint32_t)rax == HC_VERSION;
+}
+
 /* HC_VERSION from ring 0; elsewhere it is #UD, which handle_hypercall() raises. */
 static inline bool vcpu_fast_hypercall(struct vcpu *v, uint64_t *rax, unsigned int cpl)
 {

@@ -9,6 +9,7 @@
 #include "lib/string.h"
 #include "mm.h"
 #include "panic.h"
+#include "vmm/fastpath.h"
 #include "vmm/msr_bitmap.h"
 #include "vmm/partition.h"
 #include "vmx_backend.h"
@@ -128,15 +129,20 @@ clean:
 	v->dirty = 0;
 }
 
+/* The register cache at an exit; RSP separately, as the fast exits never need it. */
 static void vmx_read_cache(struct vcpu *v)
 {
 	struct vmx_vcpu *xv = vmx(v);
 
-	v->regs.rsp = vmcs_readl(VMCS_GUEST_RSP);
 	v->rip = vmcs_readl(VMCS_GUEST_RIP);
 	v->rflags = vmcs_readl(VMCS_GUEST_RFLAGS);
 	xv->interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 	v->interrupt_shadow = xv->interruptibility & INTR_SHADOW;
+}
+
+static void vmx_read_rsp(struct vcpu *v)
+{
+	v->regs.rsp = vmcs_readl(VMCS_GUEST_RSP);
 }
 
 /* Only the fields this exit's decoding uses are read (no VMREAD whose value is dropped). */
@@ -172,6 +178,49 @@ static void vmx_close_event_window(uint32_t reason)
 	vmcs_write32(VMCS_PROC_CONTROLS, vmcs_read32(VMCS_PROC_CONTROLS) & ~bit);
 }
 
+/*
+ * The exit reasons of include/vmm/fastpath.h. They are instruction exits, which never happen
+ * while an event is delivered (SDM vol. 3C, 28.2.4): no IDT-vectoring information to look at.
+ */
+static bool vmx_fast_reason(uint32_t reason)
+{
+	return reason == VMX_EXIT_CPUID || reason == VMX_EXIT_RDMSR || reason == VMX_EXIT_WRMSR ||
+	       reason == VMX_EXIT_VMCALL;
+}
+
+/* Completes a hot exit answered below, through the register cache: counted, RIP, the shadow. */
+static inline bool vmx_fast_done(struct vcpu *v, enum exit_reason reason, uint32_t raw_reason, uint32_t len)
+{
+	exit_account(v, reason, raw_reason, v->rip);
+	vcpu_advance_rip(v, len); /* TF is clear: no #DB to raise */
+	return true;
+}
+
+/* One of the hot exits (include/vmm/fastpath.h), answered with the cache read. False: nothing changed. */
+static bool vmx_fast_exit(struct vcpu *v, uint32_t reason, uint32_t len)
+{
+	uint64_t *rax = &v->regs.rax; /* loaded and saved by the entry stub */
+
+	if (v->rflags & RFLAGS_TF)
+		return false; /* the general path raises the single-step #DB (vcpu_advance_rip()) */
+	switch (reason) {
+	case VMX_EXIT_CPUID:
+		return vcpu_fast_cpuid(v, rax) && vmx_fast_done(v, EXIT_CPUID, reason, len);
+	case VMX_EXIT_RDMSR:
+		return vcpu_fast_msr(v) && vcpu_fast_msr_read(v, rax, vmcs_read64(VMCS_GUEST_EFER)) &&
+		       vmx_fast_done(v, EXIT_MSR_READ, reason, len);
+	case VMX_EXIT_WRMSR:
+		return vcpu_fast_msr(v) && vcpu_fast_msr_write(v, rax, vmcs_read64(VMCS_GUEST_EFER)) &&
+		       vmx_fast_done(v, EXIT_MSR_WRITE, reason, len);
+	case VMX_EXIT_VMCALL:
+		return vcpu_fast_hypercall_nr(*rax) &&
+		       vcpu_fast_hypercall(v, rax, (vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3) &&
+		       vmx_fast_done(v, EXIT_HYPERCALL, reason, len);
+	default:
+		return false;
+	}
+}
+
 static bool vmx_run_vcpu(struct vcpu *v)
 {
 	struct vmx_vcpu *xv = vmx(v);
@@ -193,13 +242,30 @@ static bool vmx_run_vcpu(struct vcpu *v)
 			return true;
 		}
 		xv->launched = true;
+		reason = vmcs_read32(VMCS_EXIT_REASON); /* read once: every path below shares it */
 		vmx_read_cache(v);
-		idt_vectoring = vmcs_read32(VMCS_IDT_VECTORING_INFO);
-		if (idt_vectoring & VMX_INTR_INFO_VALID)
-			vmx_requeue_interrupted_event(idt_vectoring);
-		reason = vmcs_read32(VMCS_EXIT_REASON); /* read once: the CR path and the decoder share it */
-		if (reason != VMX_EXIT_CR_ACCESS || !vmx_handle_cr_access(v))
-			break;
+		if (vmx_fast_reason(reason)) {
+			/* The length is all their decoding needs: read once, for the fast path or the decoder. */
+			struct vmx_exit_fields f = { .reason = reason, .insn_len = vmcs_read32(VMCS_EXIT_INSN_LEN) };
+
+			if (!vmx_fast_exit(v, reason, f.insn_len)) {
+				vmx_read_rsp(v);
+				vmx_decode_exit(&v->exit, &f);
+				return true;
+			}
+		} else {
+			vmx_read_rsp(v);
+			idt_vectoring = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+			if (idt_vectoring & VMX_INTR_INFO_VALID)
+				vmx_requeue_interrupted_event(idt_vectoring);
+			if (reason != VMX_EXIT_CR_ACCESS || !vmx_handle_cr_access(v))
+				break;
+		}
+		/* Completed here: the run loop looks at waiting work before the next entry. */
+		if (vcpu_needs_attention(v)) {
+			vmx_read_rsp(v);
+			return false;
+		}
 	}
 	if (reason == VMX_EXIT_INTR_WINDOW || reason == VMX_EXIT_NMI_WINDOW)
 		vmx_close_event_window(reason);
