@@ -113,9 +113,9 @@ static void vmx_write_back(struct vcpu *v)
 {
 	uint32_t dirty = v->dirty;
 
-	if (dirty & VCPU_DIRTY_RIP)
+	if (__builtin_expect(dirty & VCPU_DIRTY_RIP, 1))
 		vmcs_writel(VMCS_GUEST_RIP, v->rip);
-	if (!(dirty & ~VCPU_DIRTY_RIP))
+	if (__builtin_expect(!(dirty & ~VCPU_DIRTY_RIP), 1))
 		goto clean;
 	if (dirty & VCPU_DIRTY_RSP)
 		vmcs_writel(VMCS_GUEST_RSP, v->regs.rsp);
@@ -196,29 +196,26 @@ static inline bool vmx_fast_done(struct vcpu *v, enum exit_reason reason, uint32
 	return true;
 }
 
-/* One of the hot exits (include/vmm/fastpath.h), answered with the cache read. False: nothing changed. */
+/*
+ * One of the hot exits (vmx_fast_reason()), answered with the cache read. False: nothing
+ * changed.
+ */
 static bool vmx_fast_exit(struct vcpu *v, uint32_t reason, uint32_t len)
 {
 	uint64_t *rax = &v->regs.rax; /* loaded and saved by the entry stub */
 
 	if (v->rflags & RFLAGS_TF)
 		return false; /* the general path raises the single-step #DB (vcpu_advance_rip()) */
-	switch (reason) {
-	case VMX_EXIT_CPUID:
+	if (reason == VMX_EXIT_CPUID)
 		return vcpu_fast_cpuid(v, rax) && vmx_fast_done(v, EXIT_CPUID, reason, len);
-	case VMX_EXIT_RDMSR:
+	if (reason == VMX_EXIT_RDMSR)
 		return vcpu_fast_msr(v) && vcpu_fast_msr_read(v, rax, vmcs_read64(VMCS_GUEST_EFER)) &&
 		       vmx_fast_done(v, EXIT_MSR_READ, reason, len);
-	case VMX_EXIT_WRMSR:
+	if (reason == VMX_EXIT_WRMSR)
 		return vcpu_fast_msr(v) && vcpu_fast_msr_write(v, rax, vmcs_read64(VMCS_GUEST_EFER)) &&
 		       vmx_fast_done(v, EXIT_MSR_WRITE, reason, len);
-	case VMX_EXIT_VMCALL:
-		return vcpu_fast_hypercall_nr(*rax) &&
-		       vcpu_fast_hypercall(v, rax, (vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3) &&
-		       vmx_fast_done(v, EXIT_HYPERCALL, reason, len);
-	default:
-		return false;
-	}
+	return vcpu_fast_hypercall_nr(*rax) && vcpu_fast_hypercall(v, rax, (vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3) &&
+	       vmx_fast_done(v, EXIT_HYPERCALL, reason, len); /* VMX_EXIT_VMCALL */
 }
 
 static bool vmx_run_vcpu(struct vcpu *v)
@@ -246,9 +243,11 @@ static bool vmx_run_vcpu(struct vcpu *v)
 		vmx_read_cache(v);
 		if (vmx_fast_reason(reason)) {
 			/* The length is all their decoding needs: read once, for the fast path or the decoder. */
-			struct vmx_exit_fields f = { .reason = reason, .insn_len = vmcs_read32(VMCS_EXIT_INSN_LEN) };
+			uint32_t len = vmcs_read32(VMCS_EXIT_INSN_LEN);
 
-			if (!vmx_fast_exit(v, reason, f.insn_len)) {
+			if (!vmx_fast_exit(v, reason, len)) {
+				struct vmx_exit_fields f = { .reason = reason, .insn_len = len };
+
 				vmx_read_rsp(v);
 				vmx_decode_exit(&v->exit, &f);
 				return true;
