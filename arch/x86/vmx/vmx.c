@@ -226,19 +226,18 @@ static bool vmx_run_vcpu(struct vcpu *v)
 
 	for (;;) {
 		vmx_write_back(v);
-		rc = vmx_run(&v->regs, xv->launched);
-		if (rc == 1) {
-			v->exit = (struct vm_exit){
-				.reason = EXIT_FAILED_ENTRY,
-				.failure = "VMfailInvalid: this CPU has no current VMCS",
-			};
+		rc = vmx_run(&v->regs, &xv->entry);
+		if (__builtin_expect(rc != 0, 0)) {
+			if (rc == 1)
+				v->exit = (struct vm_exit){
+					.reason = EXIT_FAILED_ENTRY,
+					.failure = "VMfailInvalid: this CPU has no current VMCS",
+				};
+			else
+				vmx_decode_vmfail(&v->exit, vmcs_read32(VMCS_INSN_ERROR));
 			return true;
 		}
-		if (rc) {
-			vmx_decode_vmfail(&v->exit, vmcs_read32(VMCS_INSN_ERROR));
-			return true;
-		}
-		xv->launched = true;
+		xv->entry.launched = true;
 		reason = vmcs_read32(VMCS_EXIT_REASON); /* read once: every path below shares it */
 		vmx_read_cache(v);
 		if (vmx_fast_reason(reason)) {
