@@ -328,7 +328,7 @@ static bool svm_fast_exit(struct vcpu *v, struct vmcb *vmcb)
 	return false;
 }
 
-static bool svm_enter(struct vcpu *v, struct svm_vcpu *sv)
+static inline __attribute__((always_inline)) bool svm_enter(struct vcpu *v, struct svm_vcpu *sv)
 {
 	if (!svm_run(sv->vmcb_pa, &v->regs, sv->host_vmcb_pa))
 		return true;

@@ -184,15 +184,24 @@ static void vmx_close_event_window(uint32_t reason)
  */
 static bool vmx_fast_reason(uint32_t reason)
 {
-	return reason == VMX_EXIT_CPUID || reason == VMX_EXIT_RDMSR || reason == VMX_EXIT_WRMSR ||
+	return __builtin_expect(reason == VMX_EXIT_CPUID, 1) || reason == VMX_EXIT_RDMSR || reason == VMX_EXIT_WRMSR ||
 	       reason == VMX_EXIT_VMCALL;
 }
 
-/* Completes a hot exit answered below, through the register cache: counted, RIP, the shadow. */
+/*
+ * Completes a hot exit answered below: counted, RIP past the instruction and an STI/MOV SS shadow
+ * ended, written to the VMCS at once and kept in the register cache, which stays clean.
+ */
 static inline bool vmx_fast_done(struct vcpu *v, enum exit_reason reason, uint32_t raw_reason, uint32_t len)
 {
 	exit_account(v, reason, raw_reason, v->rip);
-	vcpu_advance_rip(v, len); /* TF is clear: no #DB to raise */
+	v->rip += len;
+	vmcs_writel(VMCS_GUEST_RIP, v->rip);
+	if (v->interrupt_shadow) {
+		v->interrupt_shadow = false;
+		vmx(v)->interruptibility &= ~INTR_SHADOW;
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, vmx(v)->interruptibility);
+	}
 	return true;
 }
 
@@ -218,26 +227,33 @@ static bool vmx_fast_exit(struct vcpu *v, uint32_t reason, uint32_t len)
 	       vmx_fast_done(v, EXIT_HYPERCALL, reason, len); /* VMX_EXIT_VMCALL */
 }
 
+/* Enters the guest; false (with the exit record written) if the entry failed. */
+static inline __attribute__((always_inline)) bool vmx_enter(struct vcpu *v, struct vmx_vcpu *xv)
+{
+	int rc = vmx_run(&v->regs, &xv->entry);
+
+	if (__builtin_expect(rc == 0, 1))
+		return true;
+	if (rc == 1)
+		v->exit = (struct vm_exit){
+			.reason = EXIT_FAILED_ENTRY,
+			.failure = "VMfailInvalid: this CPU has no current VMCS",
+		};
+	else
+		vmx_decode_vmfail(&v->exit, vmcs_read32(VMCS_INSN_ERROR));
+	return false;
+}
+
 static bool vmx_run_vcpu(struct vcpu *v)
 {
 	struct vmx_vcpu *xv = vmx(v);
 	uint32_t reason, idt_vectoring;
-	int rc;
 
+	vmx_write_back(v);
+	if (!vmx_enter(v, xv))
+		return true;
+	xv->entry.launched = true;
 	for (;;) {
-		vmx_write_back(v);
-		rc = vmx_run(&v->regs, &xv->entry);
-		if (__builtin_expect(rc != 0, 0)) {
-			if (rc == 1)
-				v->exit = (struct vm_exit){
-					.reason = EXIT_FAILED_ENTRY,
-					.failure = "VMfailInvalid: this CPU has no current VMCS",
-				};
-			else
-				vmx_decode_vmfail(&v->exit, vmcs_read32(VMCS_INSN_ERROR));
-			return true;
-		}
-		xv->entry.launched = true;
 		reason = vmcs_read32(VMCS_EXIT_REASON); /* read once: every path below shares it */
 		vmx_read_cache(v);
 		if (vmx_fast_reason(reason)) {
@@ -258,12 +274,15 @@ static bool vmx_run_vcpu(struct vcpu *v)
 				vmx_requeue_interrupted_event(idt_vectoring);
 			if (reason != VMX_EXIT_CR_ACCESS || !vmx_handle_cr_access(v))
 				break;
+			vmx_write_back(v);
 		}
 		/* Completed here: the run loop looks at waiting work before the next entry. */
 		if (vcpu_needs_attention(v)) {
 			vmx_read_rsp(v);
 			return false;
 		}
+		if (!vmx_enter(v, xv))
+			return true;
 	}
 	if (reason == VMX_EXIT_INTR_WINDOW || reason == VMX_EXIT_NMI_WINDOW)
 		vmx_close_event_window(reason);
