@@ -365,4 +365,8 @@ void partition_stop(struct partition *p, const char *why)
 {
 	if (!__atomic_exchange_n(&p->stopped, true, __ATOMIC_ACQ_REL))
 		pr_crit("partition stopped: %s", why); /* printed whatever loglevel= says */
+	/* Each vCPU sees it before its next entry (run loops read the flag only when asked to). */
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		if (p->vcpus[i])
+			vcpu_request_attention(p->vcpus[i], VCPU_ATTN_STOP);
 }

@@ -1,5 +1,6 @@
 /* Interrupts that reach the hypervisor's own IDT: its reserved vectors, or guest vectors to hand on. */
 #include "vmm/initsipi.h"
+#include "vmm/vcpu.h"
 #include "x86/apic.h"
 #include "x86/irq.h"
 #include "x86/percpu.h"
@@ -26,6 +27,8 @@ void host_interrupt(unsigned int vector)
 	}
 	/* Acknowledged at the APIC but not EOI'd: the guest's handler will do that. */
 	__atomic_fetch_or(&cpu->irq_latched[vector / 64], 1ULL << (vector % 64), __ATOMIC_RELAXED);
+	if (cpu->vcpu)
+		vcpu_request_attention(cpu->vcpu, VCPU_ATTN_EVENT);
 }
 
 /*

@@ -12,6 +12,16 @@ enum exit_verdict {
 
 typedef enum exit_verdict (*exit_handler_t)(struct vcpu *v);
 
+/* Counts an exit at guest `rip`: per reason, and in the ring of recent exits. */
+static inline void exit_account(struct vcpu *v, enum exit_reason reason, uint64_t raw_reason, uint64_t rip)
+{
+	struct exit_trace *t = &v->history[v->total_exits++ & (EXIT_HISTORY - 1)];
+
+	t->raw_reason = raw_reason;
+	t->rip = rip;
+	v->exits[reason]++;
+}
+
 /* Looks the exit up (bounds and NULL checked); an unknown or unhandled one dumps and stops. */
 enum exit_verdict exit_dispatch(struct vcpu *v);
 const char *exit_reason_name(enum exit_reason reason);
