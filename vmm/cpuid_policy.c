@@ -440,10 +440,15 @@ int cpuid_policy_build(struct cpuid_policy *p, cpuid_fn raw, void *ctx,
 	p->hv_regs[1][EAX] = cfg->hv_version;
 	p->hv_regs[1][EBX] = cfg->hv_features;
 
+	p->basic_fixed_mask = 0;
 	for (uint32_t leaf = 0; leaf <= p->max_basic; leaf++) {
 		err = cache_leaf(p, cfg, raw, ctx, leaf, &p->basic[leaf]);
 		if (err)
 			return err;
+		if (!p->basic[leaf].fixed)
+			continue;
+		p->basic_fixed_mask |= 1ULL << leaf;
+		memcpy(p->basic_fixed[leaf], p->entries[p->basic[leaf].first].regs, sizeof(p->basic_fixed[leaf]));
 	}
 	for (uint32_t leaf = CPUID_EXT_BASE; p->max_ext && leaf <= p->max_ext; leaf++) {
 		err = cache_leaf(p, cfg, raw, ctx, leaf, &p->ext[leaf - CPUID_EXT_BASE]);

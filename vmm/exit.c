@@ -51,28 +51,20 @@ const char *exit_reason_name(enum exit_reason reason)
 
 static __attribute__((noinline, cold)) enum exit_verdict unhandled_exit(struct vcpu *v, unsigned int reason)
 {
-	v->exits[EXIT_UNKNOWN]++;
+	exit_account(v, EXIT_UNKNOWN, v->exit.raw_reason, v->rip, v->exit.gpa);
 	pr_err("vcpu%u: unhandled exit: %s (%u), hardware code %#llx", v->id, exit_reason_name(reason), reason,
 	       (unsigned long long)v->exit.raw_reason);
 	vcpu_dump(v);
 	return EXIT_STOP;
 }
 
-/*
- * Counts the exit (per reason, and in the ring of recent exits) and calls its handler. The ring
- * index is a mask and the handler a tail call: this runs on every exit.
- */
+/* Counts the exit and calls its handler, a tail call: this runs on every exit the backend does not complete. */
 enum exit_verdict exit_dispatch(struct vcpu *v)
 {
 	unsigned int reason = v->exit.reason;
-	struct exit_trace *t = &v->history[v->total_exits++ & (EXIT_HISTORY - 1)];
 
-	t->raw_reason = v->exit.raw_reason;
-	t->rip = v->rip;
-	t->qualification = v->exit.gpa; /* the first word of the reason's detail, whatever it holds */
-	t->tsc = v->exit_tsc;
 	if (reason >= EXIT_NR || !exit_handlers[reason])
 		return unhandled_exit(v, reason);
-	v->exits[reason]++;
+	exit_account(v, reason, v->exit.raw_reason, v->rip, v->exit.gpa);
 	return exit_handlers[reason](v);
 }

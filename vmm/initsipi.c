@@ -8,7 +8,8 @@
  *   - the sender decodes the destination (vmm/ipi_dest.c), records INIT or SIPI(vector) in each
  *     target's vcpu.startup with compare-exchange, then kicks the target with an NMI whose
  *     CPU_REQ_KICK flag marks it as the hypervisor's (it never reaches the guest);
- *   - the target looks at vcpu.startup before every entry: INIT puts it into the wait state
+ *   - the target looks at vcpu.startup before its next entry (the post sets VCPU_ATTN_STARTUP
+ *     in vcpu.attention, which every entry tests): INIT puts it into the wait state
  *     (the idle halt loop in its private page and nested table), SIPI starts it in real mode at
  *     vector << 12 on the partition's nested table, with every register as INIT leaves it;
  *   - the sender waits, bounded, until each target has taken its INIT or SIPI, and kicks again
@@ -48,6 +49,7 @@ static bool post_init(struct vcpu *t)
 	while (!__atomic_compare_exchange_n(&t->startup, &old, startup_post_init(old), false, __ATOMIC_ACQ_REL,
 					    __ATOMIC_ACQUIRE))
 		;
+	vcpu_request_attention(t, VCPU_ATTN_STARTUP);
 	return true;
 }
 
@@ -60,6 +62,7 @@ static bool post_sipi(struct vcpu *t, uint8_t vector)
 		if (new == old)
 			return false;
 	} while (!__atomic_compare_exchange_n(&t->startup, &old, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	vcpu_request_attention(t, VCPU_ATTN_STARTUP);
 	return true;
 }
 

@@ -56,23 +56,6 @@ void io_intercept_defaults(struct partition *p)
 	fwcfg_intercept(p);
 }
 
-static uint32_t port_in(uint16_t port, uint8_t size)
-{
-	if (size == 1)
-		return inb(port);
-	return size == 2 ? inw(port) : inl(port);
-}
-
-static void port_out(uint16_t port, uint8_t size, uint32_t value)
-{
-	if (size == 1)
-		outb(port, (uint8_t)value);
-	else if (size == 2)
-		outw(port, (uint16_t)value);
-	else
-		outl(port, value);
-}
-
 /* Which reset a write asks for, or NULL. */
 static const char *reset_request(uint16_t port, uint8_t size, uint32_t value)
 {
@@ -108,7 +91,7 @@ static void guest_out(struct vcpu *v, uint16_t port, uint8_t size, uint32_t valu
 	if (is_fwcfg_dma(port))
 		fwcfg_dma_io(v, port, size, false, &value);
 	else
-		port_out(port, size, value);
+		out_sized(port, size, value);
 }
 
 static uint32_t guest_in(struct vcpu *v, uint16_t port, uint8_t size)
@@ -118,7 +101,7 @@ static uint32_t guest_in(struct vcpu *v, uint16_t port, uint8_t size)
 	if (debugkeys_port_hidden(port, size))
 		return ~0U; /* no UART answers there: reads float high */
 	if (!is_fwcfg_dma(port))
-		return port_in(port, size);
+		return in_sized(port, size);
 	fwcfg_dma_io(v, port, size, true, &value);
 	return value;
 }

@@ -59,12 +59,14 @@ static void set_clear(uint64_t set[4], unsigned int vector)
 
 static void record_vector(struct vcpu *v, unsigned int vector)
 {
-	if (vector == HV_IPI_VECTOR || (vector == SPURIOUS_VECTOR && !apic_vector_in_service(vector))) {
+	if (vector == HV_IPI_VECTOR || vector == HV_INIT_PROXY_VECTOR ||
+	    (vector == SPURIOUS_VECTOR && !apic_vector_in_service(vector))) {
 		/* Ours (acknowledged on exit): complete it here; it never reaches the guest. */
 		host_interrupt(vector);
 		return;
 	}
 	v->irq_pending[vector / 64] |= 1ULL << (vector % 64);
+	vcpu_request_attention(v, VCPU_ATTN_EVENT);
 }
 
 /* A parked CPU has no guest to run a handler: complete what it acknowledged, and drop it. */
@@ -185,9 +187,12 @@ void vcpu_event_displaced(struct vcpu *v, const struct vcpu_event *e)
 		v->irq_pending[e->vector / 64] |= 1ULL << (e->vector % 64); /* still in the APIC's ISR */
 	else if (e->type == EVENT_NMI)
 		v->nmi_pending++;
+	else
+		return;
+	vcpu_request_attention(v, VCPU_ATTN_EVENT);
 }
 
-/* Whether anything at all waits: the common case on the exit path, checked without atomics. */
+/* Whether anything at all waits, checked without atomics (vcpu.attention spares most exits even this). */
 static bool events_waiting(const struct vcpu *v)
 {
 	const struct percpu *cpu = v->cpu;
@@ -250,8 +255,10 @@ static __attribute__((noinline)) void deliver_waiting_events(struct vcpu *v)
 	v->injected_irqs++;
 }
 
-void vcpu_deliver_events(struct vcpu *v)
+bool vcpu_deliver_events(struct vcpu *v)
 {
-	if (events_waiting(v))
-		deliver_waiting_events(v);
+	if (!events_waiting(v))
+		return false;
+	deliver_waiting_events(v);
+	return events_waiting(v);
 }

@@ -103,9 +103,7 @@ static void put64(uint8_t *p, unsigned int off, uint64_t v)
 	put32(p, off + 4, (uint32_t)(v >> 32));
 }
 
-static int refuse(int rc, char *why, size_t len, const char *fmt, ...) __printf(4, 5);
-
-static int refuse(int rc, char *why, size_t len, const char *fmt, ...)
+int linux_refuse(int rc, char *why, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -127,22 +125,22 @@ int linux_parse_header(const uint8_t *img, uint64_t size, struct linux_header *h
 	static const char truncated[] = "truncated: the setup header says the kernel starts past the end of the file";
 
 	if (!linux_is_bzimage(img, size))
-		return refuse(-E_INVAL, why, len, "not a bzImage (no setup header magic)");
+		return linux_refuse(-E_INVAL, why, len, "not a bzImage (no setup header magic)");
 	if (size < HDR_VERSION + 2)
-		return refuse(-E_INVAL, why, len, "%s", truncated);
+		return linux_refuse(-E_INVAL, why, len, "%s", truncated);
 	h->version = get16(img, HDR_VERSION);
 	if (h->version < MIN_PROTOCOL)
-		return refuse(-E_INVAL, why, len, "boot protocol older than 2.10");
+		return linux_refuse(-E_INVAL, why, len, "boot protocol older than 2.10");
 	h->setup_sects = img[HDR_SETUP_SECTS] ? img[HDR_SETUP_SECTS] : DEFAULT_SETUP_SECTS;
 	h->header_end = HDR_MAGIC + img[HDR_JUMP_OFFSET];
 	h->pm_offset = (uint64_t)(h->setup_sects + 1) * SECTOR_SIZE;
 	if (h->pm_offset >= size || h->header_end > LINUX_BOOT_PARAMS_SIZE || h->header_end > h->pm_offset)
-		return refuse(-E_INVAL, why, len, "%s", truncated);
+		return linux_refuse(-E_INVAL, why, len, "%s", truncated);
 	/* pm_offset >= 5 sectors: every field below lies inside the file from here on. */
 	h->pm_size = size - h->pm_offset;
 	h->loadflags = img[HDR_LOADFLAGS];
 	if (!(h->loadflags & LOADED_HIGH))
-		return refuse(-E_INVAL, why, len, "not a bzImage (LOADED_HIGH clear)");
+		return linux_refuse(-E_INVAL, why, len, "not a bzImage (LOADED_HIGH clear)");
 	h->relocatable = img[HDR_RELOCATABLE] != 0;
 	h->init_size = MAX((uint64_t)get32(img, HDR_INIT_SIZE), h->pm_size);
 	h->pref_address = get64(img, HDR_PREF_ADDRESS);
@@ -159,7 +157,7 @@ int linux_parse_header(const uint8_t *img, uint64_t size, struct linux_header *h
 int linux_check_cmdline(const struct linux_header *h, const char *cmdline, char *why, size_t len)
 {
 	if (strlen(cmdline) > h->cmdline_size)
-		return refuse(-E_INVAL, why, len, "the command line is longer than the kernel accepts (cmdline_size)");
+		return linux_refuse(-E_INVAL, why, len, "the command line is longer than the kernel accepts (cmdline_size)");
 	return 0;
 }
 
@@ -172,15 +170,15 @@ int linux_place_kernel(const struct linux_header *h, const struct range_set *ram
 	scratch = *ram;
 	for (unsigned int i = 0; i < mods->nr; i++)
 		if (range_set_remove(&scratch, mods->r[i].start, mods->r[i].end))
-			return refuse(-E_NOMEM, why, len, "guest RAM is in too many pieces");
+			return linux_refuse(-E_NOMEM, why, len, "guest RAM is in too many pieces");
 	if (pref <= LIMIT_32BIT && need <= LIMIT_32BIT - pref && range_set_contains(&scratch, pref, pref + need)) {
 		*load = pref;
 		return 0;
 	}
 	if (!h->relocatable)
-		return refuse(-E_NOMEM, why, len, "%s", no_room); /* only its preferred address will do */
+		return linux_refuse(-E_NOMEM, why, len, "%s", no_room); /* only its preferred address will do */
 	if (range_set_find_top(&scratch, need, h->kernel_alignment, LIMIT_32BIT, load))
-		return refuse(-E_NOMEM, why, len, "%s", no_room);
+		return linux_refuse(-E_NOMEM, why, len, "%s", no_room);
 	return 0;
 }
 
@@ -191,18 +189,18 @@ int linux_place_initrd(const struct linux_header *h, const struct range_set *ram
 	uint64_t room = limit > LOW_MEMORY_END ? limit - LOW_MEMORY_END : 0;
 
 	if (!size)
-		return refuse(-E_INVAL, why, len, "the initrd is empty");
+		return linux_refuse(-E_INVAL, why, len, "the initrd is empty");
 	if (size > room)
-		return refuse(-E_NOMEM, why, len,
+		return linux_refuse(-E_NOMEM, why, len,
 			      "the initrd (%llu KiB) is larger than the %llu KiB from 1 MiB to initrd_addr_max",
 			      (unsigned long long)(size / KiB), (unsigned long long)(room / KiB));
 	scratch = *ram;
 	if (range_set_remove(&scratch, load, load + h->init_size) ||
 	    range_set_remove(&scratch, image->start, image->end) || range_set_remove(&scratch, 0, LOW_MEMORY_END))
-		return refuse(-E_NOMEM, why, len, "guest RAM is in too many pieces");
+		return linux_refuse(-E_NOMEM, why, len, "guest RAM is in too many pieces");
 	range_set_align_pages(&scratch, PAGE_SIZE_4K);
 	if (range_set_find_top(&scratch, ALIGN_UP(size, PAGE_SIZE_4K), PAGE_SIZE_4K, limit, at))
-		return refuse(-E_NOMEM, why, len, "the initrd does not fit below initrd_addr_max");
+		return linux_refuse(-E_NOMEM, why, len, "the initrd does not fit below initrd_addr_max");
 	return 0;
 }
 
@@ -210,12 +208,12 @@ int linux_build_boot_params(uint8_t *bp, const uint8_t *img, const struct linux_
 			    const struct linux_boot_args *args, char *why, size_t len)
 {
 	if (args->nr_e820 > LINUX_E820_MAX)
-		return refuse(-E_RANGE, why, len, "%u memory map entries, boot_params holds %u", args->nr_e820,
+		return linux_refuse(-E_RANGE, why, len, "%u memory map entries, boot_params holds %u", args->nr_e820,
 			      LINUX_E820_MAX);
 	if (args->load > LIMIT_32BIT || h->init_size > LIMIT_32BIT - args->load ||
 	    args->initrd > LIMIT_32BIT || args->initrd_size > LIMIT_32BIT - args->initrd ||
 	    args->cmdline >= LIMIT_32BIT)
-		return refuse(-E_RANGE, why, len, "the kernel, initrd or command line is not below 4 GiB");
+		return linux_refuse(-E_RANGE, why, len, "the kernel, initrd or command line is not below 4 GiB");
 
 	memset(bp, 0, LINUX_BOOT_PARAMS_SIZE);
 	memcpy(bp + HDR_SETUP_SECTS, img + HDR_SETUP_SECTS, h->header_end - HDR_SETUP_SECTS);

@@ -4,6 +4,7 @@
 #include "errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "vmm/linux_boot.h"
 #include "vmm/linux_efi.h"
 
 #define BP_EFI_INFO 0x1C0 /* struct efi_info in boot_params */
@@ -36,20 +37,6 @@ static void wr32(uint8_t *p, uint32_t v)
 {
 	for (unsigned int i = 0; i < 4; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static int refuse(int rc, char *why, size_t len, const char *fmt, ...) __printf(4, 5);
-
-static int refuse(int rc, char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && len) {
-		va_start(ap, fmt);
-		vsnprintf(why, len, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
 }
 
 uint64_t linux_efi_mmap_bytes_max(uint32_t count, uint32_t desc_size, const struct range_set *hidden)
@@ -111,16 +98,16 @@ int linux_efi_build_mmap(const uint8_t *src, uint32_t count, uint32_t desc_size,
 	struct efi_out o = { dst, dst_size, desc_size };
 
 	if (desc_size < EFI_MD_MIN_SIZE || desc_size % 8)
-		return refuse(-E_INVAL, why, len, "EFI descriptor size %u (must be a multiple of 8, at least 40)",
+		return linux_refuse(-E_INVAL, why, len, "EFI descriptor size %u (must be a multiple of 8, at least 40)",
 			      desc_size);
 	for (uint32_t i = 0; i < count; i++) {
 		const uint8_t *d = src + (uint64_t)i * desc_size;
 		uint64_t start = rd64(d + EFI_MD_PHYS_START), pages = rd64(d + EFI_MD_NR_PAGES);
 
 		if (pages > (UINT64_MAX - start) / EFI_MD_PAGE_SIZE)
-			return refuse(-E_INVAL, why, len, "EFI descriptor %u wraps past the end of memory", i);
+			return linux_refuse(-E_INVAL, why, len, "EFI descriptor %u wraps past the end of memory", i);
 		if (split_descriptor(&o, d, hidden))
-			return refuse(-E_NOMEM, why, len, "no room for the guest's EFI memory map (%llu bytes)",
+			return linux_refuse(-E_NOMEM, why, len, "no room for the guest's EFI memory map (%llu bytes)",
 				      (unsigned long long)dst_size);
 	}
 	*out_bytes = dst_size - o.left;

@@ -51,7 +51,7 @@ enum exit_verdict handle_msr_read(struct vcpu *v)
 	uint64_t value;
 
 	if (msr == MSR_EFER) {
-		value = vcpu_ops->read_reg(v, VCPU_EFER) & ~EFER_SVME; /* ours, never the guest's */
+		value = msr_efer_guest_view(vcpu_ops->read_reg(v, VCPU_EFER));
 	} else if (msr == MSR_IA32_FEATURE_CONTROL) {
 		value = FEATURE_CONTROL_LOCKED;
 	} else if (msr == MSR_VM_CR) {

@@ -6,6 +6,7 @@
  */
 #include "console.h"
 #include "vmm/exit.h"
+#include "vmm/ioapic.h"
 #include "vmm/lapic.h"
 #include "vmm/partition.h"
 #include "x86/traps.h"
@@ -26,6 +27,8 @@ enum exit_verdict handle_npf(struct vcpu *v)
 
 	if (lapic_is_mmio(v->part, v->exit.gpa) && !(v->exit.qualification & NPF_FETCH))
 		return lapic_mmio(v);
+	if (ioapic_is_mmio(v->exit.gpa) && !(v->exit.qualification & NPF_FETCH))
+		return ioapic_mmio(v);
 	if (partition_gpa_is_hypervisor(v->part, v->exit.gpa)) {
 		/*
 		 * A guest that retries forever (real-mode code whose #GP handler just returns) stays

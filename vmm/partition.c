@@ -12,6 +12,7 @@
 #include "vmm/msr_bitmap.h"
 #include "vmm/msr_policy.h"
 #include "vmm/hypercall.h"
+#include "vmm/ioapic.h"
 #include "vmm/partition.h"
 #include "vmm/xcr0.h"
 #include "x86/apic.h"
@@ -282,6 +283,7 @@ void partition_init(struct partition *p, const struct hv_options *opts)
 	for (unsigned int i = 0; i < mm_guest_ram()->nr; i++)
 		BUG_ON(range_set_add(&p->ram, mm_guest_ram()->r[i].start, mm_guest_ram()->r[i].end));
 	build_nested_tables(p);
+	ioapic_trap_all(p);
 	build_idle_tables(p);
 	build_cpuid_policy(p);
 	build_msr_bitmap(p); /* after the CPUID policy: it says which optional MSRs exist */
@@ -364,4 +366,8 @@ void partition_stop(struct partition *p, const char *why)
 {
 	if (!__atomic_exchange_n(&p->stopped, true, __ATOMIC_ACQ_REL))
 		pr_crit("partition stopped: %s", why); /* printed whatever loglevel= says */
+	/* Each vCPU sees it before its next entry (run loops read the flag only when asked to). */
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		if (p->vcpus[i])
+			vcpu_request_attention(p->vcpus[i], VCPU_ATTN_STOP);
 }

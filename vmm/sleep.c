@@ -84,16 +84,6 @@ static volatile void *facs_field(unsigned int off)
 	return (volatile uint8_t *)phys_to_virt(platform_acpi.facs_pa) + off;
 }
 
-static void port_write(uint16_t port, uint8_t size, uint32_t value)
-{
-	if (size == 1)
-		outb(port, (uint8_t)value);
-	else if (size == 2)
-		outw(port, (uint16_t)value);
-	else
-		outl(port, value);
-}
-
 static void snapshot_take(struct snapshot *snap, paddr_t pa, uint32_t len, uint32_t cap)
 {
 	snap->pa = pa;
@@ -207,9 +197,9 @@ static unsigned int state_of(int block, unsigned int typ)
 static void perform_writes(uint16_t port, uint8_t size, uint32_t value)
 {
 	if (sleep.held)
-		port_write(sleep.held_port, sleep.held_size, sleep.held_value);
+		out_sized(sleep.held_port, sleep.held_size, sleep.held_value);
 	sleep.held = false;
-	port_write(port, size, value);
+	out_sized(port, size, value);
 }
 
 /* S4/S5: nothing resumes through the waking vector, but the machine must not stay in root mode. */
@@ -325,7 +315,7 @@ enum exit_verdict sleep_io_write(struct vcpu *v, uint16_t port, uint8_t size, ui
 	unsigned int state = (written & bits & ACPI_PM1_SLP_EN) ? state_of(block, typ) : 0;
 
 	if (!state) {
-		port_write(port, size, value);
+		out_sized(port, size, value);
 		vcpu_skip_instruction(v);
 		return EXIT_RESUME;
 	}

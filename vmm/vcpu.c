@@ -20,36 +20,48 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, 
 	vcpu_ops->inject_event(v, &e);
 }
 
+/*
+ * The slow part of an entry, when vcpu.attention says work waits. INIT and SIPI first: they
+ * replace the state events would be delivered into. Senders post them and kick with an NMI, so
+ * a request seen late still gets an exit.
+ */
+static void vcpu_attend(struct vcpu *v)
+{
+	vcpu_take_attention(v);
+	if (__atomic_load_n(&v->startup, __ATOMIC_ACQUIRE) & (VCPU_INIT_PENDING | VCPU_SIPI_PENDING))
+		initsipi_process(v);
+	if (vcpu_deliver_events(v))
+		vcpu_request_attention(v, VCPU_ATTN_EVENT); /* it waits for a window: look again next time */
+}
+
 void vcpu_run_loop(struct vcpu *v)
 {
 	const struct vcpu_ops *ops = vcpu_ops;
 	const struct partition *p = v->part;
 
 	/*
-	 * Before the first exit there is nothing to account: the time to the first entry goes to the
-	 * reason the record holds (EXIT_UNKNOWN, or the exit before an S3 resume), whose count does
-	 * not move. Set here too because the TSC may have restarted in S3.
+	 * Before the first exit there is nothing to account: the time to the first entry goes to
+	 * last_reason's slot (EXIT_UNKNOWN, or the exit before an S3 resume), whose count does not
+	 * move. Set here too because the TSC may have restarted in S3; so are the debug keys' poll.
 	 */
 	v->exit_tsc = rdtsc();
 	debugkeys_rearm();
-	while (!p->stopped) {
+	vcpu_request_attention(v, VCPU_ATTN_ALL); /* the first entry looks at everything */
+	for (;;) {
+		/* A stop sets every vCPU's attention: the flag is read only then. */
+		if (vcpu_needs_attention(v)) {
+			if (p->stopped)
+				break;
+			vcpu_attend(v);
+		}
 		/*
-		 * INIT and SIPI first: they replace the state events would be delivered into. Senders
-		 * set the bits and kick with an NMI, so a request seen late still gets an exit.
+		 * No handler can act on a stale reason: every entry starts from EXIT_UNKNOWN, the
+		 * backend's decoder writes the whole record after the exit, and the exits the backend
+		 * completes itself never write it (so the entries after them start from it too).
 		 */
-		if (__atomic_load_n(&v->startup, __ATOMIC_ACQUIRE) & (VCPU_INIT_PENDING | VCPU_SIPI_PENDING))
-			initsipi_process(v);
-		vcpu_deliver_events(v);
-		/*
-		 * No handler can act on a stale reason: every entry starts from EXIT_UNKNOWN, and the
-		 * backend's decoder writes the whole record after the exit.
-		 */
-		vcpu_account_exit(v, rdtsc());
 		v->exit.reason = EXIT_UNKNOWN;
-		ops->run(v);
-		v->exit_tsc = rdtsc();
-		if (__builtin_expect(v->exit_tsc >= debugkeys_next_poll, 0))
-			debugkeys_poll(v); /* a key on the hypervisor's UART (rate-limited) */
+		if (!ops->run(v))
+			continue;
 		if (exit_dispatch(v) != EXIT_RESUME) {
 			partition_stop(v->part, "a vCPU could not go on (see above)");
 			break;

@@ -6,6 +6,7 @@
 #include "vmm/vcpu.h"
 #include "x86/smp.h"
 #include "x86/vmx.h"
+#include "x86/vmx_ops.h"
 
 #define DEFINE(name, value) asm volatile("\n->" #name " %c0" : : "i"(value))
 #define OFFSET(name, type, member) DEFINE(name, __builtin_offsetof(type, member))
@@ -38,4 +39,6 @@ void asm_offsets(void)
 	OFFSET(GR_R15, struct guest_regs, r15);
 
 	DEFINE(VMCS_HOST_RSP_FIELD, VMCS_HOST_RSP);
+	OFFSET(VE_HOST_RSP, struct vmx_entry, host_rsp);
+	OFFSET(VE_LAUNCHED, struct vmx_entry, launched);
 }

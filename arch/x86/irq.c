@@ -1,4 +1,6 @@
 /* Interrupts that reach the hypervisor's own IDT: its reserved vectors, or guest vectors to hand on. */
+#include "vmm/initsipi.h"
+#include "vmm/vcpu.h"
 #include "x86/apic.h"
 #include "x86/irq.h"
 #include "x86/percpu.h"
@@ -16,8 +18,17 @@ void host_interrupt(unsigned int vector)
 		apic_eoi();
 		return;
 	}
+	if (vector == HV_INIT_PROXY_VECTOR) {
+		/* The guest's I/O APIC INIT, sent as this vector (vmm/ioapic.c): an INIT for this vCPU. */
+		apic_eoi();
+		if (cpu->vcpu)
+			initsipi_hardware_init(cpu->vcpu);
+		return;
+	}
 	/* Acknowledged at the APIC but not EOI'd: the guest's handler will do that. */
 	__atomic_fetch_or(&cpu->irq_latched[vector / 64], 1ULL << (vector % 64), __ATOMIC_RELAXED);
+	if (cpu->vcpu)
+		vcpu_request_attention(cpu->vcpu, VCPU_ATTN_EVENT);
 }
 
 /*

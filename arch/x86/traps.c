@@ -2,6 +2,7 @@
 #include "console.h"
 #include "panic.h"
 #include "vmm/initsipi.h"
+#include "vmm/vcpu.h"
 #include "x86/cpu.h"
 #include "x86/extable.h"
 #include "x86/msr.h"
@@ -106,6 +107,8 @@ void cpu_nmi_arrived(void)
 	if (rdtsc() < __atomic_load_n(&cpu->kick_grace_until, __ATOMIC_ACQUIRE))
 		return;
 	__atomic_fetch_add(&cpu->nmi_pending, 1, __ATOMIC_RELAXED);
+	if (cpu->vcpu)
+		vcpu_request_attention(cpu->vcpu, VCPU_ATTN_EVENT);
 }
 
 /*

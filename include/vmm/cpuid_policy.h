@@ -59,6 +59,7 @@
 #define CPUID_POLICY_CAPACITY 256u /* cached (leaf, subleaf) entries in all */
 
 #define CPUID_BASIC_LEAVES (CPUID_BASIC_MAX + 1)
+_Static_assert(CPUID_BASIC_LEAVES <= 64, "the fixed basic leaves fit one 64-bit mask");
 #define CPUID_EXT_LEAVES (CPUID_EXT_MAX - CPUID_EXT_BASE + 1)
 
 /* Executes CPUID(leaf, subleaf) and stores EAX, EBX, ECX, EDX in out[0..3]. */
@@ -121,6 +122,9 @@ struct cpuid_policy {
 	uint32_t xsave_size[64];
 	uint32_t xsave_offset[64];
 	uint64_t xsave_align64;
+	/* The fixed basic leaves again, for the exit path: bit n of the mask says leaf n is fixed. */
+	uint64_t basic_fixed_mask;
+	uint32_t basic_fixed[CPUID_BASIC_LEAVES][4];
 	struct cpuid_slot basic[CPUID_BASIC_LEAVES];
 	struct cpuid_slot ext[CPUID_EXT_LEAVES];
 	unsigned int nr; /* entries in use */
@@ -145,9 +149,10 @@ static inline const uint32_t *cpuid_policy_fixed(const struct cpuid_policy *p, u
 {
 	const struct cpuid_slot *s;
 
-	if (leaf <= p->max_basic)
-		s = &p->basic[leaf];
-	else if (p->max_ext && leaf >= CPUID_EXT_BASE && leaf <= p->max_ext)
+	/* The mask holds only leaves up to max_basic: above it, the lookup's out-of-range rule decides. */
+	if (leaf < 64)
+		return (p->basic_fixed_mask >> leaf) & 1 ? p->basic_fixed[leaf] : NULL;
+	if (p->max_ext && leaf >= CPUID_EXT_BASE && leaf <= p->max_ext)
 		s = &p->ext[leaf - CPUID_EXT_BASE];
 	else
 		return NULL;

@@ -58,6 +58,9 @@ struct linux_boot_args {
  */
 void linux_fill_screen_info(uint8_t *bp, const struct boot_framebuffer *fb, bool efi);
 
+/* Writes the reason fmt... into why[len] (when len is not 0) and returns rc: every refusal here. */
+int linux_refuse(int rc, char *why, size_t len, const char *fmt, ...) __printf(4, 5);
+
 /* True if img[size] carries the setup header magic: boot flag 0xAA55 at 0x1FE, "HdrS" at 0x202. */
 bool linux_is_bzimage(const uint8_t *img, uint64_t size);
 

@@ -8,6 +8,7 @@
 
 #include "types.h"
 #include "vmm/gpr.h"
+#include "x86/cpu.h"
 #include "x86/paging.h"
 
 struct partition;
@@ -153,6 +154,23 @@ struct vcpu_start {
 _Static_assert(EXIT_NR <= EXIT_STATS_SLOTS && (EXIT_STATS_SLOTS & (EXIT_STATS_SLOTS - 1)) == 0,
 	       "every reason has its statistics slot");
 
+/*
+ * vcpu.attention: whether the next entry must first look at the vCPU's waiting work, so the exit
+ * path tests one word instead of every set it could be in. A bit says why (for dumps); the slow
+ * path looks at everything whatever the bits say.
+ *   - Whoever makes work wait sets a bit after it made the work visible (release): a guest event
+ *     queued (vmm/irq.c, the host's interrupt and NMI handlers), an INIT or SIPI posted
+ *     (vmm/initsipi.c), the partition stopping (partition_stop()).
+ *   - Only the vCPU's own CPU clears the word, all at once, before it looks (vcpu_take_attention(),
+ *     acquire), and sets again what it leaves waiting (an event the guest cannot take yet).
+ * So a set that races with the clear is never lost: it either lands before it (and is looked at)
+ * or after it (and is still set at the next check). A clear word means nothing waits.
+ */
+#define VCPU_ATTN_EVENT (1U << 0)   /* a guest interrupt or NMI waits (vCPU or its CPU's latched sets) */
+#define VCPU_ATTN_STARTUP (1U << 1) /* an INIT or SIPI was posted to vcpu.startup */
+#define VCPU_ATTN_STOP (1U << 2)    /* the partition is stopping */
+#define VCPU_ATTN_ALL (VCPU_ATTN_EVENT | VCPU_ATTN_STARTUP | VCPU_ATTN_STOP)
+
 #define EXIT_HISTORY 16 /* a power of two: the ring index is a mask */
 _Static_assert((EXIT_HISTORY & (EXIT_HISTORY - 1)) == 0, "EXIT_HISTORY is a power of two");
 
@@ -168,6 +186,7 @@ struct vcpu {
 	unsigned int id;
 	bool idle;                     /* waiting for a SIPI: nothing to deliver interrupts to */
 	volatile uint32_t startup;     /* VCPU_WAITING, VCPU_INIT_PENDING, VCPU_SIPI_PENDING | vector */
+	volatile uint32_t attention;   /* VCPU_ATTN_*: work waits for the next entry (rules above) */
 	uint64_t inits, sipis;         /* processed, for the log and dumps */
 	uint64_t hardware_inits;       /* INIT exits (and #SX INITs), counted for the log */
 	uint64_t smi_exits;            /* SVM SMI intercepts, counted for the log */
@@ -203,6 +222,7 @@ struct vcpu {
 	 * bounds check, on the exit path.
 	 */
 	uint64_t exit_tsc;
+	unsigned int last_reason;      /* of the last counted exit: its cycles are added at the entry */
 	uint64_t exit_cycles[EXIT_STATS_SLOTS];
 	uint64_t exit_cycles_max[EXIT_STATS_SLOTS];
 	struct exit_trace {
@@ -230,8 +250,12 @@ struct vcpu_ops {
 	 * vCPU's VMCB/VMCS usable on this CPU again; vcpu_reset() then gives it a start state.
 	 */
 	void (*vcpu_reload)(struct vcpu *v);
-	/* Enters the guest and returns at the next exit with v->exit decoded. */
-	void (*run)(struct vcpu *v);
+	/*
+	 * Enters the guest. Returns true at the next exit the general path must handle, with v->exit
+	 * decoded; false when the exits so far were all completed in the backend's fast path
+	 * (include/vmm/fastpath.h) and the vCPU needs attention before its next entry.
+	 */
+	bool (*run)(struct vcpu *v);
 	/* RIP, RSP and RFLAGS are served from and written to the register cache. */
 	uint64_t (*read_reg)(struct vcpu *v, enum vcpu_reg reg);
 	void (*write_reg)(struct vcpu *v, enum vcpu_reg reg, uint64_t value);
@@ -261,8 +285,11 @@ extern const struct vcpu_ops *vcpu_ops;
 
 /* Runs the vCPU until its partition stops. */
 void vcpu_run_loop(struct vcpu *v);
-/* Before every entry: hand the guest the best pending event it can take, or ask for a window. */
-void vcpu_deliver_events(struct vcpu *v);
+/*
+ * Before an entry: hand the guest the best pending event it can take, or ask for a window. Returns
+ * whether events still wait (the caller keeps VCPU_ATTN_EVENT set for them).
+ */
+bool vcpu_deliver_events(struct vcpu *v);
 /*
  * A backend dropped an event it was about to deliver again (an exception raised on top of it is
  * delivered instead, SDM vol. 3, table 6-5 "serial"): an interrupt or NMI goes back to wait, so
@@ -271,6 +298,24 @@ void vcpu_deliver_events(struct vcpu *v);
 void vcpu_event_displaced(struct vcpu *v, const struct vcpu_event *e);
 /* Whether `second`, raised while `first` is delivered, makes a double fault (SDM vol. 3, table 6-5). */
 bool vcpu_events_double_fault(const struct vcpu_event *first, const struct vcpu_event *second);
+
+/* Work waits for this vCPU (any CPU, NMI handlers included): see VCPU_ATTN_*. */
+static inline void vcpu_request_attention(struct vcpu *v, uint32_t why)
+{
+	__atomic_fetch_or(&v->attention, why, __ATOMIC_RELEASE);
+}
+
+/* On the vCPU's own CPU, before every entry: one load. */
+static inline bool vcpu_needs_attention(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->attention, __ATOMIC_RELAXED) != 0;
+}
+
+/* On the vCPU's own CPU, before it looks at the waiting work: clears the word, returns what it held. */
+static inline uint32_t vcpu_take_attention(struct vcpu *v)
+{
+	return __atomic_exchange_n(&v->attention, 0, __ATOMIC_ACQ_REL);
+}
 
 static inline void vcpu_set_rip(struct vcpu *v, uint64_t rip)
 {
@@ -330,13 +375,13 @@ void vcpu_dump_history(const struct vcpu *v);
 void vcpu_panic_dump(void);
 
 /*
- * Before an entry: the cycles since the exit go to the exit's reason (a subtraction, an add and a
- * compare: no division, no lock). The run loop calls it; `now` is the TSC just read.
+ * Just before an entry: the cycles since the exit go to the last counted exit's reason (a
+ * subtraction, an add and a compare: no division, no lock). The backends' entry calls it.
  */
-static inline void vcpu_account_exit(struct vcpu *v, uint64_t now)
+static inline void vcpu_account_entry(struct vcpu *v)
 {
-	unsigned int r = (unsigned int)v->exit.reason & (EXIT_STATS_SLOTS - 1);
-	uint64_t d = now - v->exit_tsc;
+	unsigned int r = v->last_reason & (EXIT_STATS_SLOTS - 1);
+	uint64_t d = rdtsc() - v->exit_tsc;
 
 	v->exit_cycles[r] += d;
 	if (d > v->exit_cycles_max[r])

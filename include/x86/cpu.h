@@ -61,6 +61,24 @@ static inline uint32_t inl(uint16_t port)
 	return v;
 }
 
+/* IN and OUT of 1, 2 or 4 bytes, as an I/O exit gives the size. */
+static inline uint32_t in_sized(uint16_t port, uint8_t size)
+{
+	if (size == 1)
+		return inb(port);
+	return size == 2 ? inw(port) : inl(port);
+}
+
+static inline void out_sized(uint16_t port, uint8_t size, uint32_t v)
+{
+	if (size == 1)
+		outb(port, (uint8_t)v);
+	else if (size == 2)
+		outw(port, (uint16_t)v);
+	else
+		outl(port, v);
+}
+
 static inline void cpuid_count(uint32_t leaf, uint32_t subleaf, uint32_t *a, uint32_t *b, uint32_t *c,
 			       uint32_t *d)
 {

@@ -12,6 +12,7 @@
 #include "types.h"
 
 #define HV_IPI_VECTOR 0xF3    /* cross-CPU requests of the hypervisor (Linux: HYPERVISOR_CALLBACK_VECTOR) */
+#define HV_INIT_PROXY_VECTOR 0xF2 /* an I/O APIC entry the guest set to INIT (vmm/ioapic.c) */
 #define SPURIOUS_VECTOR 0xFF  /* the APIC's spurious vector (as firmware and Linux program it) */
 
 /* An interrupt taken by the host IDT (vector >= 32). */

@@ -144,7 +144,16 @@ static inline int invvpid(uint64_t type, uint16_t vpid, uint64_t linear)
 	return vmx_invalidate_vpid(type, vpid, linear);
 }
 
+/*
+ * What vmx_run() keeps between entries of one VMCS: whether it was launched, and the host RSP
+ * last written to it (rewritten only when it differs, as KVM does; 0 after VMCLEAR: unknown).
+ */
+struct vmx_entry {
+	uint64_t host_rsp;
+	uint8_t launched;
+};
+
 /* The guest run, in vmx_entry.asm: 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid. */
-int vmx_run(void *regs, int launched);
+int vmx_run(void *regs, struct vmx_entry *entry);
 
 #endif

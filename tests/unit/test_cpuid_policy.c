@@ -781,6 +781,9 @@ static void test_fixed_leaves(void **state __unused)
 		assert_null(cpuid_policy_fixed(p, 7));
 		assert_null(cpuid_policy_fixed(p, 0xD));
 		assert_null(cpuid_policy_fixed(p, 0x80000001));
+		/* Basic leaves above the cached maximum are never fixed, up to where the fast mask ends. */
+		for (uint32_t leaf = p->max_basic + 1; leaf < 64; leaf++)
+			assert_null(cpuid_policy_fixed(p, leaf));
 		/* Outside the cached ranges (Intel answers with the highest basic leaf): the lookup decides. */
 		assert_null(cpuid_policy_fixed(p, CPUID_HV_BASE));
 		assert_null(cpuid_policy_fixed(p, 0x12345678));

@@ -55,6 +55,14 @@ void printk(int level, const char *fmt, ...)
 	log_lines++;
 }
 
+/* The debug keys' poll: never due here (exit_account() compares against it on every exit). */
+volatile uint64_t debugkeys_next_poll = ~0ULL;
+void debugkeys_poll(struct vcpu *v)
+{
+	(void)v;
+	fail();
+}
+
 void vcpu_dump(struct vcpu *v)
 {
 	(void)v;

@@ -337,6 +337,29 @@ static void test_displaced_interrupt_waits(void **state)
 	assert_order(expected, 1);
 }
 
+/*
+ * The attention word (include/vmm/vcpu.h): queuing an interrupt asks for it, and delivery says
+ * whether events still wait, so the run loop keeps asking until the last one is in.
+ */
+static void test_attention_while_events_wait(void **state)
+{
+	struct vcpu_event e = { .type = EVENT_INTERRUPT, .vector = 0x55 };
+
+	(void)state;
+	assert_false(vcpu_deliver_events(&vcpu)); /* nothing waits */
+	isr[0x55] = true;
+	vcpu_event_displaced(&vcpu, &e);
+	assert_int_equal(vcpu_take_attention(&vcpu), VCPU_ATTN_EVENT);
+	assert_true(vcpu_deliver_events(&vcpu)); /* IF=0: it still waits, for a window */
+	assert_int_equal(n_injected, 0);
+	guest_if = true;
+	assert_false(vcpu_deliver_events(&vcpu)); /* injected: nothing left */
+	assert_int_equal(n_injected, 1);
+	e.type = EVENT_NMI;
+	vcpu_event_displaced(&vcpu, &e);
+	assert_int_equal(vcpu_take_attention(&vcpu), VCPU_ATTN_EVENT);
+}
+
 static void test_double_fault_table(void **state)
 {
 	const struct vcpu_event gp = { .type = EVENT_EXCEPTION, .vector = 13 };
@@ -364,6 +387,7 @@ int main(void)
 		cmocka_unit_test_setup(test_level_triggered_stays_in_service, setup),
 		cmocka_unit_test_setup(test_single_interrupt_direct, setup),
 		cmocka_unit_test_setup(test_displaced_interrupt_waits, setup),
+		cmocka_unit_test_setup(test_attention_while_events_wait, setup),
 		cmocka_unit_test_setup(test_double_fault_table, setup),
 		cmocka_unit_test_setup(test_guest_vectors_0x12_and_0xff, setup),
 		cmocka_unit_test_setup(test_spurious_0xff_stays_the_hosts, setup),

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "../../vmm/linux_efi.c"
+#include "../../vmm/linux_boot.c"
 #include "../../lib/printf.c"
 #include "../../lib/range.c"
 #include "../../lib/string.c"
@@ -41,13 +42,13 @@ static const struct t_desc fw[] = {
 
 static char why[128];
 
-static void put64(uint8_t *p, uint64_t v)
+static void t_put64(uint8_t *p, uint64_t v)
 {
 	for (unsigned int i = 0; i < 8; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static uint64_t get(const uint8_t *p, unsigned int bytes)
+static uint64_t t_get(const uint8_t *p, unsigned int bytes)
 {
 	uint64_t v = 0;
 
@@ -64,12 +65,12 @@ static uint8_t *firmware_map(const struct t_desc *d, unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		uint8_t *p = buf + i * DESC;
 
-		put64(p + 0, d[i].type);
-		put64(p + 8, d[i].phys);
-		put64(p + 16, d[i].virt);
-		put64(p + 24, d[i].pages);
-		put64(p + 32, d[i].attr);
-		put64(p + 40, 0xA5A5000000000000ULL | i);
+		t_put64(p + 0, d[i].type);
+		t_put64(p + 8, d[i].phys);
+		t_put64(p + 16, d[i].virt);
+		t_put64(p + 24, d[i].pages);
+		t_put64(p + 32, d[i].attr);
+		t_put64(p + 40, 0xA5A5000000000000ULL | i);
 	}
 	return buf;
 }
@@ -78,7 +79,7 @@ static struct t_desc out_desc(const uint8_t *map, unsigned int i)
 {
 	const uint8_t *p = map + i * DESC;
 
-	return (struct t_desc){ (uint32_t)get(p, 4), get(p + 8, 8), get(p + 16, 8), get(p + 24, 8), get(p + 32, 8) };
+	return (struct t_desc){ (uint32_t)t_get(p, 4), t_get(p + 8, 8), t_get(p + 16, 8), t_get(p + 24, 8), t_get(p + 32, 8) };
 }
 
 static void assert_desc(const uint8_t *map, unsigned int i, uint32_t type, uint64_t phys, uint64_t pages, uint64_t attr)
@@ -138,7 +139,7 @@ static void test_hidden_ranges_reserved(void **state)
 	assert_desc(dst, 8, 6, 0x3e800000, 0x10, WB | RUNTIME);
 	assert_desc(dst, 11, 11, 0xffc00000, 0x400, RUNTIME);
 	/* Bytes past the known fields come from the descriptor that was split. */
-	assert_int_equal(get(dst + 7 * DESC + 40, 8), 0xA5A5000000000003ULL);
+	assert_int_equal(t_get(dst + 7 * DESC + 40, 8), 0xA5A5000000000003ULL);
 	free(src);
 }
 
@@ -231,13 +232,13 @@ static void test_boot_params_efi_info(void **state)
 	memset(bp, 0, sizeof(bp));
 	linux_efi_fill_boot_params(bp, &a);
 	assert_memory_equal(bp + 0x1C0, "EL64", 4);
-	assert_int_equal(get(bp + 0x1C4, 4), 0x3456789a);
-	assert_int_equal(get(bp + 0x1C8, 4), DESC);
-	assert_int_equal(get(bp + 0x1CC, 4), 1);
-	assert_int_equal(get(bp + 0x1D0, 4), 0x9e428);
-	assert_int_equal(get(bp + 0x1D4, 4), 147 * DESC);
-	assert_int_equal(get(bp + 0x1D8, 4), 0x12);
-	assert_int_equal(get(bp + 0x1DC, 4), 0);
+	assert_int_equal(t_get(bp + 0x1C4, 4), 0x3456789a);
+	assert_int_equal(t_get(bp + 0x1C8, 4), DESC);
+	assert_int_equal(t_get(bp + 0x1CC, 4), 1);
+	assert_int_equal(t_get(bp + 0x1D0, 4), 0x9e428);
+	assert_int_equal(t_get(bp + 0x1D4, 4), 147 * DESC);
+	assert_int_equal(t_get(bp + 0x1D8, 4), 0x12);
+	assert_int_equal(t_get(bp + 0x1DC, 4), 0);
 	for (unsigned int i = 0; i < sizeof(bp); i++)
 		if (i < 0x1C0 || i >= 0x1E0)
 			assert_int_equal(bp[i], 0);

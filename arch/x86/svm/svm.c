@@ -5,6 +5,7 @@
 #include "mm.h"
 #include "panic.h"
 #include "svm_internal.h"
+#include "vmm/fastpath.h"
 #include "vmm/msr_bitmap.h"
 #include "vmm/partition.h"
 #include "x86/cpu.h"
@@ -308,33 +309,97 @@ static void svm_read_cache(struct vcpu *v, const struct vmcb *vmcb)
 	v->interrupt_shadow = vmcb->control.interrupt_shadow & SVM_INTERRUPT_SHADOW;
 }
 
-static void svm_run_vcpu(struct vcpu *v)
+/* Completes a hot exit answered below: counted, RIP past the instruction, the shadow ended. */
+static inline bool svm_fast_done(struct vcpu *v, struct vmcb *vmcb, uint64_t rax, enum exit_reason reason,
+				 uint32_t fixed_len)
+{
+	uint64_t rip = vmcb->save.rip;
+
+	vmcb->save.rax = rax;
+	exit_account(v, reason, vmcb->control.exit_code, rip, 0);
+	vmcb->save.rip = rip + svm_insn_len(vmcb, svm_has_nrips, fixed_len);
+	vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW; /* the instruction completed */
+	return true;
+}
+
+/*
+ * Answers one of the hot exits (include/vmm/fastpath.h) on the VMCB itself: RAX, RIP, RFLAGS and
+ * the shadow are read and written there, not through the register cache, which svm_run_vcpu()
+ * reads when it leaves its loop. False: not completed, and nothing changed.
+ */
+static bool svm_fast_exit(struct vcpu *v, struct vmcb *vmcb)
+{
+	uint64_t code = vmcb->control.exit_code;
+	uint64_t rax = vmcb->save.rax; /* the VMCB is packed: answered here, stored once */
+
+	if ((vmcb->save.rflags & RFLAGS_TF) || (vmcb->control.exit_int_info & SVM_EVENT_VALID))
+		return false;
+	if (code == SVM_EXIT_CPUID)
+		return vcpu_fast_cpuid(v, &rax) && svm_fast_done(v, vmcb, rax, EXIT_CPUID, LEN_CPUID);
+	if (code == SVM_EXIT_MSR && vcpu_fast_msr(v)) {
+		if (vmcb->control.exit_info1)
+			return vcpu_fast_msr_write(v, &rax, vmcb->save.efer) &&
+			       svm_fast_done(v, vmcb, rax, EXIT_MSR_WRITE, LEN_RDMSR_WRMSR);
+		return vcpu_fast_msr_read(v, &rax, vmcb->save.efer) &&
+		       svm_fast_done(v, vmcb, rax, EXIT_MSR_READ, LEN_RDMSR_WRMSR);
+	}
+	if (code == SVM_EXIT_VMMCALL)
+		return vcpu_fast_hypercall(v, &rax, vmcb->save.cpl) &&
+		       svm_fast_done(v, vmcb, rax, EXIT_HYPERCALL, LEN_VMMCALL);
+	return false;
+}
+
+static inline __attribute__((always_inline)) bool svm_enter(struct vcpu *v, struct svm_vcpu *sv)
+{
+	bool failed;
+
+	vcpu_account_entry(v); /* exit statistics: cycles from the exit to this entry */
+	failed = svm_run(sv->vmcb_pa, &v->regs, sv->host_vmcb_pa);
+	v->exit_tsc = rdtsc();
+	if (!failed)
+		return true;
+	v->exit = (struct vm_exit){
+		.reason = EXIT_FAILED_ENTRY,
+		.raw_reason = SVM_EXIT_INVALID,
+		.failure = "an SVM instruction faulted (VMLOAD/VMRUN/VMSAVE): is EFER.SVME set?",
+	};
+	return false;
+}
+
+static bool svm_run_vcpu(struct vcpu *v)
 {
 	struct svm_vcpu *sv = svm(v);
 	struct vmcb *vmcb = sv->vmcb;
 
 	svm_write_back(v, vmcb);
 	vmcb->save.rax = v->regs.rax;
-	if (svm_run(sv->vmcb_pa, &v->regs, sv->host_vmcb_pa)) {
-		v->exit = (struct vm_exit){
-			.reason = EXIT_FAILED_ENTRY,
-			.raw_reason = SVM_EXIT_INVALID,
-			.failure = "an SVM instruction faulted (VMLOAD/VMRUN/VMSAVE): is EFER.SVME set?",
-		};
-		return;
-	}
-	svm_read_cache(v, vmcb);
+	if (!svm_enter(v, sv))
+		return true;
 	vmcb->control.tlb_control = 0;
 	vmcb->control.event_inj = 0;
+	/*
+	 * The exits completed here inject nothing and ask for no flush, so both fields stay clear
+	 * for the entries that follow them.
+	 */
+	while (svm_fast_exit(v, vmcb)) {
+		if (vcpu_needs_attention(v)) {
+			svm_read_cache(v, vmcb); /* the run loop looks at the waiting work first */
+			return false;
+		}
+		if (!svm_enter(v, sv))
+			return true;
+	}
+	svm_read_cache(v, vmcb);
 	/* An event the exit interrupted is delivered again on the next entry (APM 15.7.2). */
 	if (vmcb->control.exit_int_info & SVM_EVENT_VALID)
 		vmcb->control.event_inj = vmcb->control.exit_int_info;
 	/* Our own NMI bookkeeping first: an exit it consumes never reaches the decoder. */
 	if (svm_track_events(v)) {
 		v->exit = (struct vm_exit){ .reason = EXIT_NMI_WINDOW, .raw_reason = vmcb->control.exit_code };
-		return;
+		return true;
 	}
 	svm_decode_exit(&v->exit, vmcb, svm_has_nrips);
+	return true;
 }
 
 static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)

@@ -46,23 +46,23 @@ svm_run:
 	cli
 .guest_save:
 	vmsave
-	push	rsi
-	mov	rsi, [rsp + 8]
-	mov	[rsi + GR_RBX], rbx
-	mov	[rsi + GR_RCX], rcx
-	mov	[rsi + GR_RDX], rdx
-	mov	[rsi + GR_RDI], rdi
-	mov	[rsi + GR_RBP], rbp
-	mov	[rsi + GR_R8], r8
-	mov	[rsi + GR_R9], r9
-	mov	[rsi + GR_R10], r10
-	mov	[rsi + GR_R11], r11
-	mov	[rsi + GR_R12], r12
-	mov	[rsi + GR_R13], r13
-	mov	[rsi + GR_R14], r14
-	mov	[rsi + GR_R15], r15
-	pop	qword [rsi + GR_RSI]
-	add	rsp, 8
+	; RAX (the guest VMCB's address again, RAX being host state) is free now: guest RAX is in
+	; the VMCB. It holds the guest registers' address, then the host VMCB's.
+	pop	rax			; guest registers
+	mov	[rax + GR_RBX], rbx
+	mov	[rax + GR_RCX], rcx
+	mov	[rax + GR_RDX], rdx
+	mov	[rax + GR_RSI], rsi
+	mov	[rax + GR_RDI], rdi
+	mov	[rax + GR_RBP], rbp
+	mov	[rax + GR_R8], r8
+	mov	[rax + GR_R9], r9
+	mov	[rax + GR_R10], r10
+	mov	[rax + GR_R11], r11
+	mov	[rax + GR_R12], r12
+	mov	[rax + GR_R13], r13
+	mov	[rax + GR_R14], r14
+	mov	[rax + GR_R15], r15
 	pop	rax			; host VMCB
 .host_load:
 	vmload

@@ -8,13 +8,6 @@
 /* Exceptions that push an error code (SDM vol. 3, table 6-1). */
 #define EXCEPTIONS_WITH_ERROR_CODE ((1U << 8) | (0x1FU << 10) | (1U << 17) | (1U << 21) | (1U << 29) | (1U << 30))
 
-/* Lengths of the exiting instructions when the CPU has no NRIPS (QEMU TCG has none). */
-#define LEN_CPUID 2
-#define LEN_RDMSR_WRMSR 2
-#define LEN_VMMCALL 3
-#define LEN_XSETBV 3
-#define LEN_INVD 2
-
 static void decode_io(struct vm_exit *e, const struct vmcb *vmcb)
 {
 	uint64_t info = vmcb->control.exit_info1;
@@ -131,8 +124,5 @@ void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips)
 	default:
 		return; /* EXIT_UNKNOWN: no neutral meaning, the dispatcher dumps and stops */
 	}
-	/* Instruction intercepts: the length from NRIPS when the CPU has it, else from the exit type. */
-	e->insn_len = nrips && vmcb->control.next_rip > vmcb->save.rip
-			      ? (uint32_t)(vmcb->control.next_rip - vmcb->save.rip)
-			      : fixed_length(e->reason);
+	e->insn_len = svm_insn_len(vmcb, nrips, fixed_length(e->reason));
 }

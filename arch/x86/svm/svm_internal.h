@@ -21,6 +21,20 @@ struct svm_cpu {
 
 extern bool svm_has_nrips;
 
+/* Lengths of the exiting instructions when the CPU has no NRIPS (QEMU TCG has none). */
+#define LEN_CPUID 2
+#define LEN_RDMSR_WRMSR 2
+#define LEN_VMMCALL 3
+#define LEN_XSETBV 3
+#define LEN_INVD 2
+
+/* An intercepted instruction's length: from NRIPS when the CPU has it, else `fixed`, the exit type's. */
+static inline uint32_t svm_insn_len(const struct vmcb *vmcb, bool nrips, uint32_t fixed)
+{
+	return nrips && vmcb->control.next_rip > vmcb->save.rip ? (uint32_t)(vmcb->control.next_rip - vmcb->save.rip)
+								: fixed;
+}
+
 /*
  * Translates one #VMEXIT into the neutral record: a pure function of the VMCB's exit fields and
  * guest RIP, and of whether the CPU has NRIPS (without it, instruction lengths come from the exit

@@ -9,6 +9,7 @@
 #include "lib/string.h"
 #include "mm.h"
 #include "panic.h"
+#include "vmm/fastpath.h"
 #include "vmm/msr_bitmap.h"
 #include "vmm/partition.h"
 #include "vmx_backend.h"
@@ -112,9 +113,9 @@ static void vmx_write_back(struct vcpu *v)
 {
 	uint32_t dirty = v->dirty;
 
-	if (dirty & VCPU_DIRTY_RIP)
+	if (__builtin_expect(dirty & VCPU_DIRTY_RIP, 1))
 		vmcs_writel(VMCS_GUEST_RIP, v->rip);
-	if (!(dirty & ~VCPU_DIRTY_RIP))
+	if (__builtin_expect(!(dirty & ~VCPU_DIRTY_RIP), 1))
 		goto clean;
 	if (dirty & VCPU_DIRTY_RSP)
 		vmcs_writel(VMCS_GUEST_RSP, v->regs.rsp);
@@ -128,15 +129,20 @@ clean:
 	v->dirty = 0;
 }
 
+/* The register cache at an exit; RSP separately, as the fast exits never need it. */
 static void vmx_read_cache(struct vcpu *v)
 {
 	struct vmx_vcpu *xv = vmx(v);
 
-	v->regs.rsp = vmcs_readl(VMCS_GUEST_RSP);
 	v->rip = vmcs_readl(VMCS_GUEST_RIP);
 	v->rflags = vmcs_readl(VMCS_GUEST_RFLAGS);
 	xv->interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 	v->interrupt_shadow = xv->interruptibility & INTR_SHADOW;
+}
+
+static void vmx_read_rsp(struct vcpu *v)
+{
+	v->regs.rsp = vmcs_readl(VMCS_GUEST_RSP);
 }
 
 /* Only the fields this exit's decoding uses are read (no VMREAD whose value is dropped). */
@@ -172,38 +178,120 @@ static void vmx_close_event_window(uint32_t reason)
 	vmcs_write32(VMCS_PROC_CONTROLS, vmcs_read32(VMCS_PROC_CONTROLS) & ~bit);
 }
 
-static void vmx_run_vcpu(struct vcpu *v)
+/*
+ * The exit reasons of include/vmm/fastpath.h. They are instruction exits, which never happen
+ * while an event is delivered (SDM vol. 3C, 28.2.4): no IDT-vectoring information to look at.
+ */
+static bool vmx_fast_reason(uint32_t reason)
+{
+	return __builtin_expect(reason == VMX_EXIT_CPUID, 1) || reason == VMX_EXIT_RDMSR || reason == VMX_EXIT_WRMSR ||
+	       reason == VMX_EXIT_VMCALL;
+}
+
+/*
+ * Completes a hot exit answered below: counted, RIP past the instruction and an STI/MOV SS shadow
+ * ended, written to the VMCS at once and kept in the register cache, which stays clean.
+ */
+static inline bool vmx_fast_done(struct vcpu *v, enum exit_reason reason, uint32_t raw_reason, uint32_t len)
+{
+	exit_account(v, reason, raw_reason, v->rip, 0);
+	v->rip += len;
+	vmcs_writel(VMCS_GUEST_RIP, v->rip);
+	if (v->interrupt_shadow) {
+		v->interrupt_shadow = false;
+		vmx(v)->interruptibility &= ~INTR_SHADOW;
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, vmx(v)->interruptibility);
+	}
+	return true;
+}
+
+/*
+ * One of the hot exits (vmx_fast_reason()), answered with the cache read. False: nothing
+ * changed.
+ */
+static bool vmx_fast_exit(struct vcpu *v, uint32_t reason, uint32_t len)
+{
+	uint64_t *rax = &v->regs.rax; /* loaded and saved by the entry stub */
+
+	if (v->rflags & RFLAGS_TF)
+		return false; /* the general path raises the single-step #DB (vcpu_advance_rip()) */
+	if (reason == VMX_EXIT_CPUID)
+		return vcpu_fast_cpuid(v, rax) && vmx_fast_done(v, EXIT_CPUID, reason, len);
+	if (reason == VMX_EXIT_RDMSR)
+		return vcpu_fast_msr(v) && vcpu_fast_msr_read(v, rax, vmcs_read64(VMCS_GUEST_EFER)) &&
+		       vmx_fast_done(v, EXIT_MSR_READ, reason, len);
+	if (reason == VMX_EXIT_WRMSR)
+		return vcpu_fast_msr(v) && vcpu_fast_msr_write(v, rax, vmcs_read64(VMCS_GUEST_EFER)) &&
+		       vmx_fast_done(v, EXIT_MSR_WRITE, reason, len);
+	return vcpu_fast_hypercall_nr(*rax) && vcpu_fast_hypercall(v, rax, (vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3) &&
+	       vmx_fast_done(v, EXIT_HYPERCALL, reason, len); /* VMX_EXIT_VMCALL */
+}
+
+/* Enters the guest; false (with the exit record written) if the entry failed. */
+static inline __attribute__((always_inline)) bool vmx_enter(struct vcpu *v, struct vmx_vcpu *xv)
+{
+	int rc;
+
+	vcpu_account_entry(v); /* exit statistics: cycles from the exit to this entry */
+	rc = vmx_run(&v->regs, &xv->entry);
+	v->exit_tsc = rdtsc();
+
+	if (__builtin_expect(rc == 0, 1))
+		return true;
+	if (rc == 1)
+		v->exit = (struct vm_exit){
+			.reason = EXIT_FAILED_ENTRY,
+			.failure = "VMfailInvalid: this CPU has no current VMCS",
+		};
+	else
+		vmx_decode_vmfail(&v->exit, vmcs_read32(VMCS_INSN_ERROR));
+	return false;
+}
+
+static bool vmx_run_vcpu(struct vcpu *v)
 {
 	struct vmx_vcpu *xv = vmx(v);
 	uint32_t reason, idt_vectoring;
-	int rc;
 
+	vmx_write_back(v);
+	if (!vmx_enter(v, xv))
+		return true;
+	xv->entry.launched = true;
 	for (;;) {
-		vmx_write_back(v);
-		rc = vmx_run(&v->regs, xv->launched);
-		if (rc == 1) {
-			v->exit = (struct vm_exit){
-				.reason = EXIT_FAILED_ENTRY,
-				.failure = "VMfailInvalid: this CPU has no current VMCS",
-			};
-			return;
-		}
-		if (rc) {
-			vmx_decode_vmfail(&v->exit, vmcs_read32(VMCS_INSN_ERROR));
-			return;
-		}
-		xv->launched = true;
+		reason = vmcs_read32(VMCS_EXIT_REASON); /* read once: every path below shares it */
 		vmx_read_cache(v);
-		idt_vectoring = vmcs_read32(VMCS_IDT_VECTORING_INFO);
-		if (idt_vectoring & VMX_INTR_INFO_VALID)
-			vmx_requeue_interrupted_event(idt_vectoring);
-		reason = vmcs_read32(VMCS_EXIT_REASON); /* read once: the CR path and the decoder share it */
-		if (reason != VMX_EXIT_CR_ACCESS || !vmx_handle_cr_access(v))
-			break;
+		if (vmx_fast_reason(reason)) {
+			/* The length is all their decoding needs: read once, for the fast path or the decoder. */
+			uint32_t len = vmcs_read32(VMCS_EXIT_INSN_LEN);
+
+			if (!vmx_fast_exit(v, reason, len)) {
+				struct vmx_exit_fields f = { .reason = reason, .insn_len = len };
+
+				vmx_read_rsp(v);
+				vmx_decode_exit(&v->exit, &f);
+				return true;
+			}
+		} else {
+			vmx_read_rsp(v);
+			idt_vectoring = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+			if (idt_vectoring & VMX_INTR_INFO_VALID)
+				vmx_requeue_interrupted_event(idt_vectoring);
+			if (reason != VMX_EXIT_CR_ACCESS || !vmx_handle_cr_access(v))
+				break;
+			vmx_write_back(v);
+		}
+		/* Completed here: the run loop looks at waiting work before the next entry. */
+		if (vcpu_needs_attention(v)) {
+			vmx_read_rsp(v);
+			return false;
+		}
+		if (!vmx_enter(v, xv))
+			return true;
 	}
 	if (reason == VMX_EXIT_INTR_WINDOW || reason == VMX_EXIT_NMI_WINDOW)
 		vmx_close_event_window(reason);
 	vmx_read_exit(v, reason);
+	return true;
 }
 
 static uint64_t read_dr6(void)

@@ -5,6 +5,7 @@
 #include "vmm/vcpu.h"
 #include "x86/vmx.h"
 #include "x86/vmx_caps.h"
+#include "x86/vmx_ops.h"
 
 struct vmx_config {
 	struct vmx_caps caps;
@@ -19,7 +20,7 @@ struct vmx_cpu {
 
 struct vmx_vcpu {
 	paddr_t vmcs_pa;
-	bool launched;
+	struct vmx_entry entry;          /* launched, the host RSP in the VMCS (vmx_entry.asm) */
 	uint64_t cr0_fixed0, cr4_fixed0; /* bits VMX keeps set in the real CR0/CR4 */
 	uint64_t cr0_shadow, cr4_shadow; /* the read shadows as last written: no VMREAD for them */
 	uint32_t interruptibility;       /* GUEST_INTERRUPTIBILITY at the exit */

@@ -1,9 +1,11 @@
-; int vmx_run(struct guest_regs *regs, int launched)
+; int vmx_run(struct guest_regs *regs, struct vmx_entry *entry)
 ;
 ; An ordinary C call that enters the guest (VMLAUNCH the first time, VMRESUME after) and returns
-; at the next VM exit. The VMCS host-state RIP is vmx_exit_point below; its host RSP is written
-; here before every entry, so a VM exit lands on this call's own stack frame. RSP and RIP of the
-; guest live in the VMCS, the other GPRs are loaded and saved here.
+; at the next VM exit. The VMCS host-state RIP is vmx_exit_point below; its host RSP is this
+; call's stack pointer after the pushes, written only when it differs from the one the VMCS holds
+; (entry->host_rsp), so a VM exit lands on this call's own stack frame. RSP and RIP of the guest
+; live in the VMCS, the other GPRs are loaded and saved here. Only what the C ABI requires is
+; kept: the callee-saved registers, no frame of our own.
 ; Returns 0 after a VM exit, 1 when the entry failed with VMfailInvalid, 2 with VMfailValid
 ; (the VM-instruction error field says why).
 
@@ -13,16 +15,16 @@ section .text
 global vmx_run, vmx_exit_point
 vmx_run:
 	push	rbp
-	mov	rbp, rsp
 	push	rbx
 	push	r12
 	push	r13
 	push	r14
 	push	r15
 	push	rdi			; guest registers, found again at the exit point
-	mov	rax, VMCS_HOST_RSP_FIELD
-	vmwrite	rax, rsp
-	jbe	.host_rsp_failed
+	cmp	rsp, [rsi + VE_HOST_RSP]
+	jne	.write_host_rsp
+.host_rsp_ok:
+	cmp	byte [rsi + VE_LAUNCHED], 0	; flags for the choice below; the loads leave them alone
 	mov	rax, [rdi + GR_RAX]
 	mov	rbx, [rdi + GR_RBX]
 	mov	rcx, [rdi + GR_RCX]
@@ -36,10 +38,9 @@ vmx_run:
 	mov	r13, [rdi + GR_R13]
 	mov	r14, [rdi + GR_R14]
 	mov	r15, [rdi + GR_R15]
-	test	esi, esi		; flags for the choice below; the loads leave them alone
 	mov	rsi, [rdi + GR_RSI]
 	mov	rdi, [rdi + GR_RDI]
-	jnz	.resume
+	jne	.resume
 	vmlaunch
 	jmp	.entry_failed
 .resume:
@@ -47,20 +48,18 @@ vmx_run:
 .entry_failed:
 	; Still on our stack, with guest values in the GPRs: the flags say how it failed.
 	mov	eax, 1
-	jc	.out
+	jc	vmx_exit_point.out
 	mov	eax, 2
-	jmp	vmx_run.out
+	jmp	vmx_exit_point.out
+.write_host_rsp:
+	mov	rax, VMCS_HOST_RSP_FIELD
+	vmwrite	rax, rsp
+	jbe	.host_rsp_failed
+	mov	[rsi + VE_HOST_RSP], rsp
+	jmp	.host_rsp_ok
 .host_rsp_failed:
 	mov	eax, 2
-.out:
-	add	rsp, 8
-	pop	r15
-	pop	r14
-	pop	r13
-	pop	r12
-	pop	rbx
-	pop	rbp
-	ret
+	jmp	vmx_exit_point.out
 
 vmx_exit_point:
 	push	rdi
@@ -81,4 +80,12 @@ vmx_exit_point:
 	mov	[rdi + GR_R15], r15
 	pop	qword [rdi + GR_RDI]
 	xor	eax, eax
-	jmp	vmx_run.out
+.out:
+	add	rsp, 8
+	pop	r15
+	pop	r14
+	pop	r13
+	pop	r12
+	pop	rbx
+	pop	rbp
+	ret

@@ -363,7 +363,8 @@ void vmx_vcpu_reload(struct vcpu *v)
 
 	if (vmclear(xv->vmcs_pa) || vmptrld(xv->vmcs_pa))
 		pr_err("vmx: VMCLEAR/VMPTRLD of vCPU %u's VMCS failed after the resume", v->id);
-	xv->launched = false;
+	xv->entry.launched = false;
+	xv->entry.host_rsp = 0; /* VMCLEAR: write it again */
 	set_host_state();
 }
 
