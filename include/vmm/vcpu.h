@@ -216,8 +216,8 @@ struct vcpu {
 	uint64_t exits[EXIT_NR];       /* per-reason counters */
 	uint64_t total_exits;
 	/*
-	 * Cycles in the hypervisor per reason, from the exit (the TSC read when the hardware returns to the backend's
-	 * returns) to the next entry: sums and maxima, written by this vCPU's CPU only (no locks),
+	 * Cycles in the hypervisor per reason, from the exit (the TSC read when the hardware returns
+	 * to the backend) to the next entry: sums and maxima, written by this vCPU's CPU only (no locks),
 	 * read racily by the debug keys. Indexed by reason & (EXIT_STATS_SLOTS - 1): a mask, not a
 	 * bounds check, on the exit path.
 	 */
