@@ -99,6 +99,7 @@ static const struct feature_case cases[] = {
 	{ "PerfCtrExtCore", AMD, 0x80000001, 2, 23, { 0xC0010200, 0xC0010205, 0xC001020B }, MSR_RW },
 	{ "PerfCtrExtNB", AMD, 0x80000001, 2, 24, { 0xC0010240, 0xC0010247 }, MSR_RW },
 	{ "PerfCtrExtLLC", AMD, 0x80000001, 2, 28, { 0xC0010230, 0xC001023F }, MSR_RW },
+	{ "OSVW", AMD, 0x80000001, 2, 9, { 0xC0010140, 0xC0010141 }, MSR_R },
 };
 
 static struct msr_features with_bit(int which, uint32_t leaf, unsigned int reg, unsigned int bit)
@@ -271,7 +272,7 @@ static void test_owned_never_forwarded(void **state __unused)
 	struct msr_features all;
 
 	all = (struct msr_features){ true, true, true, true, true, true, true, true, true, true, true, true,
-				     true, true, true, true, 2, 8, 4, true, true, true };
+				     true, true, true, true, 2, 8, 4, true, true, true, true };
 	for (size_t i = 0; i < ARRAY_SIZE(owned); i++)
 		assert_int_equal(msr_forward_access(owned[i], &all), 0);
 }
