@@ -219,6 +219,12 @@ static const struct msr_forward_range msr_forwarded[] = {
 	FWD(0xC0010230, 0xC001023F, MSR_RW, MSR_COND_AMD_PERFCTR_LLC),   /* L2I / L3 counters */
 	FWD(0xC0010240, 0xC0010247, MSR_RW, MSR_COND_AMD_PERFCTR_NB),    /* NB / DF counters */
 	FWD(0xC0010010, 0xC0010010, MSR_R, MSR_COND_AMD),       /* SYSCFG */
+	/*
+	 * NB_CFG: Linux (arch/x86/pci/amd_bus.c) reads it and sets EnableCF8ExtCfg (bit 46), with no
+	 * fault handler, on every CPU it brings online on family 0x10 and later. The PCI
+	 * configuration mechanism it enables is the guest's, as are the devices.
+	 */
+	FWD(0xC001001F, 0xC001001F, MSR_RW, MSR_COND_AMD),      /* NB_CFG */
 	FWD(0xC0010015, 0xC0010015, MSR_R, MSR_COND_AMD),       /* HWCR */
 	FWD(0xC001001A, 0xC001001A, MSR_R, MSR_COND_AMD),       /* TOP_MEM */
 	FWD(0xC001001D, 0xC001001D, MSR_R, MSR_COND_AMD),       /* TOP_MEM2 */

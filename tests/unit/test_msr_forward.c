@@ -141,6 +141,9 @@ static void test_vendor_only_msrs(void **state __unused)
 	assert_int_equal(msr_forward_access(0xCE, &amd), 0);
 	assert_int_equal(msr_forward_access(0xC0010015, &amd), MSR_R);
 	assert_int_equal(msr_forward_access(0xC0010015, &intel), 0);
+	/* NB_CFG: Linux sets EnableCF8ExtCfg in it with a plain RDMSR/WRMSR on family 0x10 and later. */
+	assert_int_equal(msr_forward_access(0xC001001F, &amd), MSR_RW);
+	assert_int_equal(msr_forward_access(0xC001001F, &intel), 0);
 	for (uint32_t msr = 0xC0010000; msr <= 0xC0010007; msr++) {
 		assert_int_equal(msr_forward_access(msr, &amd), MSR_RW);
 		assert_int_equal(msr_forward_access(msr, &intel), 0);
