@@ -56,6 +56,7 @@ static const char *const msr_cond_names[MSR_COND_NR] = {
 	[MSR_COND_AMD_PERFCTR_CORE] = "amd_perfctr_core",
 	[MSR_COND_AMD_PERFCTR_NB] = "amd_perfctr_nb",
 	[MSR_COND_AMD_PERFCTR_LLC] = "amd_perfctr_llc",
+	[MSR_COND_OSVW] = "osvw",
 };
 
 static bool msr_cond_holds(enum msr_cond cond, const struct msr_features *f)
@@ -111,6 +112,8 @@ static bool msr_cond_holds(enum msr_cond cond, const struct msr_features *f)
 		return f->amd_perfctr_nb;
 	case MSR_COND_AMD_PERFCTR_LLC:
 		return f->amd_perfctr_llc;
+	case MSR_COND_OSVW:
+		return f->osvw;
 	default:
 		return false;
 	}
@@ -216,10 +219,18 @@ static const struct msr_forward_range msr_forwarded[] = {
 	FWD(0xC0010230, 0xC001023F, MSR_RW, MSR_COND_AMD_PERFCTR_LLC),   /* L2I / L3 counters */
 	FWD(0xC0010240, 0xC0010247, MSR_RW, MSR_COND_AMD_PERFCTR_NB),    /* NB / DF counters */
 	FWD(0xC0010010, 0xC0010010, MSR_R, MSR_COND_AMD),       /* SYSCFG */
+	/*
+	 * NB_CFG: Linux (arch/x86/pci/amd_bus.c) reads it and sets EnableCF8ExtCfg (bit 46), with no
+	 * fault handler, on every CPU it brings online on family 0x10 and later. The PCI
+	 * configuration mechanism it enables is the guest's, as are the devices.
+	 */
+	FWD(0xC001001F, 0xC001001F, MSR_RW, MSR_COND_AMD),      /* NB_CFG */
 	FWD(0xC0010015, 0xC0010015, MSR_R, MSR_COND_AMD),       /* HWCR */
 	FWD(0xC001001A, 0xC001001A, MSR_R, MSR_COND_AMD),       /* TOP_MEM */
 	FWD(0xC001001D, 0xC001001D, MSR_R, MSR_COND_AMD),       /* TOP_MEM2 */
 	FWD(0xC0010055, 0xC0010055, MSR_R, MSR_COND_AMD),       /* interrupt pending message */
+	/* Linux reads both, without a fault handler, wherever CPUID lists OSVW (APM vol. 2, 3.2.10). */
+	FWD(0xC0010140, 0xC0010141, MSR_R, MSR_COND_OSVW),      /* OSVW_ID_Length, OSVW_Status */
 };
 
 /* How many of a counter range's MSRs the guest's PMU has. */
@@ -293,5 +304,6 @@ void msr_features_from_cpuid(const struct cpuid_policy *cpuid, struct msr_featur
 		f->amd_perfctr_core = bit(e1[2], 23);
 		f->amd_perfctr_nb = bit(e1[2], 24);
 		f->amd_perfctr_llc = bit(e1[2], 28);
+		f->osvw = bit(e1[2], 9);
 	}
 }

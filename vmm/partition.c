@@ -176,6 +176,7 @@ static void hide_missing_msr_features(struct cpuid_policy_config *cfg)
 		{ 23, 0xC0010200, "PerfCtrExtCore" },
 		{ 24, 0xC0010240, "PerfCtrExtNB" },
 		{ 28, 0xC0010230, "PerfCtrExtLLC" },
+		{ 9, 0xC0010140, "OSVW" },
 	};
 	uint32_t a, b, c, d;
 

@@ -42,6 +42,7 @@ struct msr_features {
 	bool amd_perfctr_core; /* 0x80000001 ECX[23]: six core counters at 0xC0010200 */
 	bool amd_perfctr_nb;   /* 0x80000001 ECX[24]: northbridge counters at 0xC0010240 */
 	bool amd_perfctr_llc;  /* 0x80000001 ECX[28]: last-level cache counters at 0xC0010230 */
+	bool osvw;             /* 0x80000001 ECX[9]: OS-visible workaround MSRs at 0xC0010140-1 */
 };
 
 /* Condition under which a policy entry applies. */
@@ -70,6 +71,7 @@ enum msr_cond {
 	MSR_COND_AMD_PERFCTR_CORE,
 	MSR_COND_AMD_PERFCTR_NB,
 	MSR_COND_AMD_PERFCTR_LLC,
+	MSR_COND_OSVW,
 	MSR_COND_NR,
 };
 

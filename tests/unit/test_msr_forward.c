@@ -99,6 +99,7 @@ static const struct feature_case cases[] = {
 	{ "PerfCtrExtCore", AMD, 0x80000001, 2, 23, { 0xC0010200, 0xC0010205, 0xC001020B }, MSR_RW },
 	{ "PerfCtrExtNB", AMD, 0x80000001, 2, 24, { 0xC0010240, 0xC0010247 }, MSR_RW },
 	{ "PerfCtrExtLLC", AMD, 0x80000001, 2, 28, { 0xC0010230, 0xC001023F }, MSR_RW },
+	{ "OSVW", AMD, 0x80000001, 2, 9, { 0xC0010140, 0xC0010141 }, MSR_R },
 };
 
 static struct msr_features with_bit(int which, uint32_t leaf, unsigned int reg, unsigned int bit)
@@ -140,6 +141,9 @@ static void test_vendor_only_msrs(void **state __unused)
 	assert_int_equal(msr_forward_access(0xCE, &amd), 0);
 	assert_int_equal(msr_forward_access(0xC0010015, &amd), MSR_R);
 	assert_int_equal(msr_forward_access(0xC0010015, &intel), 0);
+	/* NB_CFG: Linux sets EnableCF8ExtCfg in it with a plain RDMSR/WRMSR on family 0x10 and later. */
+	assert_int_equal(msr_forward_access(0xC001001F, &amd), MSR_RW);
+	assert_int_equal(msr_forward_access(0xC001001F, &intel), 0);
 	for (uint32_t msr = 0xC0010000; msr <= 0xC0010007; msr++) {
 		assert_int_equal(msr_forward_access(msr, &amd), MSR_RW);
 		assert_int_equal(msr_forward_access(msr, &intel), 0);
@@ -271,7 +275,7 @@ static void test_owned_never_forwarded(void **state __unused)
 	struct msr_features all;
 
 	all = (struct msr_features){ true, true, true, true, true, true, true, true, true, true, true, true,
-				     true, true, true, true, 2, 8, 4, true, true, true };
+				     true, true, true, true, 2, 8, 4, true, true, true, true };
 	for (size_t i = 0; i < ARRAY_SIZE(owned); i++)
 		assert_int_equal(msr_forward_access(owned[i], &all), 0);
 }
