@@ -1,11 +1,11 @@
 /*
  * The guest's I/O APICs. The guest owns them, but a redirection entry with delivery mode INIT
  * would send a CPU a hardware INIT, which QEMU and Bochs take outside guest mode (README,
- * "Hardware INIT"). So their pages are absent from the nested tables and every access is performed
+ * "Hardware INIT"). So their pages are read-only in the nested tables and every write is performed
  * here on the real I/O APIC, with one change: an INIT entry is programmed as a fixed interrupt on
  * HV_INIT_PROXY_VECTOR to the same destination. The CPU that takes that vector gives its vCPU the
- * INIT (arch/x86/irq.c), as the hardware would have, and reads of the entry show what the guest
- * wrote. Registers (82093AA datasheet): IOREGSEL at 0x00, IOWIN at 0x10, EOI at 0x40 (version
+ * INIT (arch/x86/irq.c), as the hardware would have. Reads go to the hardware without an exit
+ * (Linux reads every entry at boot), so a proxied entry reads back as the proxy. Registers (82093AA datasheet): IOREGSEL at 0x00, IOWIN at 0x10, EOI at 0x40 (version
  * 0x20 and later); redirection entry n is registers 0x10 + 2n (low) and 0x11 + 2n (high).
  */
 #include "console.h"
@@ -26,10 +26,7 @@
 struct ioapic {
 	paddr_t base;
 	volatile uint32_t *mmio;
-	uint8_t regsel;                       /* the guest's IOREGSEL */
-	bool lock;                            /* IOREGSEL and IOWIN of the hardware go together */
-	uint32_t guest_low[IOAPIC_PINS];      /* each entry's low dword as the guest wrote it */
-	bool proxied[IOAPIC_PINS];            /* its hardware entry differs (delivery mode INIT) */
+	bool proxied[IOAPIC_PINS];            /* its hardware entry is the INIT proxy (for the log) */
 };
 
 static struct ioapic ioapics[ACPI_MAX_IOAPICS];
@@ -42,13 +39,14 @@ void ioapic_trap_all(struct partition *p)
 
 		io->base = platform_acpi.ioapics[i].address & ~(IOAPIC_PAGE - 1);
 		io->mmio = ioremap(io->base, IOAPIC_PAGE);
-		if (!io->mmio || pt_unmap(&p->npt, p->npt_root, io->base, IOAPIC_PAGE)) {
-			pr_err("ioapic: cannot trap the I/O APIC at %#llx: its INIT entries would reach the CPUs",
+		if (!io->mmio) {
+			pr_err("ioapic: cannot map the I/O APIC at %#llx: its INIT entries would reach the CPUs",
 			       (unsigned long long)io->base);
 			continue;
 		}
+		partition_trap_mmio_writes(p, io->base);
 		nr_ioapics++;
-		pr_info("ioapic: I/O APIC %u at %#llx: emulated on the hardware (INIT entries proxied on vector %#x)",
+		pr_info("ioapic: I/O APIC %u at %#llx: writes emulated (INIT entries proxied on vector %#x)",
 			platform_acpi.ioapics[i].id, (unsigned long long)io->base, HV_INIT_PROXY_VECTOR);
 	}
 }
@@ -72,45 +70,22 @@ static int low_entry(uint8_t reg)
 	return reg >= IOAPIC_REDIR_FIRST && !(reg & 1) ? (reg - IOAPIC_REDIR_FIRST) / 2 : -1;
 }
 
-static void lock(struct ioapic *io)
-{
-	while (__atomic_exchange_n(&io->lock, true, __ATOMIC_ACQUIRE))
-		cpu_relax();
-}
-
-static void unlock(struct ioapic *io)
-{
-	__atomic_store_n(&io->lock, false, __ATOMIC_RELEASE);
-}
-
-static uint32_t window_read(struct ioapic *io)
-{
-	int pin = low_entry(io->regsel);
-	uint32_t hw;
-
-	lock(io);
-	io->mmio[IOAPIC_REGSEL / 4] = io->regsel;
-	hw = io->mmio[IOAPIC_WINDOW / 4];
-	unlock(io);
-	return pin >= 0 && io->proxied[pin] ? ioapic_guest_view(io->guest_low[pin], hw) : hw;
-}
-
+/*
+ * The guest's IOREGSEL is the hardware's: reads of IOWIN go straight to the I/O APIC. Two
+ * vCPUs writing IOREGSEL/IOWIN pairs at once race as they would on hardware; the guest locks.
+ */
 static void window_write(struct vcpu *v, struct ioapic *io, uint32_t value)
 {
-	int pin = low_entry(io->regsel);
+	int pin = low_entry((uint8_t)io->mmio[IOAPIC_REGSEL / 4]);
 	uint32_t hw = pin >= 0 ? ioapic_hw_entry(value) : value;
 
 	if (pin >= 0) {
 		if (hw != value && !io->proxied[pin])
 			pr_info("vcpu%u: I/O APIC %#llx entry %d: delivery mode INIT, proxied on vector %#x", v->id,
 				(unsigned long long)io->base, pin, HV_INIT_PROXY_VECTOR);
-		io->guest_low[pin] = value;
 		io->proxied[pin] = hw != value;
 	}
-	lock(io);
-	io->mmio[IOAPIC_REGSEL / 4] = io->regsel;
 	io->mmio[IOAPIC_WINDOW / 4] = hw;
-	unlock(io);
 }
 
 #define ODD_ACCESS_LOG_LIMIT 8
@@ -138,20 +113,13 @@ enum exit_verdict ioapic_mmio(struct vcpu *v)
 				insn.write ? "write" : "read", offset);
 	} else if (insn.write) {
 		value = (uint32_t)(insn.has_imm ? insn.imm : vcpu_gpr(v, insn.reg));
-		if (offset == IOAPIC_REGSEL)
-			io->regsel = (uint8_t)value;
-		else if (offset == IOAPIC_WINDOW)
+		if (offset == IOAPIC_WINDOW)
 			window_write(v, io, value);
-		else if (offset == IOAPIC_EOI)
-			io->mmio[IOAPIC_EOI / 4] = value;
-	} else {
-		if (offset == IOAPIC_REGSEL)
-			value = io->regsel;
-		else if (offset == IOAPIC_WINDOW)
-			value = window_read(io);
 		else
-			value = io->mmio[offset / 4];
-		vcpu_set_gpr(v, insn.reg, value); /* a 32-bit load zero-extends */
+			io->mmio[offset / 4] = value; /* IOREGSEL, EOI */
+	} else {
+		/* Reads do not exit (the page is readable); one that does is performed all the same. */
+		vcpu_set_gpr(v, insn.reg, io->mmio[offset / 4]); /* a 32-bit load zero-extends */
 	}
 	vcpu_advance_rip(v, insn.len);
 	return EXIT_RESUME;

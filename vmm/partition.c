@@ -328,6 +328,11 @@ void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len)
 	return phys_to_virt(gpa);
 }
 
+void partition_trap_mmio_writes(struct partition *p, paddr_t page)
+{
+	npt_map(p, p->npt_root, page, page + FRAME_SIZE, PTE_P | PTE_U | PTE_PCD | PTE_PWT);
+}
+
 bool partition_gpa_is_hypervisor(const struct partition *p, uint64_t gpa)
 {
 	return (gpa >= hv_layout.hv_base && gpa < hv_layout.hv_end) ||

@@ -1,6 +1,6 @@
 /*
- * The guest's I/O APICs (vmm/ioapic.c). Their register pages are absent from the nested tables and
- * every access is performed on the real I/O APIC by the hypervisor, so that no redirection entry
+ * The guest's I/O APICs (vmm/ioapic.c). Their register pages are read-only in the nested tables and
+ * every write is performed on the real I/O APIC by the hypervisor, so that no redirection entry
  * the guest programs can send a CPU a hardware INIT.
  */
 #ifndef HV_VMM_IOAPIC_H
@@ -14,10 +14,9 @@
 #define RTE_MODE (7U << 8)
 #define RTE_MODE_FIXED (0U << 8)
 #define RTE_MODE_INIT (5U << 8)
-#define RTE_STATUS_BITS ((1U << 12) | (1U << 14)) /* delivery status, remote IRR: read-only */
 #define RTE_LEVEL (1U << 15)
 
-/* Takes the I/O APIC pages the MADT lists out of p's nested tables. */
+/* Makes the I/O APIC pages the MADT lists read-only in p's nested tables. */
 void ioapic_trap_all(struct partition *p);
 
 /* True if gpa lies in one of the trapped I/O APIC pages. */
@@ -36,12 +35,6 @@ static inline uint32_t ioapic_hw_entry(uint32_t guest)
 	if ((guest & RTE_MODE) != RTE_MODE_INIT)
 		return guest;
 	return (guest & ~(RTE_MODE | RTE_VECTOR | RTE_LEVEL)) | RTE_MODE_FIXED | HV_INIT_PROXY_VECTOR;
-}
-
-/* What a read of the low dword returns: the guest's entry, with the hardware's status bits. */
-static inline uint32_t ioapic_guest_view(uint32_t guest, uint32_t hw)
-{
-	return (guest & ~RTE_STATUS_BITS) | (hw & RTE_STATUS_BITS);
 }
 
 #endif

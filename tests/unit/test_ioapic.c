@@ -1,7 +1,7 @@
 /*
  * Host tests for the I/O APIC redirection-entry rule of vmm/ioapic.c: an entry with delivery mode
  * INIT reaches the hardware as a fixed, edge-triggered interrupt on the proxy vector, to the same
- * destination, and the guest reads back what it wrote. Bit positions are written out here (82093AA
+ * destination; every other entry unchanged. Bit positions are written out here (82093AA
  * datasheet 3.2.4), not taken from the code under test.
  */
 #include <setjmp.h>
@@ -44,23 +44,11 @@ static void test_init_proxied(void **state)
 	assert_int_equal(hw & (ACTIVE_LOW | MASKED | DEST_LOGICAL), ACTIVE_LOW | MASKED | DEST_LOGICAL);
 }
 
-static void test_guest_reads_its_entry(void **state)
-{
-	uint32_t guest = MODE(5) | LEVEL | 0x20;
-
-	(void)state;
-	/* Delivery status (12) and remote IRR (14) are the hardware's; the rest is the guest's. */
-	assert_int_equal(ioapic_guest_view(guest, ioapic_hw_entry(guest) | (1U << 12) | (1U << 14)),
-			 guest | (1U << 12) | (1U << 14));
-	assert_int_equal(ioapic_guest_view(guest | (1U << 12), ioapic_hw_entry(guest)), guest);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_other_modes_unchanged),
 		cmocka_unit_test(test_init_proxied),
-		cmocka_unit_test(test_guest_reads_its_entry),
 	};
 
 	return cmocka_run_group_tests_name("ioapic", tests, NULL, NULL);
