@@ -180,12 +180,16 @@ static bool wait_count(volatile uint32_t *counter, uint32_t target, unsigned int
 
 /*
  * A periodic count against the periods elapsed: never more than `percent` above; at most
- * `percent` below, or, with `hostclock`, down to a quarter.
+ * `percent` below, or, with `hostclock`, down to a quarter. With `hostclock` the APIC-to-TSC
+ * ratio behind `expected` was itself measured in host time, a few percent off when the host is
+ * busy (10,223 for 10,000 was seen at load 2), so the ceiling gets HOSTCLOCK_SLACK more; that no
+ * interrupt arrives twice is the exact one-shot chain's check.
  */
+#define HOSTCLOCK_SLACK 5
 static bool rate_ok(uint32_t n, uint32_t expected, unsigned int percent)
 {
-	uint32_t margin = expected * percent / 100;
-	uint32_t low = hostclock ? expected / 4 : expected - margin;
+	uint32_t margin = expected * (percent + (hostclock ? HOSTCLOCK_SLACK : 0)) / 100;
+	uint32_t low = hostclock ? expected / 4 : expected - expected * percent / 100;
 
 	return n >= low && n <= expected + margin;
 }
