@@ -105,19 +105,12 @@ static void print_vcpus(struct vcpu *self)
 {
 	for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
 		const struct vcpu *v = guest_partition.vcpus[cpu];
-		const struct guest_regs *r;
 
 		if (!v)
 			continue;
-		r = &v->regs;
 		dk_print("vcpu%u: %s, %llu exits, %llu INITs, %llu SIPIs", v->id, vcpu_state(v, self),
 			 (unsigned long long)v->total_exits, (unsigned long long)v->inits, (unsigned long long)v->sipis);
-		dk_print("vcpu%u: RIP %016llx RSP %016llx RFLAGS %016llx", v->id, (unsigned long long)v->rip,
-			 (unsigned long long)r->rsp, (unsigned long long)v->rflags);
-		dk_print("vcpu%u: RAX %016llx RBX %016llx RCX %016llx RDX %016llx", v->id, (unsigned long long)r->rax,
-			 (unsigned long long)r->rbx, (unsigned long long)r->rcx, (unsigned long long)r->rdx);
-		dk_print("vcpu%u: RSI %016llx RDI %016llx RBP %016llx", v->id, (unsigned long long)r->rsi,
-			 (unsigned long long)r->rdi, (unsigned long long)r->rbp);
+		vcpu_print_gprs(v, LOG_CRIT);
 		if (v == self) /* the VMCB/VMCS fields are readable only on the vCPU's own CPU (VMREAD) */
 			dk_print("vcpu%u: CR0 %016llx CR3 %016llx CR4 %016llx EFER %016llx", v->id,
 				 (unsigned long long)vcpu_ops->read_reg(self, VCPU_CR0),

@@ -70,23 +70,28 @@ void vcpu_run_loop(struct vcpu *v)
 	pr_info("vcpu%u: left its run loop after %llu exits", v->id, (unsigned long long)v->total_exits);
 }
 
-void vcpu_dump(struct vcpu *v)
+void vcpu_print_gprs(const struct vcpu *v, int level)
 {
 	const struct guest_regs *r = &v->regs;
 
-	pr_err("vcpu%u: RIP %016llx RSP %016llx RFLAGS %016llx", v->id, (unsigned long long)v->rip,
+	printk(level, "vcpu%u: RIP %016llx RSP %016llx RFLAGS %016llx", v->id, (unsigned long long)v->rip,
 	       (unsigned long long)r->rsp, (unsigned long long)v->rflags);
+	printk(level, "vcpu%u: RAX %016llx RBX %016llx RCX %016llx RDX %016llx", v->id, (unsigned long long)r->rax,
+	       (unsigned long long)r->rbx, (unsigned long long)r->rcx, (unsigned long long)r->rdx);
+	printk(level, "vcpu%u: RSI %016llx RDI %016llx RBP %016llx", v->id, (unsigned long long)r->rsi,
+	       (unsigned long long)r->rdi, (unsigned long long)r->rbp);
+	printk(level, "vcpu%u: R8  %016llx R9  %016llx R10 %016llx R11 %016llx", v->id, (unsigned long long)r->r8,
+	       (unsigned long long)r->r9, (unsigned long long)r->r10, (unsigned long long)r->r11);
+	printk(level, "vcpu%u: R12 %016llx R13 %016llx R14 %016llx R15 %016llx", v->id, (unsigned long long)r->r12,
+	       (unsigned long long)r->r13, (unsigned long long)r->r14, (unsigned long long)r->r15);
+}
+
+void vcpu_dump(struct vcpu *v)
+{
+	vcpu_print_gprs(v, LOG_ERR);
 	pr_err("vcpu%u: CR0 %016llx CR3 %016llx CR4 %016llx EFER %016llx", v->id,
 	       (unsigned long long)vcpu_ops->read_reg(v, VCPU_CR0), (unsigned long long)vcpu_ops->read_reg(v, VCPU_CR3),
 	       (unsigned long long)vcpu_ops->read_reg(v, VCPU_CR4), (unsigned long long)vcpu_ops->read_reg(v, VCPU_EFER));
-	pr_err("vcpu%u: RAX %016llx RBX %016llx RCX %016llx RDX %016llx", v->id, (unsigned long long)r->rax,
-	       (unsigned long long)r->rbx, (unsigned long long)r->rcx, (unsigned long long)r->rdx);
-	pr_err("vcpu%u: RSI %016llx RDI %016llx RBP %016llx", v->id, (unsigned long long)r->rsi,
-	       (unsigned long long)r->rdi, (unsigned long long)r->rbp);
-	pr_err("vcpu%u: R8  %016llx R9  %016llx R10 %016llx R11 %016llx", v->id, (unsigned long long)r->r8,
-	       (unsigned long long)r->r9, (unsigned long long)r->r10, (unsigned long long)r->r11);
-	pr_err("vcpu%u: R12 %016llx R13 %016llx R14 %016llx R15 %016llx", v->id, (unsigned long long)r->r12,
-	       (unsigned long long)r->r13, (unsigned long long)r->r14, (unsigned long long)r->r15);
 	for (unsigned int i = 0; i < EXIT_NR; i++)
 		if (v->exits[i])
 			pr_err("vcpu%u: %llu %s exits", v->id, (unsigned long long)v->exits[i], exit_reason_name(i));

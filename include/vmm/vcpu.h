@@ -368,6 +368,8 @@ static inline void vcpu_inject_gp(struct vcpu *v)
 	vcpu_inject_exception(v, 13, true, 0);
 }
 /* Prints the vCPU's registers, exit counters and recent exits, then the backend's raw state. */
+/* The guest's RIP, RSP, RFLAGS and general registers as at its last exit, at log `level`. */
+void vcpu_print_gprs(const struct vcpu *v, int level);
 void vcpu_dump(struct vcpu *v);
 /* Prints the ring of recent exits, oldest first (on a panic, an unhandled exit, the `r` key). */
 void vcpu_dump_history(const struct vcpu *v);

@@ -44,21 +44,6 @@ static bool on_qemu;
 
 /* ---- where are we ---- */
 
-static bool detect_hypervisor(void)
-{
-	struct cpuid_regs r;
-	char sig[13];
-
-	if (!(cpuid(1).ecx & CPUID_1_ECX_HYPERVISOR))
-		return false;
-	r = cpuid(0x40000000);
-	memcpy(sig, &r.ebx, 4);
-	memcpy(sig + 4, &r.ecx, 4);
-	memcpy(sig + 8, &r.edx, 4);
-	sig[12] = '\0';
-	return !strcmp(sig, "MicroHVisor ");
-}
-
 static inline void outw_port(uint16_t port, uint16_t v)
 {
 	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
@@ -644,22 +629,12 @@ static __noreturn void cr3_in_hypervisor(void)
 	abort_test("still running with page tables in hypervisor memory");
 }
 
-static bool has_word(const char *s, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (; *s; s++)
-		if ((s == mb_cmdline() || s[-1] == ' ') && !strncmp(s, word, n) && (s[n] == ' ' || !s[n]))
-			return true;
-	return false;
-}
-
 void guest_main(void)
 {
-	under_hv = detect_hypervisor();
+	under_hv = hv_signature_present();
 	on_qemu = detect_qemu();
 	printf("# %s, %s the microhypervisor\n", on_qemu ? "QEMU" : "not QEMU", under_hv ? "under" : "not under");
-	if (has_word(mb_cmdline(), "cr3hv"))
+	if (mb_has_word("cr3hv"))
 		cr3_in_hypervisor();
 	check_ring3();
 	check_control_registers();

@@ -48,16 +48,6 @@ extern const uint8_t resume16_start[], resume16_end[], resume16_hc1[], resume16_
 static volatile uint32_t hits[256];
 static volatile bool isr_in_handler[256];
 
-static bool has_word(const char *w)
-{
-	size_t n = strlen(w);
-
-	for (const char *s = mb_args(); *s; s++)
-		if ((s == mb_args() || s[-1] == ' ') && !strncmp(s, w, n) && (s[n] == 0 || s[n] == ' '))
-			return true;
-	return false;
-}
-
 static uint32_t other_cpu(void)
 {
 	for (const char *s = mb_args(); *s; s++)
@@ -218,7 +208,7 @@ static void attack_init_other(uint32_t other)
 	ioapic_init_once((uint8_t)other, 50);
 	udelay(WAIT_US);
 	intact("an I/O APIC INIT at the parked CPU");
-	if (!has_word("no-reset"))
+	if (!mb_has_word("no-reset"))
 		reset_through_kbd(); /* the other CPU must still be under the hypervisor to answer */
 }
 
@@ -259,17 +249,17 @@ void guest_main(void)
 	uint32_t other = other_cpu();
 
 	ok(hypervisor_intact(), "before: hypercall 0 answered, self-check 0");
-	if (has_word("vectors"))
-		attack_vectors(other, has_word("bochs-svr"));
-	else if (has_word("nmi-idle"))
+	if (mb_has_word("vectors"))
+		attack_vectors(other, mb_has_word("bochs-svr"));
+	else if (mb_has_word("nmi-idle"))
 		attack_nmi_idle(other);
-	else if (has_word("smi"))
+	else if (mb_has_word("smi"))
 		attack_smi(other);
-	else if (has_word("init-other"))
+	else if (mb_has_word("init-other"))
 		attack_init_other(other);
-	else if (has_word("init-self"))
+	else if (mb_has_word("init-self"))
 		attack_init_self(false);
-	else if (has_word("init-self-ipi"))
+	else if (mb_has_word("init-self-ipi"))
 		attack_init_self(true);
 	else
 		abort_test("no attack named: vectors, nmi-idle, smi, init-other, init-self or init-self-ipi");

@@ -20,6 +20,7 @@
 #include "apic.h"
 #include "fidelity.h"
 #include "guest.h"
+#include "hypercall.h"
 #include "lib/string.h"
 #include "trap.h"
 #include "x86.h"
@@ -58,21 +59,6 @@ static enum emulator detect_emulator(void)
 	if (inb(0xe9) == 0xe9)
 		return EMU_BOCHS;
 	return EMU_UNKNOWN;
-}
-
-static bool detect_hypervisor(void)
-{
-	struct cpuid_regs r;
-	char sig[13];
-
-	if (!(cpuid(1).ecx & CPUID_1_ECX_HYPERVISOR))
-		return false;
-	r = cpuid(0x40000000);
-	memcpy(sig, &r.ebx, 4);
-	memcpy(sig + 4, &r.ecx, 4);
-	memcpy(sig + 8, &r.edx, 4);
-	sig[12] = '\0';
-	return !strcmp(sig, "MicroHVisor ");
 }
 
 bool bare_gap(unsigned int emulators)
@@ -386,7 +372,7 @@ void guest_main(void)
 	static const unsigned int vectors[] = { 32, 33, 0x42, 0x4a, V_IPI, 0x61, 0x65, 0x6f, 0x91, 0x9e };
 
 	emulator = detect_emulator();
-	under_hv = detect_hypervisor();
+	under_hv = hv_signature_present();
 	max_leaf = cpuid(0).eax;
 	max_ext_leaf = cpuid(0x80000000).eax;
 	printf("# emulator %s, %s the microhypervisor\n", emulator_names[emulator], under_hv ? "under" : "not under");

@@ -304,16 +304,6 @@ static void check_identity(uint32_t id)
  */
 static uint32_t cr0_lost;
 
-static bool has_word(const char *s, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (; *s; s++)
-		if (!strncmp(s, word, n))
-			return true;
-	return false;
-}
-
 static void physical_start(void)
 {
 	volatile uint32_t *edx = (volatile uint32_t *)(uintptr_t)(page + OFF_EDX);
@@ -545,7 +535,7 @@ void guest_main(void)
 		ok(hypervisor_alive(), "the hypervisor still answers HC_VERSION");
 		return;
 	}
-	if (has_word(mb_cmdline(), "cr0-cd-nw-dropped"))
+	if (mb_has_word("cr0-cd-nw-dropped"))
 		cr0_lost = 0x60000000u;
 	ldr_mode = LDR_FLAT;
 	physical_start();
@@ -559,6 +549,6 @@ void guest_main(void)
 	x2apic_forms();
 	ok(*outside == 0, "no CPU ran the start-up code outside the partition (%u did)", *outside);
 	ok(hypervisor_alive(), "the hypervisor still answers HC_VERSION");
-	if (has_word(mb_cmdline(), "reboot"))
+	if (mb_has_word("reboot"))
 		reset_with_aps_running();
 }

@@ -17,20 +17,9 @@
 
 const char guest_name[] = "spin";
 
-/* Whether the word appears in the command line (QEMU -kernel puts the path before the module string). */
-static bool has_word(const char *s, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (; *s; s++)
-		if ((s == mb_cmdline() || s[-1] == ' ') && !strncmp(s, word, n) && (s[n] == ' ' || !s[n]))
-			return true;
-	return false;
-}
-
 void guest_main(void)
 {
-	bool cli = has_word(mb_cmdline(), "cli");
+	bool cli = mb_has_word("cli");
 	struct hc_regs regs;
 
 	outb(COM2_SCRATCH, 0x5A);

@@ -1,6 +1,7 @@
 /* The hypercall instruction, chosen by vendor and protected by the exception table. */
 #include "guest.h"
 #include "hypercall.h"
+#include "lib/string.h"
 #include "trap.h"
 
 const char *hypercall_insn(void)
@@ -61,6 +62,21 @@ int32_t hypercall(uint32_t fn, uint32_t ebx, uint32_t ecx, uint32_t edx, struct 
 	r->ecx = ecx;
 	r->edx = edx;
 	return cpu_vendor() == VENDOR_INTEL ? vmcall(r) : vmmcall(r);
+}
+
+bool hv_signature_present(void)
+{
+	struct cpuid_regs r;
+	char sig[13];
+
+	if (!(cpuid(1).ecx & CPUID_1_ECX_HYPERVISOR))
+		return false;
+	r = cpuid(0x40000000);
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	sig[12] = '\0';
+	return !strcmp(sig, "MicroHVisor ");
 }
 
 bool hypervisor_alive(void)

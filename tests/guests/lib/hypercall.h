@@ -41,6 +41,8 @@ const char *hypercall_insn(void);
 
 /* HC_VERSION answered with the magic: the hypervisor is there and still serving. */
 bool hypervisor_alive(void);
+/* CPUID's hypervisor bit and this hypervisor's signature ("MicroHVisor ") at leaf 0x40000000. */
+bool hv_signature_present(void);
 
 /* HC_VERSION answered and HC_SELF_CHECK returned 0: the hypervisor serves and is unchanged. */
 bool hypervisor_intact(void);

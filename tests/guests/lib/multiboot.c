@@ -1,5 +1,6 @@
 /* Reading the multiboot 1 information. Paging is off, so physical addresses are pointers. */
 #include "multiboot.h"
+#include "lib/string.h"
 
 static uint32_t boot_magic;
 static const struct mb1_info *info;
@@ -25,6 +26,16 @@ const char *mb_cmdline(void)
 	if (!info || !(info->flags & MB1_INFO_CMDLINE) || !info->cmdline)
 		return "";
 	return (const char *)(uintptr_t)info->cmdline;
+}
+
+bool mb_has_word(const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *s = mb_cmdline(); *s; s++)
+		if ((s == mb_cmdline() || s[-1] == ' ') && !strncmp(s, word, n) && (s[n] == ' ' || !s[n]))
+			return true;
+	return false;
 }
 
 const char *mb_args(void)

@@ -44,6 +44,8 @@ const struct mb1_info *mb_info(void);
 /* The whole command line ("path args"; "" when absent) and the part after the first word. */
 const char *mb_cmdline(void);
 const char *mb_args(void);
+/* Whether `word` stands as a whole word in the command line (the path included: QEMU -kernel puts it first). */
+bool mb_has_word(const char *word);
 
 /* Memory map: entry i (0-based), or NULL past the end or without a map. */
 const struct mb1_mmap_entry *mb_mmap_entry(unsigned int i);
