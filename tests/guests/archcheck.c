@@ -44,11 +44,6 @@ static bool on_qemu;
 
 /* ---- where are we ---- */
 
-static inline void outw_port(uint16_t port, uint16_t v)
-{
-	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
 /* QEMU's fw_cfg signature (the guest owns the device under the hypervisor too). */
 static bool detect_qemu(void)
 {
@@ -543,11 +538,6 @@ struct fw_cfg_dma {
 static struct fw_cfg_dma dma __aligned(16);
 static char dma_buf[8];
 
-static inline void outl(uint16_t port, uint32_t v)
-{
-	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory"); /* the device writes memory */
-}
-
 /* The descriptor's address, big-endian: high half, then the low half starts the transfer. */
 static void fw_cfg_dma_run(uint64_t descriptor)
 {
@@ -582,7 +572,7 @@ static void check_fw_cfg(void)
 		skip("no QEMU fw_cfg", "fw_cfg DMA");
 		return;
 	}
-	outw_port(0x510, 1);
+	outw(0x510, 1);
 	if (!(inb(0x511) & 2)) {
 		skip("fw_cfg without DMA", "fw_cfg DMA");
 		return;
@@ -596,7 +586,7 @@ static void check_fw_cfg(void)
 		return;
 	}
 	before = exit_count();
-	outw_port(0x510, 0);
+	outw(0x510, 0);
 	for (int i = 0; i < 64; i++)
 		(void)inb(0x511);
 	after = exit_count();

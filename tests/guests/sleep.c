@@ -64,19 +64,6 @@ void sleep_woke(void);
 
 static volatile uint8_t *facs;
 
-static inline void outw(uint16_t port, uint16_t value)
-{
-	asm volatile("outw %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-
-	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 static uint32_t rd32(const volatile void *p)
 {
 	return *(const volatile uint32_t *)p;
