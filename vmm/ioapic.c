@@ -13,8 +13,8 @@
 #include "vmm/emulate.h"
 #include "vmm/exit.h"
 #include "vmm/ioapic.h"
-#include "x86/cpu.h"
 #include "mm.h"
+#include "x86/cpu.h"
 #include "x86/irq.h"
 
 #define IOAPIC_REGSEL 0x00
@@ -26,6 +26,7 @@
 struct ioapic {
 	paddr_t base;
 	volatile uint32_t *mmio;
+	bool lock;                            /* IOREGSEL stays put from its read to the IOWIN write */
 	bool proxied[IOAPIC_PINS];            /* its hardware entry is the INIT proxy (for the log) */
 };
 
@@ -71,8 +72,10 @@ static int low_entry(uint8_t reg)
 }
 
 /*
- * The guest's IOREGSEL is the hardware's: reads of IOWIN go straight to the I/O APIC. Two
- * vCPUs writing IOREGSEL/IOWIN pairs at once race as they would on hardware; the guest locks.
+ * The guest's IOREGSEL is the hardware's: reads of IOWIN go straight to the I/O APIC. Every write
+ * to the page takes io->lock, so no other vCPU can move IOREGSEL between the read that decides
+ * whether this is a redirection entry and the IOWIN write (a hostile guest could otherwise slip
+ * an INIT entry past the check). Called with the lock held.
  */
 static void window_write(struct vcpu *v, struct ioapic *io, uint32_t value)
 {
@@ -93,7 +96,7 @@ static void window_write(struct vcpu *v, struct ioapic *io, uint32_t value)
 enum exit_verdict ioapic_mmio(struct vcpu *v)
 {
 	struct ioapic *io = find(v->exit.gpa);
-	uint32_t offset = v->exit.gpa & (IOAPIC_PAGE - 1), value = 0;
+	uint32_t offset = v->exit.gpa & (IOAPIC_PAGE - 1), value;
 	uint8_t bytes[INSN_MAX_LEN];
 	struct mmio_insn insn;
 	size_t avail;
@@ -113,10 +116,13 @@ enum exit_verdict ioapic_mmio(struct vcpu *v)
 				insn.write ? "write" : "read", offset);
 	} else if (insn.write) {
 		value = (uint32_t)(insn.has_imm ? insn.imm : vcpu_gpr(v, insn.reg));
+		while (__atomic_exchange_n(&io->lock, true, __ATOMIC_ACQUIRE))
+			cpu_relax();
 		if (offset == IOAPIC_WINDOW)
 			window_write(v, io, value);
 		else
 			io->mmio[offset / 4] = value; /* IOREGSEL, EOI */
+		__atomic_store_n(&io->lock, false, __ATOMIC_RELEASE);
 	} else {
 		/* Reads do not exit (the page is readable); one that does is performed all the same. */
 		vcpu_set_gpr(v, insn.reg, io->mmio[offset / 4]); /* a 32-bit load zero-extends */
