@@ -140,3 +140,45 @@ def linux_suspend_case(smp):
 
 if linux:
     SLEEP_CASES += [linux_suspend_case(1), linux_suspend_case(2)]
+
+# Hardware-reduced ACPI: QEMU's microvm (7.2) has no PM1 block; its FADT sets HW_REDUCED_ACPI and
+# names SLEEP_CONTROL_REG in its Generic Event Device, in memory space at 0xfea00200, on the same
+# page as the FADT reset register (0xfea00202). Its DSDT declares \_S5 only (SLP_TYP 5) and there is
+# no FACS, so S3 cannot be tried there. The hypervisor boots on it through SeaBIOS's microvm build
+# with option ROMs (multiboot through -kernel) and ACPI on.
+MICROVM = ["-M", "microvm,x-option-roms=on,acpi=on,pit=on,pic=on,rtc=on,isa-serial=on",
+           "-bios", "/usr/share/seabios/bios-microvm.bin"]
+NEVER = r"(?!)"  # the case ends when QEMU exits: nothing the guest prints can end it early
+
+
+def microvm_s5_lines(n):
+    others = "".join(rf"[^\n]*sleep: CPU {i} left SVM\b[\s\S]*?" for i in range(1, n))
+    return [r"sleep: SLEEP_CONTROL_REG at memory 0xfea00200 \(1 bytes\) intercepted: its page is write-trapped",
+            r"ok \d+ - a write to SLEEP_CONTROL_REG without SLP_EN returned",
+            r"^guest: entering S5 \(SLP_TYP 5\) through SLEEP_CONTROL_REG at 0xfea00200",
+            r"sleep: guest enters S5 through SLEEP_CONTROL_REG on vCPU 0: every CPU leaves SVM, then the write "
+            rf"passes through[\s\S]*?{others}[^\n]*sleep: CPU 0 left SVM\b"]
+
+
+BANNER_TWICE = r"x86-64 microhypervisor[\s\S]*x86-64 microhypervisor"
+
+
+def microvm_case(name, smp, expect, args, forbid=(), **extra):
+    return dict(dict(name=name, emulator="qemu", boot="kernel", smp=smp, timeout=120, exit_code=0,
+                     qemu_extra=MICROVM, modules=[("build/guests/sleep.elf", f"sleep.elf {args}")],
+                     expect=[GUEST_LINE] + expect, forbid=FORBID + [r"not ok", r"still running"] + list(forbid),
+                     done=NEVER), **extra)
+
+
+# A power-off exits QEMU with 0, and so does a reset under -no-reboot. The S5 case lets a reset
+# really reset the machine (no_reboot=False): the hypervisor would boot a second time, which is
+# forbidden, so only a power-off passes. The reset case expects the hypervisor's reboot path.
+SLEEP_CASES += [
+    microvm_case("sleep-s5ctl-microvm-smp1", 1, microvm_s5_lines(1), "s5ctl", forbid=[r"reboot:", BANNER_TWICE],
+                 no_reboot=False),
+    microvm_case("sleep-resetreg-microvm-smp1", 1,
+                 [r"^guest: writing 0x42 to the reset register at 0xfea00202",
+                  r"reboot: guest reset request: FADT reset register",
+                  r"reboot: resetting through the FADT reset register"],
+                 "resetreg", forbid=[r"sleep: guest enters"]),
+]
