@@ -401,31 +401,27 @@ static void resume_ap(void)
 	cpu_halt_forever();
 }
 
-/*
- * Where the guest's boot CPU starts, as firmware would (ACPI 6.5 table 5.14): the X waking vector
- * when the FACS has one (version 1 and later) and it is non-zero, in 32-bit flat protected mode
- * with paging off; else the 32-bit vector in real mode.
- */
+/* Where the guest's boot CPU starts: its waking vector, entered as firmware would (sleep_wake_entry). */
 static bool guest_wake_start(struct vcpu_start *start)
 {
-	if (sleep.facs_version >= 1 && sleep.guest_x_vector) {
-		if (sleep.guest_ospm_flags & ACPI_FACS_64BIT_WAKE)
-			pr_warn("sleep: the guest asked for a 64-bit wake, which its FACS does not offer; entering its X "
-				"waking vector in 32-bit protected mode");
-		if (sleep.guest_x_vector > 0xFFFFFFFFULL) {
-			pr_err("sleep: the guest's X waking vector %#llx is above 4 GiB, out of reach in 32-bit protected mode",
-			       (unsigned long long)sleep.guest_x_vector);
-			return false;
-		}
-		*start = (struct vcpu_start){ .mode = VCPU_START_FLAT32, .rip = sleep.guest_x_vector };
+	struct sleep_wake_entry e = sleep_wake_entry(sleep.facs_version, sleep.guest_vector, sleep.guest_x_vector,
+						     sleep.guest_ospm_flags);
+
+	if (e.wanted_64bit)
+		pr_warn("sleep: the guest asked for a 64-bit wake, which its FACS does not offer; entering its X waking "
+			"vector in 32-bit protected mode");
+	if (e.mode == SLEEP_WAKE_FLAT32) {
+		*start = (struct vcpu_start){ .mode = VCPU_START_FLAT32, .rip = e.ip };
 		pr_info("sleep: resuming the guest's boot CPU at its X waking vector %#llx in 32-bit protected mode",
-			(unsigned long long)sleep.guest_x_vector);
+			(unsigned long long)e.ip);
 		return true;
 	}
-	if (!sleep.guest_vector)
+	if (e.mode == SLEEP_WAKE_NONE) {
+		pr_err("sleep: no waking vector to enter (32-bit %#x, X %#llx above 4 GiB or none, FACS version %u)",
+		       sleep.guest_vector, (unsigned long long)sleep.guest_x_vector, sleep.facs_version);
 		return false;
-	*start = (struct vcpu_start){ .mode = VCPU_START_REAL, .real_cs = (uint16_t)(sleep.guest_vector >> 4),
-				      .rip = sleep.guest_vector & 0xF };
+	}
+	*start = (struct vcpu_start){ .mode = VCPU_START_REAL, .real_cs = e.real_cs, .rip = e.ip };
 	pr_info("sleep: resuming the guest's boot CPU at its waking vector %04x:%04llx in real mode", start->real_cs,
 		(unsigned long long)start->rip);
 	return true;

@@ -102,3 +102,24 @@ unsigned int sleep_reg_state(const struct sleep_reg *r, const struct acpi_sleep_
 			return order[i];
 	return SLEEP_UNKNOWN;
 }
+
+struct sleep_wake_entry sleep_wake_entry(uint8_t facs_version, uint32_t vector, uint64_t x_vector,
+					 uint32_t ospm_flags)
+{
+	struct sleep_wake_entry e = { .mode = SLEEP_WAKE_NONE };
+
+	if (facs_version >= 1 && x_vector) {
+		e.wanted_64bit = ospm_flags & ACPI_FACS_64BIT_WAKE;
+		if (x_vector <= 0xFFFFFFFFULL) {
+			e.mode = SLEEP_WAKE_FLAT32;
+			e.ip = x_vector;
+		}
+		return e; /* a vector above 4 GiB cannot be entered in protected mode: none */
+	}
+	if (vector) {
+		e.mode = SLEEP_WAKE_REAL;
+		e.real_cs = (uint16_t)(vector >> 4);
+		e.ip = vector & 0xF;
+	}
+	return e;
+}

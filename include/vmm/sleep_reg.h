@@ -56,4 +56,24 @@ bool sleep_reg_request(const struct sleep_reg *r, uint64_t address, uint8_t size
 unsigned int sleep_reg_state(const struct sleep_reg *r, const struct acpi_sleep_type types[ACPI_NR_SLEEP_STATES],
 			     unsigned int typ);
 
+/* Where the guest's boot CPU starts after a wake, as firmware would start it. */
+enum sleep_wake_mode {
+	SLEEP_WAKE_NONE,    /* no vector that can be entered */
+	SLEEP_WAKE_REAL,    /* real mode at real_cs:ip */
+	SLEEP_WAKE_FLAT32,  /* 32-bit flat protected mode, paging off, at ip */
+};
+struct sleep_wake_entry {
+	enum sleep_wake_mode mode;
+	uint16_t real_cs;
+	uint64_t ip;
+	bool wanted_64bit; /* OSPM set 64BIT_WAKE_F, which this firmware does not offer */
+};
+/*
+ * ACPI 6.5 table 5.14: the X waking vector when the FACS has one (version 1 and later) and it is
+ * non-zero, in 32-bit protected mode (64-bit mode is not offered: see vmm/sleep.c); else the 32-bit
+ * vector in real mode, CS = vector >> 4, IP = vector & 0xF.
+ */
+struct sleep_wake_entry sleep_wake_entry(uint8_t facs_version, uint32_t vector, uint64_t x_vector,
+					 uint32_t ospm_flags);
+
 #endif
