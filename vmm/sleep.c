@@ -1,11 +1,13 @@
 /*
- * Sleep states through the hypervisor (ACPI 6.5 sections 4.8.3.2, 5.2.10 and 16.1).
+ * Sleep states through the hypervisor (ACPI 6.5 sections 4.8.3.2, 4.8.3.7, 5.2.10 and 16.1).
  *
  * The firmware wakes a machine from S2/S3 by jumping to the FACS waking vector on a bare CPU. A
- * guest that owns the PM1 control register and the FACS would get its own code run there, outside
- * SVM/VMX, with the hypervisor's memory in place. So the PM1 control ports are intercepted (and
- * nothing else: a guest that never sleeps pays nothing), and a write with SLP_EN is judged by its
- * SLP_TYP against the DSDT's \_Sx values read at boot:
+ * guest that owns the sleep registers and the FACS would get its own code run there, outside
+ * SVM/VMX, with the hypervisor's memory in place. So the sleep registers are intercepted (PM1a/PM1b
+ * control, and the hardware-reduced sleep control register, in I/O space by their ports, in memory
+ * space by a write-trapped page: vmm/sleep_mmio.c), and nothing else: a guest that never sleeps
+ * pays nothing. A write with SLP_EN is judged by its SLP_TYP against the DSDT's \_Sx values read
+ * at boot (vmm/sleep_reg.c):
  *   - S0, or no SLP_EN: passes through;
  *   - S4/S5: every CPU leaves SVM/VMX, then the write passes through (the machine powers off);
  *   - S1-S3, or a type the DSDT does not name: every CPU leaves the guest and SVM/VMX, the guest's
