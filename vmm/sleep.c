@@ -409,7 +409,7 @@ static bool guest_wake_start(struct vcpu_start *start)
 	struct sleep_wake_entry e = sleep_wake_entry(sleep.facs_version, sleep.guest_vector, sleep.guest_x_vector,
 						     sleep.guest_ospm_flags);
 
-	if (e.wanted_64bit)
+	if (e.wanted_64bit && e.mode == SLEEP_WAKE_FLAT32)
 		pr_warn("sleep: the guest asked for a 64-bit wake, which its FACS does not offer; entering its X waking "
 			"vector in 32-bit protected mode");
 	if (e.mode == SLEEP_WAKE_FLAT32) {

@@ -19,6 +19,8 @@
  * With `s5ctl` (hardware-reduced ACPI, QEMU's microvm) the guest powers off through the FADT's
  * SLEEP_CONTROL_REG in memory space: first a write without SLP_EN, which must pass through and
  * return, then SLP_TYP of \_S5 with SLP_EN, which must power the machine off (the write never returns).
+ * With `s5ctl typ=N` the second write has SLP_TYP N instead, which the DSDT does not name: taken
+ * as a sleep, and refused without a FACS, so the write returns.
  * With `resetreg` it writes the FADT reset value to the reset register in memory space, which sits
  * on the same trapped page on microvm: the hypervisor must take its reboot path.
  */
@@ -231,7 +233,7 @@ static void sleep_control_s5(const uint8_t *fadt, uint32_t len)
 {
 	const uint8_t *gas = fadt + FADT_SLEEP_CONTROL_REG;
 	volatile uint8_t *reg;
-	int s5;
+	int s5, typ;
 
 	if (!ok(len >= FADT_SLEEP_CONTROL_REG + 12 && (rd32(fadt + FADT_FLAGS) & FADT_HW_REDUCED_ACPI),
 		"the FADT is hardware-reduced and has SLEEP_CONTROL_REG"))
@@ -246,6 +248,15 @@ static void sleep_control_s5(const uint8_t *fadt, uint32_t len)
 	check_under_hypervisor("before the power-off");
 	*reg = (uint8_t)(s5 << SLEEP_CTL_SLP_TYP_SHIFT); /* no SLP_EN: no sleep */
 	ok(true, "a write to SLEEP_CONTROL_REG without SLP_EN returned");
+	typ = slp_typ_option(s5);
+	if (typ != s5) {
+		/* A type the DSDT does not name is taken as a sleep: refused here, without a FACS. */
+		printf("guest: entering sleep (SLP_TYP %d) through SLEEP_CONTROL_REG at 0x%x\n", typ, (uint32_t)reg);
+		*reg = (uint8_t)((typ << SLEEP_CTL_SLP_TYP_SHIFT) | SLEEP_CTL_SLP_EN);
+		printf("guest: the sleep write returned: this platform did not sleep\n");
+		check_under_hypervisor("after the returned sleep write");
+		return;
+	}
 	printf("guest: entering S5 (SLP_TYP %d) through SLEEP_CONTROL_REG at 0x%x\n", s5, (uint32_t)reg);
 	*reg = (uint8_t)((s5 << SLEEP_CTL_SLP_TYP_SHIFT) | SLEEP_CTL_SLP_EN);
 	ok(false, "the S5 write to SLEEP_CONTROL_REG powered the machine off (it returned)");
