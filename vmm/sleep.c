@@ -1,11 +1,13 @@
 /*
- * Sleep states through the hypervisor (ACPI 6.5 sections 4.8.3.2, 5.2.10 and 16.1).
+ * Sleep states through the hypervisor (ACPI 6.5 sections 4.8.3.2, 4.8.3.7, 5.2.10 and 16.1).
  *
  * The firmware wakes a machine from S2/S3 by jumping to the FACS waking vector on a bare CPU. A
- * guest that owns the PM1 control register and the FACS would get its own code run there, outside
- * SVM/VMX, with the hypervisor's memory in place. So the PM1 control ports are intercepted (and
- * nothing else: a guest that never sleeps pays nothing), and a write with SLP_EN is judged by its
- * SLP_TYP against the DSDT's \_Sx values read at boot:
+ * guest that owns the sleep registers and the FACS would get its own code run there, outside
+ * SVM/VMX, with the hypervisor's memory in place. So the sleep registers are intercepted (PM1a/PM1b
+ * control, and the hardware-reduced sleep control register, in I/O space by their ports, in memory
+ * space by a write-trapped page: vmm/sleep_mmio.c), and nothing else: a guest that never sleeps
+ * pays nothing. A write with SLP_EN is judged by its SLP_TYP against the DSDT's \_Sx values read
+ * at boot (vmm/sleep_reg.c):
  *   - S0, or no SLP_EN: passes through;
  *   - S4/S5: every CPU leaves SVM/VMX, then the write passes through (the machine powers off);
  *   - S1-S3, or a type the DSDT does not name: every CPU leaves the guest and SVM/VMX, the guest's
@@ -28,6 +30,7 @@
 #include "vmm/hypercall.h"
 #include "vmm/partition.h"
 #include "vmm/sleep.h"
+#include "vmm/sleep_reg.h"
 #include "x86/apic.h"
 #include "x86/cpu.h"
 #include "x86/desc.h"
@@ -35,11 +38,9 @@
 #include "x86/reboot.h"
 #include "x86/smp.h"
 
-#define NR_PM1_BLOCKS 2
 #define SLEEP_ENTRY_WAIT_US 500000 /* a platform still running this long after the write did not sleep */
 #define RESUME_WAIT_US 2000000     /* for the APs to enter SVM/VMX again */
 #define INIT_TO_SIPI_US 10000      /* SDM vol. 3A, 9.4.4.1 */
-#define SLEEP_UNKNOWN 0xFF
 #define SNAP_RSDP 36   /* the ACPI 2.0 RSDP */
 #define SNAP_ROOT 1024 /* the RSDT/XSDT header and its first entries */
 #define SNAP_FADT 276  /* a whole ACPI 6 FADT */
@@ -56,32 +57,58 @@ struct snapshot {
 static uint8_t snap_rsdp[SNAP_RSDP], snap_root[SNAP_ROOT], snap_fadt[SNAP_FADT];
 static struct snapshot snapshots[] = { { 0, 0, snap_rsdp }, { 0, 0, snap_root }, { 0, 0, snap_fadt } };
 
+/* One guest write to a sleep register, kept to be performed on the guest's behalf. */
+struct sleep_write {
+	const struct sleep_reg *reg;
+	uint64_t address; /* port or physical address */
+	uint8_t size;
+	uint64_t value;
+};
+
 static struct {
-	uint16_t port[NR_PM1_BLOCKS];
-	uint8_t len[NR_PM1_BLOCKS];
-	unsigned int nr;               /* PM1a, and PM1b where the FADT has one */
+	struct sleep_reg regs[SLEEP_MAX_REGS]; /* PM1a, PM1b where the FADT has one, SLEEP_CONTROL_REG */
+	unsigned int nr;
 	bool wake_ready;               /* a FACS and a wake page: S1-S3 can be entered */
 	struct trampoline_params *tp;  /* the trampoline's parameters in the wake page */
 	paddr_t wake_cr3;
 	/* A PM1a SLP_EN write held until the PM1b one (both blocks are written to enter a state). */
 	bool held;
-	uint32_t held_value;
-	uint8_t held_size;
-	uint16_t held_port;
+	struct sleep_write held_write;
 	/* The suspend in progress. */
 	struct partition *part;
 	unsigned int state;            /* 1-5, SLEEP_UNKNOWN */
+	const char *through;           /* the register's name, for the log */
 	struct vcpu *initiator;
 	bool in_place;                 /* the write returned: every vCPU goes on where it was */
 	uint32_t guest_vector;
 	uint64_t guest_x_vector;
 	uint32_t guest_ospm_flags;
+	uint8_t facs_version;          /* at boot: the X waking vector exists from version 1 on */
 	volatile unsigned int aps_back;
 } sleep;
 
 static volatile void *facs_field(unsigned int off)
 {
 	return (volatile uint8_t *)phys_to_virt(platform_acpi.facs_pa) + off;
+}
+
+/*
+ * To the guest the hypervisor is the firmware that wakes it (ACPI 6.5 section 5.2.10). It enters
+ * the X waking vector in 32-bit protected mode and never in 64-bit mode, which would take identity
+ * page tables in memory the guest does not own. So the guest's FACS does not advertise
+ * 64BIT_WAKE_SUPPORTED_F, and an OSPM that follows the specification never sets 64BIT_WAKE_F.
+ */
+static void facs_hide_64bit_wake(void)
+{
+	volatile uint32_t *flags = facs_field(ACPI_FACS_FLAGS);
+	uint32_t was = *flags;
+
+	sleep.facs_version = *(volatile uint8_t *)facs_field(ACPI_FACS_VERSION);
+	if (!(was & ACPI_FACS_64BIT_WAKE_SUPPORTED))
+		return;
+	*flags = was & ~ACPI_FACS_64BIT_WAKE_SUPPORTED;
+	pr_info("sleep: the firmware offers a 64-bit wake (FACS flags %#x): not offered to the guest, which wakes in "
+		"real or 32-bit protected mode", was);
 }
 
 static void snapshot_take(struct snapshot *snap, paddr_t pa, uint32_t len, uint32_t cap)
@@ -117,34 +144,35 @@ static const char *state_name(unsigned int state)
 	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "a sleep state the DSDT does not name";
 }
 
-static int block_of(uint16_t port)
-{
-	for (unsigned int i = 0; i < sleep.nr; i++)
-		if (port >= sleep.port[i] && port < sleep.port[i] + sleep.len[i])
-			return (int)i;
-	return -1;
-}
-
 bool sleep_port(uint16_t port)
 {
-	return block_of(port) >= 0;
+	return sleep_reg_find(sleep.regs, sleep.nr, false, port, 1) >= 0;
 }
 
-static void add_block(struct partition *p, const struct acpi_gas *g, uint8_t len, const char *name)
+int sleep_mmio_reg(uint64_t gpa, uint8_t size)
 {
-	if (!g->address)
-		return;
-	if (g->space_id != ACPI_GAS_SYSTEM_IO) {
-		pr_warn("sleep: %s is in address space %u, not I/O: not intercepted, and sleep states are not "
-			"supported here", name, g->space_id);
+	return sleep_reg_find(sleep.regs, sleep.nr, true, gpa, size);
+}
+
+static void reject(const char *name, const struct acpi_gas *g)
+{
+	pr_warn("sleep: %s is in address space %u, neither I/O nor memory: not intercepted, and sleep states are "
+		"not supported here", name, g->space_id);
+}
+
+static void intercept(struct partition *p, const struct sleep_reg *r)
+{
+	if (r->mmio) {
+		/* Writes to its page exit and are emulated (vmm/sleep_mmio.c); reads go to the hardware. */
+		sleep_mmio_trap(p, r->address, r->len);
+		pr_info("sleep: %s at memory %#llx (%u bytes) intercepted: its page is write-trapped", sleep_reg_name(r),
+			(unsigned long long)r->address, r->len);
 		return;
 	}
-	sleep.port[sleep.nr] = (uint16_t)g->address;
-	sleep.len[sleep.nr] = len ? len : 2;
 	/* One bitmap bit per port: each byte of the register, so a byte write to SLP_EN's byte exits too. */
-	for (unsigned int b = 0; b < sleep.len[sleep.nr]; b++)
-		io_intercept(p, (uint16_t)(g->address + b), true);
-	sleep.nr++;
+	for (unsigned int b = 0; b < r->len; b++)
+		io_intercept(p, (uint16_t)(r->address + b), true);
+	pr_info("sleep: %s at port %#llx intercepted", sleep_reg_name(r), (unsigned long long)r->address);
 }
 
 void sleep_intercept_ports(struct partition *p)
@@ -154,66 +182,53 @@ void sleep_intercept_ports(struct partition *p)
 
 	if (!platform_acpi.fadt_valid)
 		return;
-	add_block(p, &f->pm1a_cnt, f->pm1_cnt_len, "PM1a_CNT");
-	add_block(p, &f->pm1b_cnt, f->pm1_cnt_len, "PM1b_CNT");
-	if (f->sleep_control.address && (f->flags & ACPI_FADT_HW_REDUCED_ACPI))
-		pr_warn("sleep: the hardware-reduced sleep control register is not intercepted: sleep states are "
-			"not supported here");
+	sleep.nr = sleep_regs_from_fadt(f, sleep.regs, reject);
 	if (!sleep.nr)
 		return;
+	for (unsigned int i = 0; i < sleep.nr; i++)
+		intercept(p, &sleep.regs[i]);
 	if (platform_acpi.facs_valid && hv_layout.wake_page) {
+		sleep.wake_ready = true;
 		sleep.wake_cr3 = mm_make_identity_cr3(hv_layout.wake_page);
 		snapshots_take();
-		sleep.wake_ready = true;
+		facs_hide_64bit_wake();
 	}
-	pr_info("sleep: PM1a_CNT at port %#x%s intercepted; SLP_TYP of S0-S5: %d %d %d %d %d %d; FACS at %#llx, "
-		"wake page %#llx%s", sleep.port[0], sleep.nr > 1 ? " and PM1b_CNT" : "",
+	pr_info("sleep: SLP_TYP of S0-S5: %d %d %d %d %d %d; FACS at %#llx, wake page %#llx%s",
 		t[0].valid ? t[0].typ_a : -1, t[1].valid ? t[1].typ_a : -1, t[2].valid ? t[2].typ_a : -1,
 		t[3].valid ? t[3].typ_a : -1, t[4].valid ? t[4].typ_a : -1, t[5].valid ? t[5].typ_a : -1,
 		(unsigned long long)platform_acpi.facs_pa, (unsigned long long)hv_layout.wake_page,
 		sleep.wake_ready ? "" : ": S1-S3 are refused (no FACS or wake page)");
 }
 
-static bool typ_is(unsigned int state, int block, unsigned int typ)
+static void perform(const struct sleep_write *w)
 {
-	const struct acpi_sleep_type *t = &platform_acpi.sleep_types[state];
-
-	return t->valid && (block ? t->typ_b : t->typ_a) == typ;
+	if (w->reg->mmio)
+		sleep_mmio_perform(w->address, w->size, w->value);
+	else
+		out_sized((uint16_t)w->address, w->size, (uint32_t)w->value);
 }
 
-/* The state a SLP_TYP asks for: 0 passes through; S1-S3 first, since the sleep path is the safe one. */
-static unsigned int state_of(int block, unsigned int typ)
-{
-	static const unsigned int order[] = { 1, 2, 3, 4, 5 };
-
-	if (typ_is(0, block, typ))
-		return 0;
-	for (unsigned int i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (typ_is(order[i], block, typ))
-			return order[i];
-	return SLEEP_UNKNOWN;
-}
-
-static void perform_writes(uint16_t port, uint8_t size, uint32_t value)
+/* The held PM1a write first: both blocks are written to enter a state, a before b. */
+static void perform_writes(const struct sleep_write *w)
 {
 	if (sleep.held)
-		out_sized(sleep.held_port, sleep.held_size, sleep.held_value);
+		perform(&sleep.held_write);
 	sleep.held = false;
-	out_sized(port, size, value);
+	perform(w);
 }
 
 /* S4/S5: nothing resumes through the waking vector, but the machine must not stay in root mode. */
-static __noreturn void power_off(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
+static __noreturn void power_off(struct vcpu *v, const struct sleep_write *w)
 {
-	pr_info("sleep: guest enters %s through PM1_CNT on vCPU %u: every CPU leaves %s, then the write passes "
-		"through", state_name(sleep.state), v->id, vcpu_ops->name);
+	pr_info("sleep: guest enters %s through %s on vCPU %u: every CPU leaves %s, then the write passes "
+		"through", state_name(sleep.state), sleep.through, v->id, vcpu_ops->name);
 	virt_leave_all("sleep");
 	/* The guest's exit counters, for `make bench` (every other CPU is parked: they hold still). */
 	for (unsigned int i = 0; i < MAX_CPUS; i++)
 		if (v->part->vcpus[i])
 			vcpu_print_exit_stats(v->part->vcpus[i]);
 	asm volatile("wbinvd" ::: "memory");
-	perform_writes(port, size, value);
+	perform_writes(w);
 	udelay(SLEEP_ENTRY_WAIT_US);
 	pr_err("sleep: the machine is still running %u ms after the %s write; halting", SLEEP_ENTRY_WAIT_US / 1000,
 	       state_name(sleep.state));
@@ -273,10 +288,10 @@ static __noreturn void resume_in_place(void)
 	cpu_halt_forever();
 }
 
-static __noreturn void suspend(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
+static __noreturn void suspend(struct vcpu *v, const struct sleep_write *w, unsigned int typ)
 {
-	pr_info("sleep: guest enters %s (SLP_TYP %u) through PM1_CNT on vCPU %u: suspending the machine",
-		state_name(sleep.state), (value >> ACPI_PM1_SLP_TYP_SHIFT) & ACPI_SLP_TYP_MASK, v->id);
+	pr_info("sleep: guest enters %s (SLP_TYP %u) through %s on vCPU %u: suspending the machine",
+		state_name(sleep.state), typ, sleep.through, v->id);
 	sleep.part = v->part;
 	sleep.initiator = v;
 	sleep.in_place = false;
@@ -297,7 +312,7 @@ static __noreturn void suspend(struct vcpu *v, uint16_t port, uint8_t size, uint
 	pr_info("sleep: entering %s", state_name(sleep.state));
 	/* Memory keeps its contents in S3 but caches do not (ACPI 6.5 section 16.1.3.1). */
 	asm volatile("wbinvd" ::: "memory");
-	perform_writes(port, size, value);
+	perform_writes(w);
 	udelay(SLEEP_ENTRY_WAIT_US);
 	pr_warn("sleep: the platform did not enter %s (still running %u ms after the write): every vCPU goes on "
 		"where it was", state_name(sleep.state), SLEEP_ENTRY_WAIT_US / 1000);
@@ -305,17 +320,15 @@ static __noreturn void suspend(struct vcpu *v, uint16_t port, uint8_t size, uint
 	resume_in_place();
 }
 
-enum exit_verdict sleep_io_write(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
+enum exit_verdict sleep_write(struct vcpu *v, int reg, uint64_t address, uint8_t size, uint64_t value)
 {
-	int block = block_of(port);
-	unsigned int shift = 8 * (unsigned int)(port - sleep.port[block]);
-	uint64_t written = (size == 4 ? 0xFFFFFFFFULL : (1ULL << (8 * size)) - 1) << shift;
-	uint64_t bits = (uint64_t)value << shift;
-	unsigned int typ = (unsigned int)(bits >> ACPI_PM1_SLP_TYP_SHIFT) & ACPI_SLP_TYP_MASK;
-	unsigned int state = (written & bits & ACPI_PM1_SLP_EN) ? state_of(block, typ) : 0;
+	const struct sleep_reg *r = &sleep.regs[reg];
+	struct sleep_write w = { r, address, size, value };
+	unsigned int typ, state;
 
+	state = sleep_reg_request(r, address, size, value, &typ) ? sleep_reg_state(r, platform_acpi.sleep_types, typ) : 0;
 	if (!state) {
-		out_sized(port, size, value);
+		perform(&w);
 		vcpu_skip_instruction(v);
 		return EXIT_RESUME;
 	}
@@ -325,11 +338,9 @@ enum exit_verdict sleep_io_write(struct vcpu *v, uint16_t port, uint8_t size, ui
 		return EXIT_RESUME;
 	}
 	/* Both blocks are written to enter a state: PM1a's write waits for PM1b's (Linux writes a, then b). */
-	if (block == 0 && sleep.nr > 1) {
+	if (r->kind == SLEEP_REG_PM1A && sleep.nr > 1 && sleep.regs[1].kind == SLEEP_REG_PM1B) {
 		sleep.held = true;
-		sleep.held_port = port;
-		sleep.held_size = size;
-		sleep.held_value = value;
+		sleep.held_write = w;
 		vcpu_skip_instruction(v);
 		return EXIT_RESUME;
 	}
@@ -338,9 +349,15 @@ enum exit_verdict sleep_io_write(struct vcpu *v, uint16_t port, uint8_t size, ui
 	if (!reboot_claim())
 		reboot_respond();
 	sleep.state = state; /* from here on this CPU is the only one in the hypervisor */
+	sleep.through = r->kind == SLEEP_REG_SLEEP_CTL ? sleep_reg_name(r) : "PM1_CNT";
 	if (state == 4 || state == 5)
-		power_off(v, port, size, value);
-	suspend(v, port, size, value);
+		power_off(v, &w);
+	suspend(v, &w, typ);
+}
+
+enum exit_verdict sleep_io_write(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
+{
+	return sleep_write(v, sleep_reg_find(sleep.regs, sleep.nr, false, port, size), port, size, value);
 }
 
 /* ---- resume ---- */
@@ -386,22 +403,27 @@ static void resume_ap(void)
 	cpu_halt_forever();
 }
 
-/* Where the guest's boot CPU starts: the FACS waking vector in the form its flags ask for. */
+/* Where the guest's boot CPU starts: its waking vector, entered as firmware would (sleep_wake_entry). */
 static bool guest_wake_start(struct vcpu_start *start)
 {
-	if (sleep.guest_x_vector) {
-		if (sleep.guest_ospm_flags & ACPI_FACS_64BIT_WAKE)
-			pr_warn("sleep: the guest asked for a 64-bit wake, which this firmware does not offer (the FACS "
-				"flags say so); entering its X waking vector in 32-bit protected mode");
-		*start = (struct vcpu_start){ .mode = VCPU_START_FLAT32, .rip = sleep.guest_x_vector };
-		pr_info("sleep: resuming the guest's boot CPU at its waking vector %#llx in 32-bit protected mode",
-			(unsigned long long)sleep.guest_x_vector);
+	struct sleep_wake_entry e = sleep_wake_entry(sleep.facs_version, sleep.guest_vector, sleep.guest_x_vector,
+						     sleep.guest_ospm_flags);
+
+	if (e.wanted_64bit && e.mode == SLEEP_WAKE_FLAT32)
+		pr_warn("sleep: the guest asked for a 64-bit wake, which its FACS does not offer; entering its X waking "
+			"vector in 32-bit protected mode");
+	if (e.mode == SLEEP_WAKE_FLAT32) {
+		*start = (struct vcpu_start){ .mode = VCPU_START_FLAT32, .rip = e.ip };
+		pr_info("sleep: resuming the guest's boot CPU at its X waking vector %#llx in 32-bit protected mode",
+			(unsigned long long)e.ip);
 		return true;
 	}
-	if (!sleep.guest_vector)
+	if (e.mode == SLEEP_WAKE_NONE) {
+		pr_err("sleep: no waking vector to enter (32-bit %#x, X %#llx above 4 GiB or none, FACS version %u)",
+		       sleep.guest_vector, (unsigned long long)sleep.guest_x_vector, sleep.facs_version);
 		return false;
-	*start = (struct vcpu_start){ .mode = VCPU_START_REAL, .real_cs = (uint16_t)(sleep.guest_vector >> 4),
-				      .rip = sleep.guest_vector & 0xF };
+	}
+	*start = (struct vcpu_start){ .mode = VCPU_START_REAL, .real_cs = e.real_cs, .rip = e.ip };
 	pr_info("sleep: resuming the guest's boot CPU at its waking vector %04x:%04llx in real mode", start->real_cs,
 		(unsigned long long)start->rip);
 	return true;
@@ -435,7 +457,7 @@ __noreturn void sleep_resume_main(struct percpu *cpu)
 	if (!v)
 		cpu_halt_forever();
 	if (!sleep.in_place && !guest_wake_start(&start)) {
-		partition_stop(sleep.part, "the guest left no waking vector in the FACS");
+		partition_stop(sleep.part, "the guest left no waking vector in the FACS that can be entered");
 		cpu_halt_forever();
 	}
 	vcpu_wake(v, &start);

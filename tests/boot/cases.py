@@ -142,6 +142,11 @@ try:  # the debug console (tests/boot/debugkeys_cases.py)
 except ImportError:
     DEBUGKEYS_CASES = []
 CASES += DEBUGKEYS_CASES
+try:  # the self-check can fail, and the console keeps lines whole (tests/boot/seal_cases.py)
+    from seal_cases import SEAL_CASES
+except ImportError:
+    SEAL_CASES = []
+CASES += SEAL_CASES
 
 # Linux guests (tests/boot/linux_cases.py); the slow Bochs ones only with --slow (make test-slow).
 try:

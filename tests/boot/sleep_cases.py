@@ -94,6 +94,18 @@ def bochs_case(name, model, smp, expect, args="", forbid=()):
                 expect=[GUEST_LINE] + expect, forbid=FORBID + list(forbid), done=DONE)
 
 
+def xvector_lines(n, virt):
+    """QEMU's FACS (as SeaBIOS and the Bochs BIOS give it) is version 0: it has no X waking vector
+    field, so firmware, and the hypervisor, must ignore what the guest wrote there and take the
+    real-mode vector. (No emulator firmware here has a version 1 FACS: the 32-bit protected-mode
+    entry is covered by tests/unit/test_sleep_reg.c.)"""
+    lines = woke_lines(n, virt)
+    lines[lines.index(r"^guest: woke up at the waking vector 0x8000")] = (
+        r"^guest: woke up at the waking vector 0x8000\nok \d+ - the real-mode vector ran: no X waking vector was "
+        r"set, or the FACS \(version 0\) has none")
+    return [r"^guest: FACS version 0, flags 0x0"] + [l.replace(r"\(64-bit 0,", r"\(64-bit 0x[0-9a-f]{6,},") for l in lines]
+
+
 WOKE_FORBID = [r"did not enter", r"write returned"]
 BACK_FORBID = [r"woke from S3", r"woke up at the waking vector"]
 REFUSED_FORBID = BACK_FORBID + [r"sleep: entering", r"did not enter"]
@@ -102,6 +114,8 @@ BOCHS_S3 = {"bochs.log": [r"ACPI control: suspend to ram", r"S3 resume jump to 0
 SLEEP_CASES = [
     qemu_case("sleep-s3-qemu-smp1", 1, woke_lines(1, "SVM"), forbid=WOKE_FORBID),
     qemu_case("sleep-s3-qemu-smp2", 2, woke_lines(2, "SVM"), forbid=WOKE_FORBID),
+    qemu_case("sleep-xvector-qemu-smp1", 1, xvector_lines(1, "SVM"), args="xvector",
+              forbid=WOKE_FORBID + [r"X waking vector 0x", r"64-bit wake"]),
     dict(bochs_case("sleep-s3-bochs-ryzen-smp2", "ryzen", 2, woke_lines(2, "SVM"), forbid=WOKE_FORBID),
          expect_files=BOCHS_S3),
     dict(bochs_case("sleep-s3-bochs-skylake-smp2", "corei7_skylake_x", 2, woke_lines(2, "VMX"),
@@ -140,3 +154,58 @@ def linux_suspend_case(smp):
 
 if linux:
     SLEEP_CASES += [linux_suspend_case(1), linux_suspend_case(2)]
+
+# Hardware-reduced ACPI: QEMU's microvm (7.2) has no PM1 block; its FADT sets HW_REDUCED_ACPI and
+# names SLEEP_CONTROL_REG in its Generic Event Device, in memory space at 0xfea00200, on the same
+# page as the FADT reset register (0xfea00202). Its DSDT declares \_S5 only (SLP_TYP 5) and there is
+# no FACS, so S3 cannot be tried there. The hypervisor boots on it through SeaBIOS's microvm build
+# with option ROMs (multiboot through -kernel) and ACPI on. It has no port 0x61 (no PC speaker, and
+# isa-pcspk cannot be added by -device), so the hypervisor calibrates the TSC against PIT channel 0
+# there (drivers/timer.c). Before, port 0x61 read 0xFF, the channel 2 count seemed over at once, the
+# TSC was taken for about 1 MHz and the AP missed its start.
+MICROVM = ["-M", "microvm,x-option-roms=on,acpi=on,pit=on,pic=on,rtc=on,isa-serial=on",
+           "-bios", "/usr/share/seabios/bios-microvm.bin"]
+NEVER = r"(?!)"  # the case ends when QEMU exits: nothing the guest prints can end it early
+
+
+def microvm_s5_lines(n):
+    others = "".join(rf"[^\n]*sleep: CPU {i} left SVM\b[\s\S]*?" for i in range(1, n))
+    return [r"sleep: SLEEP_CONTROL_REG at memory 0xfea00200 \(1 bytes\) intercepted: its page is write-trapped",
+            r"ok \d+ - a write to SLEEP_CONTROL_REG without SLP_EN returned",
+            r"^guest: entering S5 \(SLP_TYP 5\) through SLEEP_CONTROL_REG at 0xfea00200",
+            r"sleep: guest enters S5 through SLEEP_CONTROL_REG on vCPU 0: every CPU leaves SVM, then the write "
+            rf"passes through[\s\S]*?{others}[^\n]*sleep: CPU 0 left SVM\b"]
+
+
+BANNER_TWICE = r"x86-64 microhypervisor[\s\S]*x86-64 microhypervisor"
+
+
+def microvm_case(name, smp, expect, args, forbid=(), **extra):
+    return dict(dict(name=name, emulator="qemu", boot="kernel", smp=smp, timeout=120, exit_code=0,
+                     qemu_extra=MICROVM, modules=[("build/guests/sleep.elf", f"sleep.elf {args}")],
+                     expect=[GUEST_LINE] + expect, forbid=FORBID + [r"not ok", r"still running"] + list(forbid),
+                     done=NEVER), **extra)
+
+
+# A power-off exits QEMU with 0, and so does a reset under -no-reboot. The S5 case lets a reset
+# really reset the machine (no_reboot=False): the hypervisor would boot a second time, which is
+# forbidden, so only a power-off passes. The reset case expects the hypervisor's reboot path.
+SLEEP_CASES += [
+    microvm_case("sleep-s5ctl-microvm-smp1", 1, microvm_s5_lines(1), "s5ctl", forbid=[r"reboot:", BANNER_TWICE],
+                 no_reboot=False),
+    microvm_case("sleep-s5ctl-microvm-smp2", 2, microvm_s5_lines(2), "s5ctl", forbid=[r"reboot:", BANNER_TWICE],
+                 no_reboot=False),
+    microvm_case("sleep-s5ctl-unnamed-microvm-smp2", 2,
+                 microvm_s5_lines(2)[:2] + [
+                     r"^guest: entering sleep \(SLP_TYP 3\) through SLEEP_CONTROL_REG at 0xfea00200",
+                     r"sleep: a sleep state the DSDT does not name refused: no FACS or wake page \(the write is dropped\)",
+                     r"^guest: the sleep write returned",
+                     r"ok \d+ - after the returned sleep write: reading hypervisor memory at 0x[0-9a-f]+ raises #GP",
+                     r"guest: done: \d+ passed, 0 failed"],
+                 "s5ctl typ=3", forbid=[r"left SVM"], exit_code=1, done=DONE),
+    microvm_case("sleep-resetreg-microvm-smp1", 1,
+                 [r"^guest: writing 0x42 to the reset register at 0xfea00202",
+                  r"reboot: guest reset request: FADT reset register",
+                  r"reboot: resetting through the FADT reset register"],
+                 "resetreg", forbid=[r"sleep: guest enters"]),
+]

@@ -11,6 +11,18 @@
  * With `typ=N` on its command line the guest writes SLP_TYP N instead of the DSDT's \_S3 value: a
  * type the DSDT does not name, which the hypervisor takes as a sleep and QEMU and Bochs ignore, so
  * the write returns. The guest then checks that it still runs under the hypervisor after it.
+ *
+ * With `xvector` the guest also fills the FACS X_FIRMWARE_WAKING_VECTOR (FACS version 1 and later)
+ * with a 32-bit entry in its image: firmware, and so the hypervisor, must enter that one, in 32-bit
+ * flat protected mode with paging off, and ignore the real-mode vector (ACPI 6.5 table 5.14).
+ *
+ * With `s5ctl` (hardware-reduced ACPI, QEMU's microvm) the guest powers off through the FADT's
+ * SLEEP_CONTROL_REG in memory space: first a write without SLP_EN, which must pass through and
+ * return, then SLP_TYP of \_S5 with SLP_EN, which must power the machine off (the write never returns).
+ * With `s5ctl typ=N` the second write has SLP_TYP N instead, which the DSDT does not name: taken
+ * as a sleep, and refused without a FACS, so the write returns.
+ * With `resetreg` it writes the FADT reset value to the reset register in memory space, which sits
+ * on the same trapped page on microvm: the hypervisor must take its reboot path.
  */
 #include "acpi.h"
 #include "guest.h"
@@ -34,9 +46,21 @@ const char guest_name[] = "sleep";
 #define FADT_PM1A_EVT_BLK 56
 #define FADT_PM1A_CNT_BLK 64
 #define FADT_PM1_EVT_LEN 88
+#define FADT_FLAGS 112
+#define FADT_RESET_REG 116
+#define FADT_RESET_VALUE 128
 #define FADT_X_FIRMWARE_CTRL 132
+#define FADT_SLEEP_CONTROL_REG 244
+#define FADT_HW_REDUCED_ACPI (1u << 20)
+#define GAS_SYSTEM_MEMORY 0
+#define GAS_ADDRESS 4
 #define FACS_WAKING_VECTOR 12
+#define FACS_FLAGS 20
 #define FACS_X_WAKING_VECTOR 24
+#define FACS_VERSION 32
+#define SLEEP_CTL_SLP_TYP_SHIFT 2
+#define SLEEP_CTL_SLP_EN (1u << 5)
+#define CR0_PE 1u
 #define PM1_SLP_TYP_SHIFT 10
 #define PM1_SLP_EN (1u << 13)
 #define PM1_STS_WAK (1u << 15)
@@ -59,6 +83,8 @@ const char guest_name[] = "sleep";
 #define WAKE_AFTER_S 3
 
 extern const uint8_t sleep_wake16[], sleep_wake16_end[];
+extern const uint8_t sleep_wake_x32[];
+extern uint32_t sleep_woke_x, sleep_woke_cr0;
 void sleep_enter(uint32_t port, uint32_t value);
 void sleep_woke(void);
 
@@ -81,15 +107,16 @@ static void cmos_write(uint8_t reg, uint8_t value)
 	outb(CMOS_DATA, value);
 }
 
-/* SLP_TYPa of \_S3 in the DSDT: Name (_S3, Package () { a, b, ... }), or -1. */
-static int dsdt_s3_type(const struct acpi_header *dsdt)
+/* SLP_TYPa of \_Sx in the DSDT: Name (_Sx, Package () { a, b, ... }), or -1. */
+static int dsdt_sleep_type(const struct acpi_header *dsdt, char state)
 {
 	const uint8_t *a = (const uint8_t *)dsdt;
+	const char name[4] = { '_', 'S', state, '_' };
 
 	for (uint32_t i = sizeof(*dsdt); i + 8 < dsdt->length; i++) {
 		const uint8_t *e;
 
-		if (memcmp(a + i, "_S3_", 4) || a[i + 4] != 0x12)
+		if (memcmp(a + i, name, 4) || a[i + 4] != 0x12)
 			continue;
 		e = a + i + 5 + 1 + (a[i + 5] >> 6) + 1; /* PkgLength, NumElements */
 		if (e[0] <= 1)
@@ -179,13 +206,73 @@ static void check_under_hypervisor(const char *when)
 void sleep_woke(void)
 {
 	desc_init(); /* our GDT and IDT: the real-mode stub only had a flat GDT */
-	printf("guest: woke up at the waking vector 0x%x\n", WAKE_ADDR);
+	if (sleep_woke_x) {
+		printf("guest: woke up at the X waking vector 0x%x\n", (uint32_t)sleep_wake_x32);
+		ok(option("xvector"), "the X waking vector ran only because the guest set it");
+		ok((sleep_woke_cr0 & CR0_PE) && !(sleep_woke_cr0 & CR0_PG),
+		   "entered in protected mode with paging off (CR0 0x%x at entry)", sleep_woke_cr0);
+	} else {
+		printf("guest: woke up at the waking vector 0x%x\n", WAKE_ADDR);
+		ok(!option("xvector") || facs[FACS_VERSION] == 0,
+		   "the real-mode vector ran: no X waking vector was set, or the FACS (version %u) has none",
+		   facs[FACS_VERSION]);
+	}
 	ok(true, "the guest's own waking vector ran after the wake");
 	check_under_hypervisor("after the wake");
 	ok(rd32(facs + FACS_WAKING_VECTOR) == WAKE_ADDR,
 	   "the FACS waking vector reads 0x%x as the guest wrote it (read 0x%x)", WAKE_ADDR,
 	   rd32(facs + FACS_WAKING_VECTOR));
 	done();
+}
+
+/*
+ * Hardware-reduced ACPI: S5 through SLEEP_CONTROL_REG in memory space (ACPI 6.5 section 4.8.3.7).
+ * The write without SLP_EN passes through; the one with it powers off and does not return.
+ */
+static void sleep_control_s5(const uint8_t *fadt, uint32_t len)
+{
+	const uint8_t *gas = fadt + FADT_SLEEP_CONTROL_REG;
+	volatile uint8_t *reg;
+	int s5, typ;
+
+	if (!ok(len >= FADT_SLEEP_CONTROL_REG + 12 && (rd32(fadt + FADT_FLAGS) & FADT_HW_REDUCED_ACPI),
+		"the FADT is hardware-reduced and has SLEEP_CONTROL_REG"))
+		return;
+	if (!ok(gas[0] == GAS_SYSTEM_MEMORY && rd32(gas + GAS_ADDRESS), "SLEEP_CONTROL_REG is in memory space at 0x%x",
+		rd32(gas + GAS_ADDRESS)))
+		return;
+	reg = (volatile uint8_t *)rd32(gas + GAS_ADDRESS);
+	s5 = dsdt_sleep_type((const struct acpi_header *)rd32(fadt + FADT_DSDT), '5');
+	if (!ok(s5 >= 0, "the DSDT declares \\_S5 (SLP_TYP %d)", s5))
+		return;
+	check_under_hypervisor("before the power-off");
+	*reg = (uint8_t)(s5 << SLEEP_CTL_SLP_TYP_SHIFT); /* no SLP_EN: no sleep */
+	ok(true, "a write to SLEEP_CONTROL_REG without SLP_EN returned");
+	typ = slp_typ_option(s5);
+	if (typ != s5) {
+		/* A type the DSDT does not name is taken as a sleep: refused here, without a FACS. */
+		printf("guest: entering sleep (SLP_TYP %d) through SLEEP_CONTROL_REG at 0x%x\n", typ, (uint32_t)reg);
+		*reg = (uint8_t)((typ << SLEEP_CTL_SLP_TYP_SHIFT) | SLEEP_CTL_SLP_EN);
+		printf("guest: the sleep write returned: this platform did not sleep\n");
+		check_under_hypervisor("after the returned sleep write");
+		return;
+	}
+	printf("guest: entering S5 (SLP_TYP %d) through SLEEP_CONTROL_REG at 0x%x\n", s5, (uint32_t)reg);
+	*reg = (uint8_t)((s5 << SLEEP_CTL_SLP_TYP_SHIFT) | SLEEP_CTL_SLP_EN);
+	ok(false, "the S5 write to SLEEP_CONTROL_REG powered the machine off (it returned)");
+}
+
+/* The FADT reset register in memory space, with its reset value: the machine must reset. */
+static void reset_register(const uint8_t *fadt, uint32_t len)
+{
+	const uint8_t *gas = fadt + FADT_RESET_REG;
+
+	if (!ok(len > FADT_RESET_VALUE && gas[0] == GAS_SYSTEM_MEMORY && rd32(gas + GAS_ADDRESS),
+		"the FADT reset register is in memory space"))
+		return;
+	printf("guest: writing 0x%x to the reset register at 0x%x\n", fadt[FADT_RESET_VALUE], rd32(gas + GAS_ADDRESS));
+	*(volatile uint8_t *)rd32(gas + GAS_ADDRESS) = fadt[FADT_RESET_VALUE];
+	ok(false, "the reset register write reset the machine (it returned)");
 }
 
 void guest_main(void)
@@ -198,6 +285,10 @@ void guest_main(void)
 	if (!fadt)
 		abort_test("no FADT");
 	len = ((const struct acpi_header *)fadt)->length;
+	if (option("s5ctl"))
+		return sleep_control_s5(fadt, len);
+	if (option("resetreg"))
+		return reset_register(fadt, len);
 	facs_pa = rd32(fadt + FADT_FIRMWARE_CTRL);
 	if (len >= FADT_X_FIRMWARE_CTRL + 8 && rd32(fadt + FADT_X_FIRMWARE_CTRL))
 		facs_pa = rd32(fadt + FADT_X_FIRMWARE_CTRL);
@@ -205,7 +296,7 @@ void guest_main(void)
 	if (!ok(facs_pa && !memcmp((const void *)facs, "FACS", 4), "the FADT names a FACS (at 0x%x)", facs_pa))
 		return;
 	dsdt = (const struct acpi_header *)rd32(fadt + FADT_DSDT);
-	s3 = dsdt_s3_type(dsdt);
+	s3 = dsdt_sleep_type(dsdt, '3');
 	if (!ok(s3 >= 0, "the DSDT declares \\_S3 (SLP_TYP %d)", s3))
 		return;
 	s3 = slp_typ_option(s3);
@@ -218,6 +309,9 @@ void guest_main(void)
 	*(volatile uint32_t *)(facs + FACS_WAKING_VECTOR) = WAKE_ADDR;
 	*(volatile uint32_t *)(facs + FACS_X_WAKING_VECTOR) = 0;
 	*(volatile uint32_t *)(facs + FACS_X_WAKING_VECTOR + 4) = 0;
+	printf("guest: FACS version %u, flags 0x%x\n", facs[FACS_VERSION], rd32(facs + FACS_FLAGS));
+	if (option("xvector"))
+		*(volatile uint32_t *)(facs + FACS_X_WAKING_VECTOR) = (uint32_t)sleep_wake_x32;
 	if (option("redirect"))
 		redirect_facs((uint8_t *)fadt, len);
 	arm_rtc_alarm();

@@ -34,6 +34,22 @@ wake_gdt:
 	.quad 0x00cf92000000ffff
 wake_gdt_end:
 
+/*
+ * The X waking vector: entered in 32-bit flat protected mode with paging off by whoever resumes
+ * the machine, with a GDT that is not ours: ours is loaded before any segment is.
+ */
+	.globl sleep_wake_x32
+sleep_wake_x32:
+	cli
+	mov %cr0, %eax
+	mov %eax, sleep_woke_cr0
+	movl $1, sleep_woke_x
+	lgdtl wake_gdtr32
+	ljmpl $SEL_CODE, $sleep_wake32
+wake_gdtr32:
+	.word wake_gdt_end - wake_gdt - 1
+	.long wake_gdt
+
 sleep_wake32:
 	mov $SEL_DATA, %ax
 	mov %ax, %ds
@@ -67,6 +83,10 @@ sleep_enter:
 
 	.section .bss
 	.balign 4
-	.globl sleep_saved_esp
+	.globl sleep_saved_esp, sleep_woke_x, sleep_woke_cr0
 sleep_saved_esp:
+	.long 0
+sleep_woke_x:
+	.long 0
+sleep_woke_cr0:
 	.long 0
