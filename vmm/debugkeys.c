@@ -57,8 +57,10 @@ void debugkeys_init(uint16_t console_port, enum hv_debugkeys mode)
 
 void debugkeys_rearm(void)
 {
-	if (keys_on)
-		debugkeys_next_poll = rdtsc() + poll_period;
+	if (!keys_on)
+		return;
+	debugkeys_next_poll = rdtsc() + poll_period;
+	vuart_io_resync(); /* after S3 serial_reinit() left the real IER at 0: the guest's again */
 }
 
 bool debugkeys_enabled(void)

@@ -131,6 +131,12 @@ void vuart_init(struct vuart *u, const struct vuart_hw *hw)
 	u->fcr = FCR_FIFO_ENABLE;
 	/* Received bytes raise the line at once (trigger level 1): the guest's trigger level is its own. */
 	hw->out(UART_FCR, FCR_ENABLE_CLEAR);
+	vuart_resync(u);
+}
+
+void vuart_resync(struct vuart *u)
+{
+	u->hw->out(UART_FCR, FCR_FIFO_ENABLE); /* trigger level 1, nothing received thrown away */
 	update_hw_ier(u);
 	update_hw_mcr(u);
 }

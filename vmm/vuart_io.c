@@ -92,6 +92,15 @@ void vuart_io_intercept(struct partition *p)
 		io_intercept(p, shared_base + i, true);
 }
 
+void vuart_io_resync(void)
+{
+	if (!shared_base)
+		return;
+	lock();
+	vuart_resync(&shared);
+	unlock();
+}
+
 unsigned int vuart_io_poll(uint16_t *out, unsigned int max)
 {
 	unsigned int n;

@@ -47,6 +47,8 @@ void vuart_init(struct vuart *u, const struct vuart_hw *hw);
 /* A guest read or write of register `reg` (0..7). */
 uint8_t vuart_read(struct vuart *u, unsigned int reg);
 void vuart_write(struct vuart *u, unsigned int reg, uint8_t value);
+/* The real UART was reset (S3): program it again for the guest's settings. */
+void vuart_resync(struct vuart *u);
 /*
  * The hypervisor's poll: reads what the real UART received (bytes for the guest are kept for
  * it), then moves up to `max` events (keys and VUART_INPUT_TO_*) to `out`, oldest first.

@@ -18,6 +18,8 @@ uint32_t vuart_io_in(uint16_t port, uint8_t size);
 void vuart_io_out(uint16_t port, uint8_t size, uint32_t value);
 /* Intercepts the emulated UART's ports (nothing when off). */
 void vuart_io_intercept(struct partition *p);
+/* The real UART was programmed again (after S3): the guest's interrupt enables on it again. */
+void vuart_io_resync(void);
 /* The hypervisor's side: keys and input switches received since the last call (vuart_poll()). */
 unsigned int vuart_io_poll(uint16_t *out, unsigned int max);
 

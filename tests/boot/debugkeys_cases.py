@@ -15,7 +15,7 @@ FORBID = [r"PANIC", r"\bEXCEPTION (#|NMI|reserved)", r"not ok \d+ - ", r"does no
 ANSWERS = [
     (b"h", r"debug: R  reboot through the reboot path"),
     (b"e", r"stats: +0 cpuid +\d+ +\d+ +\d+[\s\S]*?stats: +0 total \d+ exits"),
-    (b"v", r"vcpu0: (?:in the hypervisor|running)[^\n]*\n(?:.*\n)*?.*vcpu0: RAX [0-9a-f]{16}"),
+    (b"v", r"vcpu0: (?:in the hypervisor|running|halted)[^\n]*\n(?:.*\n)*?.*vcpu0: RAX [0-9a-f]{16}"),
     (b"r", r"vcpu0: ring of the last 16 exits\n(?:.*\n)*?.*vcpu0: recent exit #\d+: code 0x[0-9a-f]+ at RIP 0x[0-9a-f]+ "
            r"qual 0x[0-9a-f]+ tsc \d+ \(last\)"),
     (b"m", r"memory: (?:SVM|VMX)[^\n]*nested tables at 0x[0-9a-f]+ map 0-0x[0-9a-f]+ 1:1"),
@@ -39,7 +39,7 @@ def keys_case(name, emulator, smp, guest_args, cpu_model=None, timeout=120, extr
                 expect=expect, forbid=FORBID, done=DONE, timeout=timeout, linger=1,
                 expect_files={"guest.log": [r"^ok \d+ - the hypervisor's UART \(COM2\) does not answer the guest",
                                             r"^ok \d+ - hypercall 6 prints the exit statistics table",
-                                            r"# spinning"]})
+                                            r"^# (?:spinning|halting) "]})
     if emulator == "qemu":
         case.update(boot="kernel")
     else:
@@ -138,6 +138,10 @@ DEBUGKEYS_CASES = [
     shared_spin_case("debugkeys-shared-qemu-smp2", "qemu", 2),
     shared_spin_case("debugkeys-shared-bochs-skylake-smp1", "bochs", 1, cpu_model="corei7_skylake_x", timeout=300),
     shared_linux_case("debugkeys-shared-linux-qemu-smp1"),
+    # A guest halted with interrupts off: only the preemption timer exits, and `v`, answered on
+    # that exit, reads the guest's activity state: halted.
+    keys_case("debugkeys-hlt-bochs-skylake-smp1", "bochs", 1, "hlt", cpu_model="corei7_skylake_x", timeout=300,
+              extra_expect=[r"vcpu0: halted \(in the hypervisor answering this key\)", r"stats: +0 timer +\d+"]),
     keys_case("debugkeys-cli-bochs-skylake-smp1", "bochs", 1, "cli", cpu_model="corei7_skylake_x", timeout=300,
               extra_expect=[r"stats: +0 timer +\d+"]),
 ]
