@@ -200,6 +200,8 @@ static void answer(struct vcpu *v, int c)
 	case DK_HELP:
 		for (const char *const *line = debug_key_help; *line; line++)
 			dk_print("debug: %s", *line);
+		if (keys_shared)
+			dk_print("debug: Ctrl-A three times: input back to the guest");
 		break;
 	case DK_STATS:
 		debugkeys_print_stats();
