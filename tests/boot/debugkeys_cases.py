@@ -105,18 +105,18 @@ def shared_spin_case(name, emulator, smp, cpu_model=None, timeout=120):
     return case
 
 
-def shared_linux_case(name):
+def shared_linux_case(name, smp=1):
     """Linux on a shared COM1 (QEMU SVM): Ctrl-A x3, keys h e v answered, Ctrl-A x3, then a line the
     guest reads (hvtest=echo) and prints back: exactly that line, no key and no Ctrl-A in it."""
     keys = [(r"^HV-LINUX-ECHO: type a line", TOGGLE), (TO_HV, b"h"), (ANSWERS[0][1], b"e"),
             (r"stats: +0 total \d+ exits", b"v"), (ANSWERS[2][1], TOGGLE), (TO_GUEST, b"hello hv\r")]
-    case = linux_cases.linux(name, hvtest="echo", keys=keys, keys_uart="com1", cmdline="debugkeys=on")
+    case = linux_cases.linux(name, hvtest="echo", smp=smp, keys=keys, keys_uart="com1", cmdline="debugkeys=on")
     case["expect"] = case["expect"] + [
         r"debug: keys on the console shared with the guest \(port 0x3f8", TO_HV, ANSWERS[0][1],
         r"stats: +0 [a-z-]+ +\d+ +\d+ +\d+", ANSWERS[2][1], TO_GUEST, r"^HV-LINUX-ECHO: got 'hello hv'$",
-        r"HV-LINUX-TEST: done", r"exit-stats: vcpu0 total \d+"]
+        r"HV-LINUX-TEST: done"] + [rf"exit-stats: vcpu{c} total \d+" for c in range(smp)]
     case["forbid"] = case["forbid"] + [r"does nothing"]
-    case["done"] = r"exit-stats: vcpu0 total|Kernel panic|PANIC"
+    case["done"] = rf"exit-stats: vcpu{smp - 1} total|Kernel panic|PANIC"
     return case
 
 
@@ -138,6 +138,8 @@ DEBUGKEYS_CASES = [
     shared_spin_case("debugkeys-shared-qemu-smp2", "qemu", 2),
     shared_spin_case("debugkeys-shared-bochs-skylake-smp1", "bochs", 1, cpu_model="corei7_skylake_x", timeout=300),
     shared_linux_case("debugkeys-shared-linux-qemu-smp1"),
+    # Two CPUs: the guest's UART is touched from both (console lines, the interrupt), under one lock.
+    shared_linux_case("debugkeys-shared-linux-qemu-smp2", smp=2),
     # A guest halted with interrupts off: only the preemption timer exits, and `v`, answered on
     # that exit, reads the guest's activity state: halted.
     keys_case("debugkeys-hlt-bochs-skylake-smp1", "bochs", 1, "hlt", cpu_model="corei7_skylake_x", timeout=300,
