@@ -118,16 +118,14 @@ void debugkeys_print_stats(void)
  */
 static const char *vcpu_state(struct vcpu *v, const struct vcpu *self)
 {
-	if (v->part->stopped)
-		return "stopped";
-	if (__atomic_load_n(&v->startup, __ATOMIC_RELAXED) & VCPU_WAITING)
-		return "waiting for SIPI";
-	if (v == self)
-		return vcpu_ops->read_reg(v, VCPU_HALTED) ? "halted (in the hypervisor answering this key)"
-							   : "in the hypervisor (answering this key)";
-	if (v->id < MAX_CPUS && halted_at_timer[v->id] && v->last_reason == EXIT_TIMER)
-		return "halted (registers as at its last exit, the timer's)";
-	return "running (registers as at its last exit)";
+	bool answering = v == self, halted;
+
+	if (answering)
+		halted = vcpu_ops->read_reg(v, VCPU_HALTED);
+	else
+		halted = v->id < MAX_CPUS && halted_at_timer[v->id] && v->last_reason == EXIT_TIMER;
+	return debug_vcpu_state(v->part->stopped, __atomic_load_n(&v->startup, __ATOMIC_RELAXED) & VCPU_WAITING,
+				answering, halted);
 }
 
 static void print_vcpus(struct vcpu *self)

@@ -33,6 +33,13 @@ enum debug_key_action debug_key_action(int c);
 extern const char *const debug_key_help[];
 
 /*
+ * What `v` calls a vCPU's state (pure: host-tested). `answering`: the vCPU of the CPU answering
+ * the key; `halted`: the guest was in HLT at the exit it was last seen at (VMX only; see
+ * vcpu_state() in vmm/debugkeys.c).
+ */
+const char *debug_vcpu_state(bool stopped, bool waiting_for_sipi, bool answering, bool halted);
+
+/*
  * One row of the exit statistics table: CPU, reason, count, average and maximum cycles (pure:
  * the one division of the statistics is here, off the exit path). Returns what snprintf returns.
  */
