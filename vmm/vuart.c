@@ -242,6 +242,8 @@ static void write_ier(struct vuart *u, uint8_t value)
 		u->hw->out(UART_IER, u->ier | IER_THRI);
 		return;
 	}
+	/* Nothing held for an enabled RDI: an earlier kick is moot, and must not keep the line up. */
+	u->kick = false;
 	update_hw_ier(u);
 }
 

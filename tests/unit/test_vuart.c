@@ -210,6 +210,18 @@ static void test_bytes_held_while_rdi_off_raise_the_line_when_it_is_on(void **st
 	assert_int_equal(vuart_read(&u, UART_IIR), IIR_FIFOS | IIR_NO_INT);
 }
 
+static void test_a_kick_ends_when_the_guest_turns_interrupts_off(void **state __unused)
+{
+	type("k", 1);
+	(void)vuart_read(&u, UART_LSR);
+	vuart_write(&u, UART_IER, IER_RDI);
+	assert_int_equal(hw.ier_writes[hw.nr_ier_writes - 1], IER_RDI | IER_THRI);
+	/* The port closes before its handler ran: the real line must not stay up for good. */
+	vuart_write(&u, UART_IER, 0);
+	assert_int_equal(hw.ier_writes[hw.nr_ier_writes - 1], 0);
+	assert_false(u.kick);
+}
+
 static void test_loopback_stays_inside(void **state __unused)
 {
 	char buf[4];
@@ -249,6 +261,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ier_holds_four_bits_and_scratch_holds_all, setup),
 		cmocka_unit_test_setup(test_iir_reports_received_data_then_thre, setup),
 		cmocka_unit_test_setup(test_bytes_held_while_rdi_off_raise_the_line_when_it_is_on, setup),
+		cmocka_unit_test_setup(test_a_kick_ends_when_the_guest_turns_interrupts_off, setup),
 		cmocka_unit_test_setup(test_loopback_stays_inside, setup),
 		cmocka_unit_test_setup(test_overrun_is_reported_once, setup),
 	};
