@@ -195,6 +195,17 @@ static int parse_hvmem(const char *val, size_t len, struct hv_options *opts)
 	return 0;
 }
 
+static int parse_debugkeys(const char *val, size_t len, struct hv_options *opts)
+{
+	if (word_eq(val, len, "on"))
+		opts->debugkeys = HV_DEBUGKEYS_ON;
+	else if (word_eq(val, len, "off"))
+		opts->debugkeys = HV_DEBUGKEYS_OFF;
+	else
+		return -E_INVAL;
+	return 0;
+}
+
 static int parse_ghost_cpu(const char *val, size_t len, struct hv_options *opts)
 {
 	uint64_t id;
@@ -239,6 +250,8 @@ static const struct opt_desc options[] = {
 	  "serial speed, e.g. 9600 (default 115200)" },
 	{ "loglevel", OPT_VALUE, parse_loglevel, "0..7 or a level name",
 	  "messages up to this level, 0 emerg .. 7 debug (default 6 info)" },
+	{ "debugkeys", OPT_VALUE, parse_debugkeys, "on or off",
+	  "debug keys; on: on a console shared with the guest (COM1) too, Ctrl-A x3 switches input (default: only on a UART of its own)" },
 	{ "selftest", OPT_VALUE, parse_selftest, "ud|gp|pf|de|bp|df|msr|panic|leavefault[,...]",
 	  "testing only: faults to trigger at boot" },
 	{ "panic", OPT_VALUE, parse_panic, "reboot or halt",

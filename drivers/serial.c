@@ -1,23 +1,10 @@
 /* Polled 16550 UART driver (register layout from the PC16550D data sheet). */
 #include "serial.h"
+#include "uart16550.h"
 #include "x86/cpu.h"
 
-#define UART_DATA 0 /* RBR/THR, DLL when DLAB=1 */
-#define UART_IER 1  /* DLM when DLAB=1 */
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define UART_SCR 7
-
-#define LCR_8N1 0x03
-#define LCR_DLAB 0x80
-#define MCR_DTR_RTS_OUT2 0x0B
-#define FCR_ENABLE_CLEAR 0x07
-#define LSR_DATA_READY 0x01
-#define LSR_THR_EMPTY 0x20
-
-#define UART_CLOCK 115200
+#define MCR_DTR_RTS_OUT2 (MCR_DTR | MCR_RTS | MCR_OUT2)
+#define UART_CLOCK UART_CLOCK_BAUD
 /* Bound on the wait for the transmitter so a missing or wedged UART cannot hang the hypervisor. */
 #define TX_SPIN_LIMIT 100000
 
@@ -48,23 +35,23 @@ bool serial_init(uint16_t port, uint32_t baud)
 	return true;
 }
 
-static void put_raw(char c)
+void serial_tx_byte(uint8_t c)
 {
+	if (!uart_present)
+		return;
 	for (int spin = 0; spin < TX_SPIN_LIMIT; spin++) {
-		if (inb(uart_port + UART_LSR) & LSR_THR_EMPTY)
+		if (inb(uart_port + UART_LSR) & LSR_THRE)
 			break;
 		cpu_relax();
 	}
-	outb(uart_port + UART_DATA, (uint8_t)c);
+	outb(uart_port + UART_DATA, c);
 }
 
 void serial_putc(char c)
 {
-	if (!uart_present)
-		return;
 	if (c == '\n')
-		put_raw('\r');
-	put_raw(c);
+		serial_tx_byte('\r');
+	serial_tx_byte((uint8_t)c);
 }
 
 void serial_write(const char *s, size_t len)
@@ -75,7 +62,7 @@ void serial_write(const char *s, size_t len)
 
 int serial_getc(void)
 {
-	if (!uart_present || !(inb(uart_port + UART_LSR) & LSR_DATA_READY))
+	if (!uart_present || !(inb(uart_port + UART_LSR) & LSR_DR))
 		return -1;
 	return inb(uart_port + UART_DATA);
 }

@@ -34,6 +34,13 @@ enum hv_panic_mode {
 	HV_PANIC_HALT,   /* stop all CPUs and stay there, for debugging */
 };
 
+/* debugkeys=: whether the console takes debug keys. */
+enum hv_debugkeys {
+	HV_DEBUGKEYS_DEFAULT, /* on a UART of the hypervisor's own, not on COM1 shared with the guest */
+	HV_DEBUGKEYS_ON,      /* on a shared COM1 too: the guest's UART is emulated, Ctrl-A x3 switches input */
+	HV_DEBUGKEYS_OFF,     /* none */
+};
+
 struct hv_options {
 	uint16_t console_port;  /* serial console I/O base, console= */
 	uint32_t baud;          /* divides 115200, baud= */
@@ -44,6 +51,7 @@ struct hv_options {
 	bool help;              /* `help` flag: print the options */
 	uint32_t force_intercept_exceptions; /* guest exception vectors to log and reflect */
 	bool test_unhandled_exit;            /* testing only: an intercept with no handler */
+	enum hv_debugkeys debugkeys; /* debugkeys= */
 	uint32_t ghost_cpu;     /* testing only: an APIC ID to start that no CPU has; CMDLINE_NO_GHOST_CPU = off */
 
 	/* Keys no option knows; not an error, the caller warns. Names cut to 31 chars. */

@@ -12,6 +12,8 @@
 /* Programs the UART at `port` for 8N1 at `baud`; returns false if no UART answers there. */
 bool serial_init(uint16_t port, uint32_t baud);
 void serial_putc(char c);
+/* Sends one byte as it is (no CR before LF), once the transmitter has room (bounded wait). */
+void serial_tx_byte(uint8_t c);
 void serial_write(const char *s, size_t len);
 /* Returns a received byte, or -1 when none is waiting. */
 int serial_getc(void);

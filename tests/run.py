@@ -90,15 +90,15 @@ def check_log(case, log):
 
 
 class KeyFeeder:
-    """A case's `keys` [(regex, bytes)]: COM2 is a socket; everything read from it goes to the
-    case's log (com2.log), and each key is typed once its regex matches the log after where the
+    """A case's `keys` [(regex, bytes)]: the UART that takes them (COM2, or COM1 with
+    keys_uart="com1") is a socket; everything read from it goes to the case's log, and each key is typed once its regex matches the log after where the
     previous key's regex matched, so each key waits for the answer to the one before."""
 
     def __init__(self, case, workdir, log_path, deadline):
         self.keys = list(case["keys"])
         self.pos = 0
         self.sock = None
-        family, address = emulators.com2_address(case, workdir)
+        family, address = emulators.keys_address(case, workdir)
         while self.sock is None and time.time() < deadline:
             s = socket.socket(family, socket.SOCK_STREAM)
             try:
@@ -108,7 +108,7 @@ class KeyFeeder:
                 s.close()
                 time.sleep(0.2)
         if self.sock is None:
-            raise emulators.PrepareError(f"cannot connect to COM2 at {address}")
+            raise emulators.PrepareError(f"cannot connect to the keys' UART at {address}")
         self.log = open(log_path, "wb")
         self.thread = threading.Thread(target=self.read, daemon=True)
         self.thread.start()

@@ -1,69 +1,88 @@
 /*
  * The debug console (include/vmm/debugkeys.h). With the console on its own UART, the guest never
  * sees that UART (its ports are intercepted: reads all ones, as with no UART there, writes
- * dropped) and every byte received there is a debug key. Any CPU may answer: the first whose exit
- * finds the poll deadline passed claims the next one with a compare-exchange and reads the UART,
- * so two CPUs never read it at once and a key waits for whichever vCPU exits first.
+ * dropped) and every byte received there is a key. On COM1 shared with the guest, keys are on
+ * only with debugkeys=on: the guest's UART is then emulated (vmm/vuart.c), and Ctrl-A three times
+ * switches input between guest and hypervisor. Any CPU may answer: the first whose exit finds the
+ * poll deadline passed claims the next one with a compare-exchange and reads the UART, so two CPUs
+ * never read it at once and a key waits for whichever vCPU exits first.
  */
+#include "cmdline.h"
 #include "console.h"
 #include "lib/printf.h"
 #include "mm.h"
 #include "serial.h"
 #include "timer.h"
+#include "uart16550.h"
 #include "vmm/debugkeys.h"
 #include "vmm/exit.h"
 #include "vmm/partition.h"
+#include "vmm/vuart.h"
+#include "vmm/vuart_io.h"
 #include "x86/cpu.h"
 #include "x86/reboot.h"
 #include "x86/smp.h"
 
-#define UART_PORTS 8
 #define KEYS_PER_POLL 16
 
 volatile uint64_t debugkeys_next_poll = ~0ULL;
-static uint16_t hv_uart; /* 0: keys off */
+static uint16_t hidden_uart;  /* the hypervisor's own UART, hidden from the guest (0: on COM1) */
+static bool keys_on;
+static bool keys_shared;      /* on COM1 with the guest, through vmm/vuart.c */
 static uint64_t poll_period;
+/* Per vCPU: its last exit was the VMX-preemption timer, taken in the guest's HLT. */
+static bool halted_at_timer[MAX_CPUS];
 
 /* Answers print whatever the log level: the operator asked for them. */
 #define dk_print(...) printk(LOG_CRIT, __VA_ARGS__)
 
-void debugkeys_init(uint16_t console_port)
+void debugkeys_init(uint16_t console_port, enum hv_debugkeys mode)
 {
-	if (console_port == COM1_PORT)
-		return; /* shared with the guest: keys off (design.md: intercepting it costs every byte) */
-	hv_uart = console_port;
+	if (console_port != COM1_PORT)
+		hidden_uart = console_port;
+	keys_on = hidden_uart ? mode != HV_DEBUGKEYS_OFF : mode == HV_DEBUGKEYS_ON;
+	if (!keys_on)
+		return; /* on COM1 by default: intercepting the guest's UART costs exits on every byte it prints */
 	poll_period = tsc_khz() * DEBUGKEYS_POLL_MS;
 	debugkeys_next_poll = rdtsc() + poll_period;
-	pr_info("debug: keys on the console (port %#x): press h for help", console_port);
+	if (hidden_uart) {
+		pr_info("debug: keys on the console (port %#x): press h for help", console_port);
+		return;
+	}
+	keys_shared = true;
+	vuart_io_init(console_port);
+	pr_info("debug: keys on the console shared with the guest (port %#x, its UART emulated): "
+		"Ctrl-A three times switches input to the hypervisor and back", console_port);
 }
 
 void debugkeys_rearm(void)
 {
-	if (hv_uart)
-		debugkeys_next_poll = rdtsc() + poll_period;
+	if (!keys_on)
+		return;
+	debugkeys_next_poll = rdtsc() + poll_period;
+	vuart_io_resync(); /* after S3 serial_reinit() left the real IER at 0: the guest's again */
 }
 
 bool debugkeys_enabled(void)
 {
-	return hv_uart != 0;
+	return keys_on;
 }
 
 bool debugkeys_port_hidden(uint16_t port, uint8_t size)
 {
-	return hv_uart && port < hv_uart + UART_PORTS && (uint32_t)port + size > hv_uart;
+	return hidden_uart && port < hidden_uart + UART_PORTS && (uint32_t)port + size > hidden_uart;
 }
 
 void debugkeys_intercept_ports(struct partition *p)
 {
-	if (!hv_uart)
-		return;
-	for (uint16_t i = 0; i < UART_PORTS; i++)
-		io_intercept(p, hv_uart + i, true);
+	for (uint16_t i = 0; hidden_uart && i < UART_PORTS; i++)
+		io_intercept(p, hidden_uart + i, true);
+	vuart_io_intercept(p);
 }
 
 uint64_t debugkeys_timer_tsc(void)
 {
-	return hv_uart ? tsc_khz() * DEBUGKEYS_TIMER_MS : 0;
+	return keys_on ? tsc_khz() * DEBUGKEYS_TIMER_MS : 0;
 }
 
 void debugkeys_print_stats(void)
@@ -90,21 +109,29 @@ void debugkeys_print_stats(void)
 	}
 }
 
-static const char *vcpu_state(const struct vcpu *v, const struct vcpu *self)
+/*
+ * Halted is known only on VMX, and only at an exit: the guest's HLT does not exit, but the
+ * activity state an exit saves shows it. The CPU answering reads its own (its VMCS is current);
+ * another vCPU is known halted when its last exit was the preemption timer taken in HLT (any
+ * wake-up since would have exited: interrupts and NMIs are intercepted). On SVM the VMCB keeps
+ * no activity state, so a halted vCPU shows as running.
+ */
+static const char *vcpu_state(struct vcpu *v, const struct vcpu *self)
 {
-	if (v->part->stopped)
-		return "stopped";
-	if (__atomic_load_n(&v->startup, __ATOMIC_RELAXED) & VCPU_WAITING)
-		return "waiting for SIPI";
-	if (v == self)
-		return "in the hypervisor (answering this key)";
-	return "running (registers as at its last exit)";
+	bool answering = v == self, halted;
+
+	if (answering)
+		halted = vcpu_ops->read_reg(v, VCPU_HALTED);
+	else
+		halted = v->id < MAX_CPUS && halted_at_timer[v->id] && v->last_reason == EXIT_TIMER;
+	return debug_vcpu_state(v->part->stopped, __atomic_load_n(&v->startup, __ATOMIC_RELAXED) & VCPU_WAITING,
+				answering, halted);
 }
 
 static void print_vcpus(struct vcpu *self)
 {
 	for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
-		const struct vcpu *v = guest_partition.vcpus[cpu];
+		struct vcpu *v = guest_partition.vcpus[cpu];
 
 		if (!v)
 			continue;
@@ -171,6 +198,8 @@ static void answer(struct vcpu *v, int c)
 	case DK_HELP:
 		for (const char *const *line = debug_key_help; *line; line++)
 			dk_print("debug: %s", *line);
+		if (keys_shared)
+			dk_print("debug: Ctrl-A three times: input back to the guest");
 		break;
 	case DK_STATS:
 		debugkeys_print_stats();
@@ -199,27 +228,54 @@ static void answer(struct vcpu *v, int c)
 	}
 }
 
+/* Up to `max` keys (and, shared, input switches) received since the last poll. */
+static unsigned int receive(uint16_t *events, unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (keys_shared)
+		return vuart_io_poll(events, max);
+	for (int c; n < max && (c = serial_getc()) >= 0;)
+		events[n++] = (uint16_t)c;
+	return n;
+}
+
 void debugkeys_poll(struct vcpu *v)
 {
 	uint64_t due = debugkeys_next_poll, now = rdtsc();
+	uint16_t events[KEYS_PER_POLL];
+	unsigned int n;
 
 	/* One CPU per period: the one that moves the deadline reads the UART. */
 	if (now < due || !__atomic_compare_exchange_n(&debugkeys_next_poll, &due, now + poll_period, false,
 						      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return;
-	for (int i = 0; i < KEYS_PER_POLL; i++) {
-		int c = serial_getc();
+	n = receive(events, KEYS_PER_POLL);
+	for (unsigned int i = 0; i < n; i++) {
+		int c = events[i];
 
-		if (c < 0)
-			break;
+		if (c == VUART_INPUT_TO_HV) {
+			dk_print("debug: console input to the hypervisor: every key is a debug key (h for help, "
+				 "Ctrl-A three times gives input back to the guest)");
+			continue;
+		}
+		if (c == VUART_INPUT_TO_GUEST) {
+			dk_print("debug: console input back to the guest");
+			continue;
+		}
 		dk_print("debug: key '%c' at tsc %llu (exit at %llu)", c >= 0x20 && c < 0x7F ? c : '?',
 			 (unsigned long long)now, (unsigned long long)v->exit_tsc);
 		answer(v, c);
 	}
 }
 
-/* The VMX-preemption timer fired: the run loop has polled the UART already; the guest goes on. */
+/*
+ * The VMX-preemption timer fired: the run loop has polled the UART already; the guest goes on.
+ * Its activity state is read here, off the fast path, for `v` (vcpu_state()).
+ */
 enum exit_verdict handle_timer(struct vcpu *v)
 {
+	if (v->id < MAX_CPUS)
+		halted_at_timer[v->id] = vcpu_ops->read_reg(v, VCPU_HALTED);
 	return EXIT_RESUME;
 }

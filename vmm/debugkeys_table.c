@@ -1,4 +1,4 @@
-/* The debug console's pure parts: which key does what, and the statistics table's rows. */
+/* The debug console's pure parts: which key does what, what `v` calls a state, the statistics table's rows. */
 #include "lib/printf.h"
 #include "vmm/debugkeys.h"
 
@@ -38,6 +38,17 @@ const char *const debug_key_help[] = {
 	"R  reboot through the reboot path",
 	NULL,
 };
+
+const char *debug_vcpu_state(bool stopped, bool waiting_for_sipi, bool answering, bool halted)
+{
+	if (stopped)
+		return "stopped";
+	if (waiting_for_sipi)
+		return "waiting for SIPI";
+	if (answering)
+		return halted ? "halted (in the hypervisor answering this key)" : "in the hypervisor (answering this key)";
+	return halted ? "halted (registers as at its last exit, the timer's)" : "running (registers as at its last exit)";
+}
 
 const char exit_stats_header[] = "stats: cpu reason              count   avg-cycles   max-cycles";
 

@@ -1,7 +1,9 @@
 /*
  * I/O exits. Only the ports the hypervisor must see are intercepted: the reset controls (the
  * keyboard controller's 0x64 and the FADT reset register), the PM1 control registers (sleep
- * states, vmm/sleep.c) and, under QEMU, the fw_cfg DMA address register (vmm/fwcfg.c). A reset
+ * states, vmm/sleep.c), under QEMU the fw_cfg DMA address register (vmm/fwcfg.c), and the UART
+ * ports of the debug console: the hypervisor's own (hidden) or, with debugkeys=on on a shared
+ * COM1, the guest's (emulated, vmm/vuart.c). A reset
  * request takes the reboot path; everything else on them is performed for the guest, string I/O
  * (INS/OUTS) included, but for string output to a sleep control port (see string_io).
  *
@@ -22,6 +24,7 @@
 #include "vmm/partition.h"
 #include "vmm/sleep.h"
 #include "vmm/string_io.h"
+#include "vmm/vuart_io.h"
 #include "platform.h"
 #include "x86/cpu.h"
 #include "x86/reboot.h"
@@ -88,7 +91,9 @@ static void guest_out(struct vcpu *v, uint16_t port, uint8_t size, uint32_t valu
 		reboot_machine(reset, true);
 	if (debugkeys_port_hidden(port, size))
 		return; /* the hypervisor's console UART: as if nothing were there */
-	if (is_fwcfg_dma(port))
+	if (vuart_io_claims(port, size))
+		vuart_io_out(port, size, value); /* the guest's COM1 on a console shared with the debug keys */
+	else if (is_fwcfg_dma(port))
 		fwcfg_dma_io(v, port, size, false, &value);
 	else
 		out_sized(port, size, value);
@@ -100,6 +105,8 @@ static uint32_t guest_in(struct vcpu *v, uint16_t port, uint8_t size)
 
 	if (debugkeys_port_hidden(port, size))
 		return ~0U; /* no UART answers there: reads float high */
+	if (vuart_io_claims(port, size))
+		return vuart_io_in(port, size);
 	if (!is_fwcfg_dma(port))
 		return in_sized(port, size);
 	fwcfg_dma_io(v, port, size, true, &value);

@@ -113,7 +113,7 @@ __noreturn void hv_main(uint32_t magic, uint32_t info_pa)
 	platform_acpi_init(&bootinfo);      /* MADT (CPUs), FADT (reset register) */
 	apic_init(platform_acpi.madt_valid ? platform_acpi.lapic_addr : 0); /* local APIC, its mode */
 	tsc_calibrate();                    /* delays for INIT-SIPI-SIPI */
-	debugkeys_init(serial_port());      /* debug keys when the console has its own UART */
+	debugkeys_init(serial_port(), options.debugkeys); /* debug keys: own UART, or shared with debugkeys=on */
 	pic_mask_all();                     /* no stale BIOS timer tick for the guest */
 	smp_init(&platform_acpi, options.ghost_cpu); /* start every other CPU */
 	virt_ready = vmm_prepare(&options);  /* SVM/VMX on every CPU, APs parked in idle vCPUs */

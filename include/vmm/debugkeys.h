@@ -1,11 +1,12 @@
 /*
- * The debug console: keys typed on the hypervisor's own UART (console= other than COM1) while the
- * guest runs. They are read on exits the hypervisor takes anyway (at most every DEBUGKEYS_POLL_MS)
+ * The debug console: keys typed on the hypervisor's own UART (console= other than COM1), or on
+ * COM1 shared with the guest with debugkeys=on, while the guest runs. They are read on exits the hypervisor takes anyway (at most every DEBUGKEYS_POLL_MS)
  * and, on VMX, on a VMX-preemption timer exit after DEBUGKEYS_TIMER_MS of guest time without one.
  */
 #ifndef HV_VMM_DEBUGKEYS_H
 #define HV_VMM_DEBUGKEYS_H
 
+#include "cmdline.h"
 #include "types.h"
 
 struct vcpu;
@@ -32,6 +33,13 @@ enum debug_key_action debug_key_action(int c);
 extern const char *const debug_key_help[];
 
 /*
+ * What `v` calls a vCPU's state (pure: host-tested). `answering`: the vCPU of the CPU answering
+ * the key; `halted`: the guest was in HLT at the exit it was last seen at (VMX only; see
+ * vcpu_state() in vmm/debugkeys.c).
+ */
+const char *debug_vcpu_state(bool stopped, bool waiting_for_sipi, bool answering, bool halted);
+
+/*
  * One row of the exit statistics table: CPU, reason, count, average and maximum cycles (pure:
  * the one division of the statistics is here, off the exit path). Returns what snprintf returns.
  */
@@ -46,13 +54,19 @@ extern const char exit_stats_header[];
  */
 extern volatile uint64_t debugkeys_next_poll;
 
-/* At boot, after the console is set up: keys on when the console has its own UART (not COM1). */
-void debugkeys_init(uint16_t console_port);
+/*
+ * At boot, after the console is set up: keys on when the console has its own UART (not COM1),
+ * or on COM1 shared with the guest with debugkeys=on; never with debugkeys=off.
+ */
+void debugkeys_init(uint16_t console_port, enum hv_debugkeys mode);
 /* Whether the keys are on: the hypervisor's UART is hidden from the guest and VMX arms its timer. */
 bool debugkeys_enabled(void);
 /* Whether a guest access to [port, port + size) touches the hypervisor's own UART. */
 bool debugkeys_port_hidden(uint16_t port, uint8_t size);
-/* Hides the hypervisor's UART ports from the guest (intercepted: reads all ones, writes dropped). */
+/*
+ * Hides the hypervisor's own UART from the guest (intercepted: reads all ones, writes dropped), or
+ * on a shared COM1 with keys on, intercepts the guest's UART for its emulation (vmm/vuart_io.c).
+ */
 void debugkeys_intercept_ports(struct partition *p);
 /* The VMX-preemption timer's reload in TSC cycles (0: keys off, no timer). */
 uint64_t debugkeys_timer_tsc(void);

@@ -105,6 +105,8 @@ enum vcpu_reg {
 	VCPU_ES_BASE, VCPU_SS_BASE, VCPU_DS_BASE, VCPU_FS_BASE, VCPU_GS_BASE, /* read only */
 	/* read only: the exception an exit interrupted and that is to be delivered again, or VCPU_NO_EXCEPTION */
 	VCPU_PENDING_EXCEPTION,
+	/* read only: 1 when the guest was in HLT at this exit (VMX's activity state; SVM cannot tell: 0) */
+	VCPU_HALTED,
 	VCPU_REG_NR
 };
 #define VCPU_NO_EXCEPTION 0x100

@@ -1,7 +1,12 @@
 """The debug console (issue 15): keys typed on the hypervisor's own UART (console=com2) while the
 `spin` guest runs. The runner connects to COM2 (a unix socket for QEMU, a TCP socket for Bochs),
 keeps what it reads as com2.log (the hypervisor's log, which the checks read), and types each key
-once the answer to the one before has appeared. The guest's COM1 is guest.log."""
+once the answer to the one before has appeared. The guest's COM1 is guest.log.
+
+debugkeys-shared-*: COM1 shared by guest and hypervisor with debugkeys=on (the guest's UART
+emulated, vmm/vuart.c): the runner types on COM1, Ctrl-A three times before the keys and after
+them, and the guest must get its own input and none of the keys."""
+import linux_cases
 
 DONE = r"reboot: debug key R: rebooting"
 FORBID = [r"PANIC", r"\bEXCEPTION (#|NMI|reserved)", r"not ok \d+ - ", r"does nothing"]
@@ -10,7 +15,7 @@ FORBID = [r"PANIC", r"\bEXCEPTION (#|NMI|reserved)", r"not ok \d+ - ", r"does no
 ANSWERS = [
     (b"h", r"debug: R  reboot through the reboot path"),
     (b"e", r"stats: +0 cpuid +\d+ +\d+ +\d+[\s\S]*?stats: +0 total \d+ exits"),
-    (b"v", r"vcpu0: (?:in the hypervisor|running)[^\n]*\n(?:.*\n)*?.*vcpu0: RAX [0-9a-f]{16}"),
+    (b"v", r"vcpu0: (?:in the hypervisor|running|halted)[^\n]*\n(?:.*\n)*?.*vcpu0: RAX [0-9a-f]{16}"),
     (b"r", r"vcpu0: ring of the last 16 exits\n(?:.*\n)*?.*vcpu0: recent exit #\d+: code 0x[0-9a-f]+ at RIP 0x[0-9a-f]+ "
            r"qual 0x[0-9a-f]+ tsc \d+ \(last\)"),
     (b"m", r"memory: (?:SVM|VMX)[^\n]*nested tables at 0x[0-9a-f]+ map 0-0x[0-9a-f]+ 1:1"),
@@ -34,7 +39,7 @@ def keys_case(name, emulator, smp, guest_args, cpu_model=None, timeout=120, extr
                 expect=expect, forbid=FORBID, done=DONE, timeout=timeout, linger=1,
                 expect_files={"guest.log": [r"^ok \d+ - the hypervisor's UART \(COM2\) does not answer the guest",
                                             r"^ok \d+ - hypercall 6 prints the exit statistics table",
-                                            r"# spinning"]})
+                                            r"^# (?:spinning|halting) "]})
     if emulator == "qemu":
         case.update(boot="kernel")
     else:
@@ -72,6 +77,49 @@ def panic_ring_case(name, emulator, cpu_model=None):
     return case
 
 
+TOGGLE = b"\x01\x01\x01"
+TO_HV = r"debug: console input to the hypervisor: every key is a debug key"
+TO_GUEST = r"debug: console input back to the guest"
+
+
+def shared_spin_case(name, emulator, smp, cpu_model=None, timeout=120):
+    """The spin guest on a shared COM1: Ctrl-A x3, the keys up to `-`, Ctrl-A x3 (input back to the
+    guest: the `x` typed then is the guest's, never a key), Ctrl-A x3 again, then R."""
+    module = [("build/guests/spin.elf", "spin.elf exits")]
+    keys, after = [(r"^# spinning on CPUID exits", TOGGLE)], TO_HV
+    for key, answer in ANSWERS[:-1]:
+        keys.append((after, key))
+        after = answer
+    # x while the input is the guest's, then the switch back: R is a key again
+    keys += [(after, TOGGLE), (TO_GUEST, b"x" + TOGGLE), (TO_HV, b"R")]
+    expect = [r"debug: keys on the console shared with the guest \(port 0x3f8",
+              r"^ok \d+ - hypercall 6 prints the exit statistics table", r"^# spinning on CPUID exits"]
+    expect += [a for _, a in ANSWERS] + [TO_GUEST + r"[\s\S]*" + TO_HV]
+    case = dict(name=name, emulator=emulator, smp=smp, cmdline="debugkeys=on", modules=module, keys=keys,
+                keys_uart="com1", expect=expect, forbid=FORBID + [r"debug: key 'x'", r"debug: key '\?'"],
+                done=DONE, timeout=timeout, linger=1)
+    if emulator == "qemu":
+        case.update(boot="kernel")
+    else:
+        case.update(boot="iso", proto="multiboot2", cpu_model=cpu_model)
+    return case
+
+
+def shared_linux_case(name, smp=1):
+    """Linux on a shared COM1 (QEMU SVM): Ctrl-A x3, keys h e v answered, Ctrl-A x3, then a line the
+    guest reads (hvtest=echo) and prints back: exactly that line, no key and no Ctrl-A in it."""
+    keys = [(r"^HV-LINUX-ECHO: type a line", TOGGLE), (TO_HV, b"h"), (ANSWERS[0][1], b"e"),
+            (r"stats: +0 total \d+ exits", b"v"), (ANSWERS[2][1], TOGGLE), (TO_GUEST, b"hello hv\r")]
+    case = linux_cases.linux(name, hvtest="echo", smp=smp, keys=keys, keys_uart="com1", cmdline="debugkeys=on")
+    case["expect"] = case["expect"] + [
+        r"debug: keys on the console shared with the guest \(port 0x3f8", TO_HV, ANSWERS[0][1],
+        r"stats: +0 [a-z-]+ +\d+ +\d+ +\d+", ANSWERS[2][1], TO_GUEST, r"^HV-LINUX-ECHO: got 'hello hv'$",
+        r"HV-LINUX-TEST: done"] + [rf"exit-stats: vcpu{c} total \d+" for c in range(smp)]
+    case["forbid"] = case["forbid"] + [r"does nothing"]
+    case["done"] = rf"exit-stats: vcpu{smp - 1} total|Kernel panic|PANIC"
+    return case
+
+
 DEBUGKEYS_CASES = [
     panic_ring_case("panic-ring-qemu-smp1", "qemu"),
     panic_ring_case("panic-ring-bochs-skylake-smp1", "bochs", "corei7_skylake_x"),
@@ -86,6 +134,16 @@ DEBUGKEYS_CASES = [
     dict(keys_case("debugkeys-cli-unanswered-qemu-smp1", "qemu", 1, "cli", timeout=20),
          expect_timeout=True, expect=[r"debug: keys on the console", r"stats: +0 total \d+ exits"],
          forbid=FORBID + [r"debug: key '"]),
+    shared_spin_case("debugkeys-shared-qemu-smp1", "qemu", 1),
+    shared_spin_case("debugkeys-shared-qemu-smp2", "qemu", 2),
+    shared_spin_case("debugkeys-shared-bochs-skylake-smp1", "bochs", 1, cpu_model="corei7_skylake_x", timeout=300),
+    shared_linux_case("debugkeys-shared-linux-qemu-smp1"),
+    # Two CPUs: the guest's UART is touched from both (console lines, the interrupt), under one lock.
+    shared_linux_case("debugkeys-shared-linux-qemu-smp2", smp=2),
+    # A guest halted with interrupts off: only the preemption timer exits, and `v`, answered on
+    # that exit, reads the guest's activity state: halted.
+    keys_case("debugkeys-hlt-bochs-skylake-smp1", "bochs", 1, "hlt", cpu_model="corei7_skylake_x", timeout=300,
+              extra_expect=[r"vcpu0: halted \(in the hypervisor answering this key\)", r"stats: +0 timer +\d+"]),
     keys_case("debugkeys-cli-bochs-skylake-smp1", "bochs", 1, "cli", cpu_model="corei7_skylake_x", timeout=300,
               extra_expect=[r"stats: +0 timer +\d+"]),
 ]

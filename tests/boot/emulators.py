@@ -51,10 +51,13 @@ def qemu_argv(case, workdir, serial_log):
         argv.remove("-no-reboot")  # a reset really resets the machine (the runner stops it)
     if case.get("screendump"):
         argv[argv.index("-monitor") + 1] = f"unix:{monitor_socket(workdir)},server,nowait"
-    if case.get("keys"):
+    if keys_uart(case) == "com1":
+        # COM1 shared by guest and hypervisor takes the keys: the socket is COM1.
+        argv[argv.index("-serial") + 1] = f"unix:{keys_socket(workdir)},server=on,wait=on"
+    elif case.get("keys"):
         # COM2 is the hypervisor's console and its keyboard: a socket the runner connects to
         # (QEMU waits for it before the machine starts, so no line is lost).
-        argv += ["-serial", f"unix:{com2_socket(workdir)},server=on,wait=on"]
+        argv += ["-serial", f"unix:{keys_socket(workdir)},server=on,wait=on"]
     elif case.get("com2"):
         argv += ["-serial", f"file:{os.path.join(workdir, 'com2.log')}"]
     if case.get("icount"):
@@ -71,13 +74,20 @@ def qemu_argv(case, workdir, serial_log):
     return argv + case.get("qemu_extra", [])
 
 
+def keys_uart(case):
+    """Where a case types its keys: "com2" (the hypervisor's own UART, the default), "com1" (shared
+    with the guest: keys_uart="com1"), or None (no keys)."""
+    return case.get("keys_uart", "com2") if case.get("keys") else None
+
+
 def com1_log(case, workdir, serial_log):
-    """Cases with keys: the hypervisor's log (serial_log) is COM2's; the guest's COM1 goes to guest.log."""
-    return os.path.join(workdir, "guest.log") if case.get("keys") else serial_log
+    """Keys on COM2: the hypervisor's log (serial_log) is COM2's; the guest's COM1 goes to guest.log.
+    Keys on COM1: the runner writes what it reads from the socket to serial_log."""
+    return os.path.join(workdir, "guest.log") if keys_uart(case) == "com2" else serial_log
 
 
-def com2_socket(workdir):
-    return os.path.join(workdir, "com2.sock")
+def keys_socket(workdir):
+    return os.path.join(workdir, "keys.sock")
 
 
 def free_tcp_port():
@@ -87,12 +97,12 @@ def free_tcp_port():
         return s.getsockname()[1]
 
 
-def com2_address(case, workdir):
-    """Where the runner connects for COM2: (AF_UNIX, path) for QEMU, (AF_INET, (host, port)) for Bochs."""
+def keys_address(case, workdir):
+    """Where the runner connects to type keys: (AF_UNIX, path) for QEMU, (AF_INET, (host, port)) for Bochs."""
     import socket
     if case["emulator"] == "qemu":
-        return socket.AF_UNIX, com2_socket(workdir)
-    with open(os.path.join(workdir, "com2.port")) as f:
+        return socket.AF_UNIX, keys_socket(workdir)
+    with open(os.path.join(workdir, "keys.port")) as f:
         return socket.AF_INET, ("127.0.0.1", int(f.read()))
 
 
@@ -131,8 +141,7 @@ vgaromimage: file={BOCHS_VGA}
 cpu: model={case['cpu_model']}, count={case.get('smp', 1)}, ips=10000000, reset_on_triple_fault=0, ignore_bad_msrs={1 if case.get('bochs_ignore_bad_msrs') else 0}
 ata0-master: type=cdrom, path={iso}, status=inserted
 boot: cdrom
-com1: enabled=1, mode=file, dev={com1_log(case, workdir, serial_log)}
-{bochs_com2(case, workdir)}clock: sync=none, time0=1
+{bochs_serial(case, workdir, serial_log)}clock: sync=none, time0=1
 display_library: term
 vga: extension=none
 log: {os.path.join(workdir, 'bochs.log')}
@@ -145,18 +154,21 @@ port_e9_hack: enabled=1
     return ["bochs", "-q", "-f", rc, "-rc", os.path.join(workdir, "cont.dbg")]
 
 
-def bochs_com2(case, workdir):
-    """Cases with keys: COM2 is a TCP server Bochs opens (and waits on) at start; the runner connects."""
-    if not case.get("keys"):
-        return ""
-    port = free_tcp_port()
-    with open(os.path.join(workdir, "com2.port"), "w") as f:
-        f.write(str(port))
-    return f"com2: enabled=1, mode=socket-server, dev=127.0.0.1:{port}\n"
+def bochs_serial(case, workdir, serial_log):
+    """COM1 a file, or for keys the UART that takes them a TCP server Bochs opens (and waits on) at
+    start; the runner connects."""
+    uart = keys_uart(case)
+    lines = {"com1": f"com1: enabled=1, mode=file, dev={com1_log(case, workdir, serial_log)}\n"}
+    if uart:
+        port = free_tcp_port()
+        with open(os.path.join(workdir, "keys.port"), "w") as f:
+            f.write(str(port))
+        lines[uart] = f"{uart}: enabled=1, mode=socket-server, dev=127.0.0.1:{port}\n"
+    return "".join(lines.values())
 
 
 def prepare(case, workdir):
-    serial_log = os.path.join(workdir, "com2.log" if case.get("keys") else case.get("log", "serial.log"))
+    serial_log = os.path.join(workdir, "com2.log" if keys_uart(case) == "com2" else case.get("log", "serial.log"))
     env = dict(os.environ)
     if case["emulator"] == "qemu":
         argv = qemu_argv(case, workdir, serial_log)

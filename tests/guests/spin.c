@@ -5,6 +5,7 @@
  *   spin.elf exits  loops on CPUID, so the hypervisor takes an exit about every millisecond;
  *   spin.elf cli    spins with interrupts off and never exits: only a timer in the hypervisor
  *                   (the VMX-preemption timer) gets the keys answered.
+ *   spin.elf hlt    halts with interrupts off: the same, and `v` must show the vCPU halted (VMX).
  * The run ends when the runner sees the answer to its last key (R reboots the machine).
  */
 #include "guest.h"
@@ -19,13 +20,17 @@ const char guest_name[] = "spin";
 
 void guest_main(void)
 {
-	bool cli = mb_has_word("cli");
+	bool cli = mb_has_word("cli"), hlt = mb_has_word("hlt");
 	struct hc_regs regs;
 
 	outb(COM2_SCRATCH, 0x5A);
 	ok(inb(COM2_SCRATCH) == 0xFF, "the hypervisor's UART (COM2) does not answer the guest");
 	ok(hypercall(HC_EXIT_TABLE, 0, 0, 0, &regs) == 0, "hypercall %d prints the exit statistics table",
 	   HC_EXIT_TABLE);
+	if (hlt) {
+		printf("# halting with interrupts off: type keys now\n");
+		halt_forever();
+	}
 	printf("# spinning %s: type keys now\n", cli ? "with interrupts off, no exits" : "on CPUID exits");
 	if (cli) {
 		irq_disable();

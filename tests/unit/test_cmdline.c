@@ -459,6 +459,19 @@ static void test_print_help(void **state __unused)
 		assert_int_equal(strstr(h.text[i], options[i].help) - h.text[i], col);
 }
 
+/* debugkeys=: default (keys only on a UART of the hypervisor's own), on (a shared COM1 too), off. */
+static void test_debugkeys_option(void **state __unused)
+{
+	ok("console=com1");
+	assert_int_equal(opts.debugkeys, HV_DEBUGKEYS_DEFAULT);
+	ok("debugkeys=on");
+	assert_int_equal(opts.debugkeys, HV_DEBUGKEYS_ON);
+	ok("console=com2 debugkeys=off");
+	assert_int_equal(opts.debugkeys, HV_DEBUGKEYS_OFF);
+	bad("debugkeys=yes", "bad value for debugkeys=: \"yes\" (expected on or off)");
+	bad("debugkeys", "missing value for debugkeys=");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_path_and_spacing),
 		cmocka_unit_test(test_ghost_cpu),
 		cmocka_unit_test(test_exception_options),
+		cmocka_unit_test(test_debugkeys_option),
 		cmocka_unit_test(test_repeat_and_errors),
 		cmocka_unit_test(test_long_words),
 		cmocka_unit_test(test_parse_uint),

@@ -1,4 +1,4 @@
-/* Host tests of the debug console's pure parts: key dispatch and the statistics table's rows. */
+/* Host tests of the debug console's pure parts: key dispatch, vCPU state names, the statistics table's rows. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,6 +44,18 @@ static void test_help_names_every_key(void **state __unused)
 		assert_int_equal(debug_key_help[i][0], keys[i]);
 }
 
+static void test_vcpu_states(void **state __unused)
+{
+	/* A stopped partition and a vCPU waiting for its SIPI say so, whatever else is known. */
+	assert_string_equal(debug_vcpu_state(true, true, true, true), "stopped");
+	assert_string_equal(debug_vcpu_state(false, true, false, true), "waiting for SIPI");
+	assert_string_equal(debug_vcpu_state(false, false, true, false), "in the hypervisor (answering this key)");
+	assert_string_equal(debug_vcpu_state(false, false, true, true), "halted (in the hypervisor answering this key)");
+	assert_string_equal(debug_vcpu_state(false, false, false, false), "running (registers as at its last exit)");
+	assert_string_equal(debug_vcpu_state(false, false, false, true),
+			    "halted (registers as at its last exit, the timer's)");
+}
+
 static void test_row_has_count_average_and_max(void **state __unused)
 {
 	char row[128];
@@ -76,6 +88,7 @@ int main(void)
 		cmocka_unit_test(test_each_key_has_its_action),
 		cmocka_unit_test(test_other_bytes_do_nothing),
 		cmocka_unit_test(test_help_names_every_key),
+		cmocka_unit_test(test_vcpu_states),
 		cmocka_unit_test(test_row_has_count_average_and_max),
 		cmocka_unit_test(test_row_without_exits_divides_by_nothing),
 		cmocka_unit_test(test_row_with_large_sums),

@@ -450,6 +450,8 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 		return (inj & SVM_EVENT_VALID) && (inj & (7U << 8)) == SVM_EVENT_TYPE_EXCEPTION ? (uint8_t)inj
 											  : VCPU_NO_EXCEPTION;
 	}
+	case VCPU_HALTED:
+		return 0; /* HLT is not intercepted and the VMCB keeps no activity state */
 	default:
 		BUG_ON(true);
 		return 0;

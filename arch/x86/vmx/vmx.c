@@ -356,6 +356,8 @@ static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg reg)
 			       ? (info & VMX_INTR_INFO_VECTOR_MASK)
 			       : VCPU_NO_EXCEPTION;
 	}
+	case VCPU_HALTED:
+		return vmcs_read32(VMCS_GUEST_ACTIVITY_STATE) == VMX_ACTIVITY_HLT;
 	default:
 		BUG_ON(true);
 		return 0;
