@@ -18,23 +18,23 @@
 
 /* ---- control registers ---- */
 
-static int write_cr0_safe(uint32_t v)
-{
-	trap_arm();
-	asm volatile goto("1: mov %0, %%cr0\n\t" ASM_TRY("1b", "%l[fault]") : : "r"(v) : "memory" : fault);
-	return NO_FAULT;
-fault:
-	return last_trap.vector;
-}
+/* MOV to a control register: NO_FAULT, or the vector it raised. */
+#define DEFINE_WRITE_CR_SAFE(name, cr)                                                            \
+	static int name(uint32_t v)                                                               \
+	{                                                                                         \
+		trap_arm();                                                                       \
+		asm volatile goto("1: mov %0, %%" cr "\n\t" ASM_TRY("1b", "%l[fault]")            \
+				  :                                                               \
+				  : "r"(v)                                                        \
+				  : "memory"                                                      \
+				  : fault);                                                       \
+		return NO_FAULT;                                                                  \
+	fault:                                                                                    \
+		return last_trap.vector;                                                          \
+	}
 
-static int write_cr4_safe(uint32_t v)
-{
-	trap_arm();
-	asm volatile goto("1: mov %0, %%cr4\n\t" ASM_TRY("1b", "%l[fault]") : : "r"(v) : "memory" : fault);
-	return NO_FAULT;
-fault:
-	return last_trap.vector;
-}
+DEFINE_WRITE_CR_SAFE(write_cr0_safe, "cr0")
+DEFINE_WRITE_CR_SAFE(write_cr4_safe, "cr4")
 
 static void check_cr4_bad(uint32_t bit, const char *what)
 {

@@ -77,11 +77,35 @@ static int teardown(void **state)
 		assert_string_equal(bi->error, "");                                                \
 	} while (0)
 
-/* A test per table row, named after the row's `what`, with the common setup and teardown. */
-#define ROW_TESTS(tests, n, fn, rows)                                                              \
-	for (size_t row_ = 0; row_ < ARRAY_SIZE(rows); row_++)                                     \
-		(tests)[(n)++] = (struct CMUnitTest){ (rows)[row_].what, (fn), setup, teardown,    \
-						      (void *)&(rows)[row_] }
+/*
+ * Runs the fixed tests, then one test per row of a table, named after the row's `what` (at
+ * name_offset in each row), with the common setup and teardown.
+ */
+static int run_with_rows(const char *group, const struct CMUnitTest *fixed, size_t nr_fixed,
+			 CMUnitTestFunction row_test, const void *rows, size_t nr_rows, size_t row_size,
+			 size_t name_offset)
+{
+	struct CMUnitTest *tests = calloc(nr_fixed + nr_rows, sizeof(*tests));
+	int failed;
+
+	if (!tests)
+		abort();
+	memcpy(tests, fixed, nr_fixed * sizeof(*tests));
+	for (size_t i = 0; i < nr_rows; i++) {
+		const void *row = (const char *)rows + i * row_size;
+
+		const char *name = *(const char *const *)((const char *)row + name_offset);
+
+		tests[nr_fixed + i] = (struct CMUnitTest){ name, row_test, setup, teardown, (void *)row };
+	}
+	failed = _cmocka_run_group_tests(group, tests, nr_fixed + nr_rows, NULL, NULL);
+	free(tests);
+	return failed;
+}
+
+#define RUN_WITH_ROWS(group, fixed, row_test, rows)                                                \
+	run_with_rows(group, fixed, ARRAY_SIZE(fixed), row_test, rows, ARRAY_SIZE(rows), sizeof((rows)[0]), \
+		      offsetof(typeof((rows)[0]), what))
 
 static int parse1(struct fake_mem *fm, paddr_t info, struct boot_info *bi)
 {

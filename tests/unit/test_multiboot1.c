@@ -379,11 +379,6 @@ int main(void)
 		T(mb1_empty_entries_dropped),
 		T(mb1_mutations),
 	};
-	struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(mb1_rejects)];
-	size_t n = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
-		tests[n++] = fixed[i];
-	ROW_TESTS(tests, n, mb1_rejected, mb1_rejects);
-	return _cmocka_run_group_tests("multiboot1", tests, n, NULL, NULL);
+	return RUN_WITH_ROWS("multiboot1", fixed, mb1_rejected, mb1_rejects);
 }

@@ -457,11 +457,6 @@ int main(void)
 		T(mb2_module_count_limit),
 		T(mb2_mutations),
 	};
-	struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(mb2_rejects)];
-	size_t n = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
-		tests[n++] = fixed[i];
-	ROW_TESTS(tests, n, mb2_rejected, mb2_rejects);
-	return _cmocka_run_group_tests("multiboot2", tests, n, NULL, NULL);
+	return RUN_WITH_ROWS("multiboot2", fixed, mb2_rejected, mb2_rejects);
 }
