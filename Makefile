@@ -72,8 +72,15 @@ $(BUILD)/unit/%: tests/unit/%.c Makefile
 	@echo "  HOSTCC  $<"
 	@$(HOSTCC) $(UNIT_CFLAGS) $< -o $@ -lcmocka
 
+# Runs every test binary, then prints the totals over all of them (cmocka counts per binary).
 unit: $(UNIT_BINS)
-	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
+	@fail=0; run=0; bad=0; for t in $(UNIT_BINS); do \
+		out=$$($$t 2>&1) || fail=1; printf '%s\n' "$$out"; \
+		n=$$(printf '%s\n' "$$out" | sed -n 's/^\[==========\] \([0-9]*\) test(s) run\./\1/p'); \
+		f=$$(printf '%s\n' "$$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p'); \
+		run=$$((run + $${n:-0})); bad=$$((bad + $${f:-0})); \
+	done; \
+	echo "unit: $$run tests in $(words $(UNIT_BINS)) files, $$bad failed"; exit $$fail
 
 # The default guest: Debian's Linux with a busybox initramfs that gives a shell on the serial
 # console. GUEST=build/guests/NAME.elf boots a multiboot test guest instead.

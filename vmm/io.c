@@ -254,7 +254,7 @@ enum exit_verdict handle_io(struct vcpu *v)
 	if (v->exit.io.string)
 		return string_io(v);
 	if (v->exit.io.in) {
-		uint32_t value = guest_in(v, port, size);
+		uint32_t value = guest_in(v, port, size) & mask;
 
 		/* IN to AL/AX keeps the rest of RAX; IN to EAX clears the upper half, as a write to EAX does. */
 		v->regs.rax = size == 4 ? value : (v->regs.rax & ~(uint64_t)mask) | value;

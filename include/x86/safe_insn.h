@@ -7,39 +7,11 @@
 
 #include "errno.h"
 #include "x86/extable.h"
+#include "x86/safe_insn_gen.h"
 
-static inline int rdmsr_safe(uint32_t msr, uint64_t *value)
-{
-	uint32_t lo, hi;
-
-	asm volatile goto("1: rdmsr\n\t" EXTABLE_ENTRY("1b", "%l[fault]")
-			  : "=a"(lo), "=d"(hi)
-			  : "c"(msr)
-			  :
-			  : fault);
-	*value = ((uint64_t)hi << 32) | lo;
-	return 0;
-fault:
-	return -E_FAULT;
-}
-
-/* WRMSR and XSETBV share their operands: index in ECX, value in EDX:EAX. */
-#define DEFINE_SAFE_ECX_EDX_EAX(name, insn)                                                       \
-	static inline int name(uint32_t index, uint64_t value)                                   \
-	{                                                                                         \
-		asm volatile goto("1: " insn "\n\t" EXTABLE_ENTRY("1b", "%l[fault]")              \
-				  :                                                               \
-				  : "c"(index), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)) \
-				  : "memory"                                                      \
-				  : fault);                                                       \
-		return 0;                                                                         \
-	fault:                                                                                    \
-		return -E_FAULT;                                                                  \
-	}
-
-DEFINE_SAFE_ECX_EDX_EAX(wrmsr_safe, "wrmsr")
-DEFINE_SAFE_ECX_EDX_EAX(xsetbv_safe, "xsetbv")
-#undef DEFINE_SAFE_ECX_EDX_EAX
+SAFE_INSN_READ_ECX_EDX_EAX(static inline int rdmsr_safe, "rdmsr", EXTABLE_ENTRY, (void)0, 0, -E_FAULT)
+SAFE_INSN_WRITE_ECX_EDX_EAX(static inline int wrmsr_safe, "wrmsr", EXTABLE_ENTRY, (void)0, 0, -E_FAULT)
+SAFE_INSN_WRITE_ECX_EDX_EAX(static inline int xsetbv_safe, "xsetbv", EXTABLE_ENTRY, (void)0, 0, -E_FAULT)
 
 /* Needs CR4.OSXSAVE (set on every CPU with XSAVE when virtualization is enabled). */
 static inline uint64_t xgetbv(uint32_t index)

@@ -53,3 +53,6 @@ $(GUEST_OUT)/sleep.elf: $(GUEST_OBJ)/sleep_wake16.o
 .SECONDARY: $(GUEST_OBJ)/sleep_wake16.o
 $(GUEST_OUT)/attack.elf: $(GUEST_OBJ)/attack_resume16.o
 .SECONDARY: $(GUEST_OBJ)/attack_resume16.o
+ARCHCHECK_PARTS := $(patsubst %,$(GUEST_OBJ)/archcheck_%.o,ring3 cpu step io)
+$(GUEST_OUT)/archcheck.elf: $(ARCHCHECK_PARTS)
+.SECONDARY: $(ARCHCHECK_PARTS)

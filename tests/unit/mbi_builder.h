@@ -157,6 +157,17 @@ static paddr_t fm_put_str(struct fake_mem *fm, const char *s)
 #define T_MB1_LOADER_NAME 64
 #define T_MB1_INFO_SIZE 116
 
+/* Bit numbers in the flags word, each saying which fields are valid. */
+#define T_MB1_FLAG_MEM 0
+#define T_MB1_FLAG_CMDLINE 2
+#define T_MB1_FLAG_MODS 3
+#define T_MB1_FLAG_MMAP 6
+#define T_MB1_FLAG_LOADER_NAME 9
+
+#define T_MB1_MOD_SIZE 16       /* {u32 mod_start; u32 mod_end; u32 string; u32 reserved} */
+#define T_MB1_MOD_STRING 8
+#define T_MB1_MMAP_ENTRY_SIZE 20 /* the size field's usual value: base, length, type */
+
 struct t_mod {
 	uint32_t start, end;
 	const char *str; /* NULL: string pointer 0 */
@@ -179,7 +190,7 @@ static paddr_t mb1_new(struct fake_mem *fm)
 
 static void mb1_set_mem(struct fake_mem *fm, paddr_t info, uint32_t lower, uint32_t upper)
 {
-	mb1_set_flag(fm, info, 0);
+	mb1_set_flag(fm, info, T_MB1_FLAG_MEM);
 	fm_w32(fm, info + T_MB1_MEM_LOWER, lower);
 	fm_w32(fm, info + T_MB1_MEM_UPPER, upper);
 }
@@ -188,7 +199,7 @@ static paddr_t mb1_set_cmdline(struct fake_mem *fm, paddr_t info, const char *s)
 {
 	paddr_t pa = fm_put_str(fm, s);
 
-	mb1_set_flag(fm, info, 2);
+	mb1_set_flag(fm, info, T_MB1_FLAG_CMDLINE);
 	fm_w32(fm, info + T_MB1_CMDLINE, (uint32_t)pa);
 	return pa;
 }
@@ -197,7 +208,7 @@ static paddr_t mb1_set_loader_name(struct fake_mem *fm, paddr_t info, const char
 {
 	paddr_t pa = fm_put_str(fm, s);
 
-	mb1_set_flag(fm, info, 9);
+	mb1_set_flag(fm, info, T_MB1_FLAG_LOADER_NAME);
 	fm_w32(fm, info + T_MB1_LOADER_NAME, (uint32_t)pa);
 	return pa;
 }
@@ -205,18 +216,18 @@ static paddr_t mb1_set_loader_name(struct fake_mem *fm, paddr_t info, const char
 /* Returns the address of the module array. */
 static paddr_t mb1_set_mods(struct fake_mem *fm, paddr_t info, const struct t_mod *mods, uint32_t n)
 {
-	paddr_t arr = fm_alloc(fm, 16 * (size_t)n + 1, 4); /* +1: never a zero-size allocation */
+	paddr_t arr = fm_alloc(fm, T_MB1_MOD_SIZE * (size_t)n + 1, 4); /* +1: never a zero-size allocation */
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
-		paddr_t e = arr + 16 * i;
+		paddr_t e = arr + T_MB1_MOD_SIZE * i;
 
 		fm_w32(fm, e + 0, mods[i].start);
 		fm_w32(fm, e + 4, mods[i].end);
-		fm_w32(fm, e + 8, mods[i].str ? (uint32_t)fm_put_str(fm, mods[i].str) : 0);
+		fm_w32(fm, e + T_MB1_MOD_STRING, mods[i].str ? (uint32_t)fm_put_str(fm, mods[i].str) : 0);
 		fm_w32(fm, e + 12, 0);
 	}
-	mb1_set_flag(fm, info, 3);
+	mb1_set_flag(fm, info, T_MB1_FLAG_MODS);
 	fm_w32(fm, info + T_MB1_MODS_COUNT, n);
 	fm_w32(fm, info + T_MB1_MODS_ADDR, (uint32_t)arr);
 	return arr;
@@ -238,7 +249,7 @@ static paddr_t mb1_set_mmap(struct fake_mem *fm, paddr_t info, const struct t_me
 		fm_w64(fm, p + 12, e[i].len);
 		fm_w32(fm, p + 20, e[i].type);
 	}
-	mb1_set_flag(fm, info, 6);
+	mb1_set_flag(fm, info, T_MB1_FLAG_MMAP);
 	fm_w32(fm, info + T_MB1_MMAP_LENGTH, length);
 	fm_w32(fm, info + T_MB1_MMAP_ADDR, (uint32_t)buf);
 	return buf;
@@ -247,6 +258,30 @@ static paddr_t mb1_set_mmap(struct fake_mem *fm, paddr_t info, const struct t_me
 /* ---- Multiboot 2 (Multiboot2 Specification, 3.6) ---- */
 
 #define MB2_BUILDER_ROOM 0x2000 /* bytes reserved for each info a test builds */
+
+/* Tag types (3.6.1 onwards). */
+#define T_MB2_TAG_END 0
+#define T_MB2_TAG_CMDLINE 1
+#define T_MB2_TAG_LOADER_NAME 2
+#define T_MB2_TAG_MODULE 3
+#define T_MB2_TAG_BASIC_MEMINFO 4
+#define T_MB2_TAG_MMAP 6
+#define T_MB2_TAG_FRAMEBUFFER 8
+#define T_MB2_TAG_ELF_SECTIONS 9
+#define T_MB2_TAG_EFI32_ST 11
+#define T_MB2_TAG_EFI64_ST 12
+#define T_MB2_TAG_ACPI_OLD 14
+#define T_MB2_TAG_ACPI_NEW 15
+#define T_MB2_TAG_EFI_MMAP 17
+#define T_MB2_TAG_FIRST_UNKNOWN 22 /* the first type the specification does not define */
+
+#define T_MB2_TAG_HEADER 8       /* {u32 type; u32 size} */
+#define T_MB2_TAG_SIZE_FIELD 4
+#define T_MB2_MMAP_ENTRY_SIZE 24 /* {u64 base_addr; u64 length; u32 type; u32 reserved} */
+#define T_MB2_MMAP_VERSION 0
+#define T_EFI_DESC_SIZE 40       /* UEFI 2.x EFI_MEMORY_DESCRIPTOR */
+#define T_EFI_DESC_VERSION 1
+#define T_EFI_DESC_PAGES 24      /* NumberOfPages within a descriptor */
 
 struct mb2_builder {
 	struct fake_mem *fm;
@@ -290,7 +325,7 @@ static paddr_t mb2_tag_str(struct mb2_builder *b, uint32_t type, const char *s)
 static void mb2_tag_module(struct mb2_builder *b, uint32_t start, uint32_t end, const char *s)
 {
 	size_t len = strlen(s) + 1;
-	paddr_t p = mb2_tag(b, 3, 8 + (uint32_t)len);
+	paddr_t p = mb2_tag(b, T_MB2_TAG_MODULE, 8 + (uint32_t)len);
 
 	fm_w32(b->fm, p, start);
 	fm_w32(b->fm, p + 4, end);
@@ -299,7 +334,7 @@ static void mb2_tag_module(struct mb2_builder *b, uint32_t start, uint32_t end, 
 
 static void mb2_tag_meminfo(struct mb2_builder *b, uint32_t lower, uint32_t upper)
 {
-	paddr_t p = mb2_tag(b, 4, 8);
+	paddr_t p = mb2_tag(b, T_MB2_TAG_BASIC_MEMINFO, 8);
 
 	fm_w32(b->fm, p, lower);
 	fm_w32(b->fm, p + 4, upper);
@@ -309,7 +344,7 @@ static void mb2_tag_meminfo(struct mb2_builder *b, uint32_t lower, uint32_t uppe
 static paddr_t mb2_tag_mmap_raw(struct mb2_builder *b, uint32_t entry_size, uint32_t version,
 				const struct t_mem *e, uint32_t n)
 {
-	paddr_t p = mb2_tag(b, 6, 8 + entry_size * n);
+	paddr_t p = mb2_tag(b, T_MB2_TAG_MMAP, 8 + entry_size * n);
 	uint32_t i;
 
 	fm_w32(b->fm, p, entry_size);
@@ -327,7 +362,7 @@ static paddr_t mb2_tag_mmap_raw(struct mb2_builder *b, uint32_t entry_size, uint
 
 static paddr_t mb2_tag_mmap(struct mb2_builder *b, const struct t_mem *e, uint32_t n)
 {
-	return mb2_tag_mmap_raw(b, 24, 0, e, n);
+	return mb2_tag_mmap_raw(b, T_MB2_MMAP_ENTRY_SIZE, T_MB2_MMAP_VERSION, e, n);
 }
 
 /* UEFI EFI_MEMORY_DESCRIPTOR: {u32 Type; u32 pad; u64 PhysicalStart; u64 VirtualStart;
@@ -341,7 +376,7 @@ struct t_efi {
 static paddr_t mb2_tag_efi_mmap(struct mb2_builder *b, uint32_t desc_size, uint32_t version,
 				const struct t_efi *d, uint32_t n)
 {
-	paddr_t p = mb2_tag(b, 17, 8 + desc_size * n);
+	paddr_t p = mb2_tag(b, T_MB2_TAG_EFI_MMAP, 8 + desc_size * n);
 	uint32_t i;
 
 	fm_w32(b->fm, p, desc_size);
@@ -352,7 +387,7 @@ static paddr_t mb2_tag_efi_mmap(struct mb2_builder *b, uint32_t desc_size, uint3
 		fm_w32(b->fm, q, d[i].type);
 		fm_w64(b->fm, q + 8, d[i].phys);
 		fm_w64(b->fm, q + 16, 0xdead000000000000ULL); /* VirtualStart: ignored */
-		fm_w64(b->fm, q + 24, d[i].pages);
+		fm_w64(b->fm, q + T_EFI_DESC_PAGES, d[i].pages);
 		fm_w64(b->fm, q + 32, 0xf);
 	}
 	return p - 8;
@@ -366,7 +401,7 @@ static void mb2_tag_bytes(struct mb2_builder *b, uint32_t type, const void *byte
 /* Append the end tag and set total_size; returns the info address. */
 static paddr_t mb2_finish(struct mb2_builder *b)
 {
-	mb2_tag(b, 0, 0);
+	mb2_tag(b, T_MB2_TAG_END, 0);
 	fm_w32(b->fm, b->start, (uint32_t)(b->pos - b->start));
 	return b->start;
 }
@@ -376,6 +411,78 @@ static paddr_t mb2_finish_without_end(struct mb2_builder *b)
 {
 	fm_w32(b->fm, b->start, (uint32_t)(b->pos - b->start));
 	return b->start;
+}
+
+/*
+ * A tag described as data, for tables of crafted infos: the kind picks the builder above, then
+ * `size` (when nonzero) overwrites the tag's size field and `poke` writes one value of 1, 4 or 8
+ * bytes at an offset from the tag's start.
+ */
+enum t_tag_kind { T_TAG_NONE, T_TAG_STRING, T_TAG_MODULE, T_TAG_MEMINFO, T_TAG_MMAP, T_TAG_EFI_MMAP, T_TAG_BYTES };
+
+struct t_tag {
+	enum t_tag_kind kind;
+	uint32_t type;                   /* T_TAG_STRING, T_TAG_BYTES */
+	const char *str;                 /* T_TAG_STRING, T_TAG_MODULE */
+	uint32_t start, end;             /* T_TAG_MODULE */
+	uint32_t lower, upper;           /* T_TAG_MEMINFO */
+	uint32_t entry_size, version;    /* T_TAG_MMAP, T_TAG_EFI_MMAP */
+	const struct t_mem *mem;         /* T_TAG_MMAP */
+	const struct t_efi *efi;         /* T_TAG_EFI_MMAP */
+	const void *bytes;               /* T_TAG_BYTES */
+	uint32_t n;                      /* entries, or bytes for T_TAG_BYTES */
+	uint32_t size;
+	struct { uint32_t at, width; uint64_t value; } poke;
+};
+
+/* Extra designated initializers may follow, e.g. `.size = 12` or `.poke = { at, width, value }`. */
+#define T_TAG_STR(type_, s, ...) { .kind = T_TAG_STRING, .type = (type_), .str = (s), __VA_ARGS__ }
+#define T_TAG_MOD(start_, end_, s, ...) \
+	{ .kind = T_TAG_MODULE, .start = (start_), .end = (end_), .str = (s), __VA_ARGS__ }
+#define T_TAG_MEMINFO(lower_, upper_) { .kind = T_TAG_MEMINFO, .lower = (lower_), .upper = (upper_) }
+#define T_TAG_MMAP_RAW(esize, ver, map, n_, ...) \
+	{ .kind = T_TAG_MMAP, .entry_size = (esize), .version = (ver), .mem = (map), .n = (n_), __VA_ARGS__ }
+#define T_TAG_MMAP(map, n_, ...) T_TAG_MMAP_RAW(T_MB2_MMAP_ENTRY_SIZE, T_MB2_MMAP_VERSION, map, n_, __VA_ARGS__)
+#define T_TAG_EFI(esize, ver, d, n_, ...) \
+	{ .kind = T_TAG_EFI_MMAP, .entry_size = (esize), .version = (ver), .efi = (d), .n = (n_), __VA_ARGS__ }
+#define T_TAG_RAW(type_, p, len) { .kind = T_TAG_BYTES, .type = (type_), .bytes = (p), .n = (len) }
+
+/* Appends one described tag; returns its address. */
+static paddr_t mb2_tag_from(struct mb2_builder *b, const struct t_tag *t)
+{
+	paddr_t tag = b->pos;
+
+	switch (t->kind) {
+	case T_TAG_STRING:
+		mb2_tag_str(b, t->type, t->str);
+		break;
+	case T_TAG_MODULE:
+		mb2_tag_module(b, t->start, t->end, t->str);
+		break;
+	case T_TAG_MEMINFO:
+		mb2_tag_meminfo(b, t->lower, t->upper);
+		break;
+	case T_TAG_MMAP:
+		mb2_tag_mmap_raw(b, t->entry_size, t->version, t->mem, t->n);
+		break;
+	case T_TAG_EFI_MMAP:
+		mb2_tag_efi_mmap(b, t->entry_size, t->version, t->efi, t->n);
+		break;
+	case T_TAG_BYTES:
+		mb2_tag_bytes(b, t->type, t->bytes, t->n);
+		break;
+	case T_TAG_NONE:
+		abort();
+	}
+	if (t->size)
+		fm_w32(b->fm, tag + T_MB2_TAG_SIZE_FIELD, t->size);
+	if (t->poke.width == 1)
+		fm_w8(b->fm, tag + t->poke.at, (uint8_t)t->poke.value);
+	else if (t->poke.width == 4)
+		fm_w32(b->fm, tag + t->poke.at, (uint32_t)t->poke.value);
+	else if (t->poke.width == 8)
+		fm_w64(b->fm, tag + t->poke.at, t->poke.value);
+	return tag;
 }
 
 #endif

@@ -116,12 +116,21 @@ void printk(int level, const char *fmt, ...)
 }
 
 /* ---- the vCPU ---- */
-static bool guest_if, event_pending;
-static unsigned int injected[16], n_injected, windows;
+static bool guest_if, event_pending, nmi_unblocked;
+/* A backend whose event_allowed() sees only the guest's state (IF, shadow), not what it injected. */
+static bool allowed_ignores_injection;
+static unsigned int injected[16], n_injected, windows, nmis_injected, nmi_windows;
 
 static void model_inject_event(struct vcpu *v, const struct vcpu_event *e)
 {
 	(void)v;
+	assert_false(event_pending); /* one event per entry */
+	if (e->type == EVENT_NMI) {
+		assert_int_equal(e->vector, 2);
+		nmis_injected++;
+		event_pending = true;
+		return;
+	}
 	assert_int_equal(e->type, EVENT_INTERRUPT);
 	assert_true(n_injected < 16);
 	injected[n_injected++] = e->vector;
@@ -131,14 +140,18 @@ static void model_inject_event(struct vcpu *v, const struct vcpu_event *e)
 static bool model_event_allowed(struct vcpu *v, enum event_type type)
 {
 	(void)v;
-	return type == EVENT_INTERRUPT && guest_if && !event_pending;
+	if (type == EVENT_NMI)
+		return nmi_unblocked && !event_pending;
+	return type == EVENT_INTERRUPT && guest_if && (allowed_ignores_injection || !event_pending);
 }
 
 static void model_request_event_window(struct vcpu *v, enum event_type type)
 {
 	(void)v;
-	(void)type;
-	windows++;
+	if (type == EVENT_NMI)
+		nmi_windows++;
+	else
+		windows++;
 }
 
 static const struct vcpu_ops model_ops = {
@@ -162,8 +175,9 @@ static int setup(void **state)
 	tpr = 0;
 	memset(&vcpu, 0, sizeof(vcpu));
 	vcpu.cpu = &cpu;
-	guest_if = event_pending = false;
-	n_injected = windows = host_spurious = 0;
+	guest_if = event_pending = nmi_unblocked = allowed_ignores_injection = false;
+	n_injected = windows = host_spurious = nmis_injected = nmi_windows = 0;
+	cpu.nmi_pending = 0;
 	return 0;
 }
 
@@ -377,6 +391,95 @@ static void test_double_fault_table(void **state)
 	assert_false(vcpu_events_double_fault(&intr, &gp)); /* an interrupt on vector 13 is no #GP */
 }
 
+/* ---- NMIs (vcpu_deliver_events) ---- */
+
+/* The guest enters and its handler runs: the injected event is no longer pending. */
+static void guest_entered(void)
+{
+	event_pending = false;
+}
+
+/* An NMI another CPU sent (percpu.nmi_pending) reaches the guest when its NMI blocking allows. */
+static void test_nmi_injected_when_unblocked(void **state)
+{
+	(void)state;
+	nmi_unblocked = true;
+	cpu.nmi_pending = 1;
+	assert_false(vcpu_deliver_events(&vcpu));
+	assert_int_equal(nmis_injected, 1);
+	assert_int_equal(vcpu.nmi_pending, 0);
+	assert_int_equal(cpu.nmi_pending, 0);
+	assert_int_equal(nmi_windows, 0);
+}
+
+static void test_nmi_blocked_waits_for_window(void **state)
+{
+	(void)state;
+	vcpu.nmi_pending = 1;
+	assert_true(vcpu_deliver_events(&vcpu)); /* blocked: it still waits */
+	assert_int_equal(nmis_injected, 0);
+	assert_int_equal(nmi_windows, 1);
+	assert_int_equal(vcpu.nmi_pending, 1);
+	nmi_unblocked = true; /* the guest's IRET: the NMI window exit */
+	assert_false(vcpu_deliver_events(&vcpu));
+	assert_int_equal(nmis_injected, 1);
+	assert_int_equal(vcpu.nmi_pending, 0);
+}
+
+/* Two NMIs go in one per entry, none lost. */
+static void test_two_nmis_one_per_entry(void **state)
+{
+	(void)state;
+	nmi_unblocked = true;
+	vcpu.nmi_pending = 1;
+	cpu.nmi_pending = 1;
+	assert_true(vcpu_deliver_events(&vcpu));
+	assert_int_equal(nmis_injected, 1);
+	assert_int_equal(vcpu.nmi_pending, 1);
+	guest_entered();
+	assert_false(vcpu_deliver_events(&vcpu));
+	assert_int_equal(nmis_injected, 2);
+}
+
+/*
+ * An NMI and an interrupt at once: the NMI goes first, the interrupt waits for a window, even
+ * where the backend would call the interrupt allowed (one event per entry).
+ */
+static void test_nmi_before_interrupt(void **state)
+{
+	(void)state;
+	allowed_ignores_injection = true;
+	nmi_unblocked = true;
+	guest_if = true;
+	vcpu.nmi_pending = 1;
+	guest_self_ipi(0x41);
+	assert_int_equal(nmis_injected, 1);
+	assert_int_equal(n_injected, 0);
+	assert_int_equal(windows, 1);
+	guest_entered();
+	assert_false(vcpu_deliver_events(&vcpu));
+	assert_int_equal(n_injected, 1);
+	assert_int_equal(injected[0], 0x41);
+}
+
+/* A parked CPU (waiting for SIPI) has no handler: NMIs and interrupts are dropped, interrupts
+ * completed at the APIC so they do not block lower ones. */
+static void test_idle_drops_events(void **state)
+{
+	(void)state;
+	vcpu.idle = true;
+	nmi_unblocked = guest_if = true;
+	vcpu.nmi_pending = 1;
+	cpu.nmi_pending = 1;
+	irr[0x51] = true;
+	model_take_host_interrupts();
+	assert_true(isr[0x51]);
+	assert_false(vcpu_deliver_events(&vcpu));
+	assert_int_equal(nmis_injected + n_injected, 0);
+	assert_int_equal(vcpu.nmi_pending, 0);
+	assert_false(isr[0x51]); /* EOI sent */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +494,11 @@ int main(void)
 		cmocka_unit_test_setup(test_double_fault_table, setup),
 		cmocka_unit_test_setup(test_guest_vectors_0x12_and_0xff, setup),
 		cmocka_unit_test_setup(test_spurious_0xff_stays_the_hosts, setup),
+		cmocka_unit_test_setup(test_nmi_injected_when_unblocked, setup),
+		cmocka_unit_test_setup(test_nmi_blocked_waits_for_window, setup),
+		cmocka_unit_test_setup(test_two_nmis_one_per_entry, setup),
+		cmocka_unit_test_setup(test_nmi_before_interrupt, setup),
+		cmocka_unit_test_setup(test_idle_drops_events, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

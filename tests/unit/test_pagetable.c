@@ -1,138 +1,15 @@
-/* Host unit tests for arch/x86/pagetable.c over a fake table allocator. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
-#include "../../arch/x86/pagetable.c"
-
 /*
- * Tables live in a host buffer and get made-up physical addresses FAKE_BASE + i * 4 KiB.
- * phys_to_virt fails the test on any address that is not a live table, so a dangling or
- * garbage table pointer is caught the moment the builder follows it.
+ * Host unit tests for arch/x86/pagetable.c over a fake table allocator: page sizes, lookups,
+ * splits, unmapping, allocation failure and bad arguments.
  */
-#define FAKE_TABLES 128
-#define FAKE_BASE 0x7f000000ULL
+#include "pagetable_fixture.h"
 
-static struct fake {
-	uint64_t (*mem)[PT_ENTRIES];
-	bool used[FAKE_TABLES];
-	int live;
-	int budget; /* allocations still allowed; < 0: unlimited */
-	int freed;
-} fake;
-
-static paddr_t fake_alloc(void *opaque)
-{
-	assert_ptr_equal(opaque, &fake);
-	if (fake.budget == 0)
-		return 0;
-	for (int i = 0; i < FAKE_TABLES; i++) {
-		if (fake.used[i])
-			continue;
-		fake.used[i] = true;
-		memset(fake.mem[i], 0, sizeof(fake.mem[i]));
-		fake.live++;
-		if (fake.budget > 0)
-			fake.budget--;
-		return FAKE_BASE + (paddr_t)i * PAGE_SIZE_4K;
-	}
-	return 0;
-}
-
-static int fake_index(paddr_t pa)
-{
-	assert_true(pa >= FAKE_BASE && IS_ALIGNED(pa, PAGE_SIZE_4K));
-	uint64_t i = (pa - FAKE_BASE) / PAGE_SIZE_4K;
-	assert_true(i < FAKE_TABLES);
-	assert_true(fake.used[i]);
-	return (int)i;
-}
-
-static void *fake_virt(paddr_t pa, void *opaque __unused)
-{
-	return fake.mem[fake_index(pa)];
-}
-
-static void fake_free(paddr_t pa, void *opaque __unused)
-{
-	int i = fake_index(pa);
-
-	memset(fake.mem[i], 0xa5, sizeof(fake.mem[i])); /* poison, in case it is still reachable */
-	fake.used[i] = false;
-	fake.live--;
-	fake.freed++;
-}
-
-static int setup(void **state __unused)
-{
-	fake.mem = aligned_alloc(PAGE_SIZE_4K, FAKE_TABLES * PAGE_SIZE_4K);
-	memset(fake.used, 0, sizeof(fake.used));
-	fake.live = 0;
-	fake.budget = -1;
-	fake.freed = 0;
-	return fake.mem ? 0 : -1;
-}
-
-static int teardown(void **state __unused)
-{
-	free(fake.mem);
-	fake.mem = NULL;
-	return 0;
-}
-
-static void new_ctx(struct pt_ctx *ctx, paddr_t *root, bool allow_1g)
-{
-	pt_ctx_init_x86(ctx, fake_alloc, fake_virt, &fake);
-	ctx->free_table = fake_free;
-	ctx->allow_1g = allow_1g;
-	*root = fake_alloc(&fake);
-	assert_int_not_equal(*root, 0);
-}
-
-/* Count tables reachable from a table; fails (through fake_virt) on any dangling pointer. */
-static int count_tables(const struct pt_ctx *ctx, paddr_t table, unsigned int level)
-{
-	const uint64_t *t = fake_virt(table, NULL);
-	int n = 1;
-
-	for (unsigned int i = 0; i < PT_ENTRIES && level > PT_LEVEL_4K; i++) {
-		if (!(t[i] & PTE_P) || (level <= PT_LEVEL_1G && (t[i] & PTE_PS)))
-			continue;
-		assert_int_equal(t[i] & ~PTE_ADDR_MASK, ctx->table_flags);
-		n += count_tables(ctx, t[i] & PTE_ADDR_MASK, level - 1);
-	}
-	return n;
-}
-
-/* The builder's tables are all reachable (none leaked, none dangling). */
-static void expect_tree_sound(const struct pt_ctx *ctx, paddr_t root)
-{
-	assert_int_equal(count_tables(ctx, root, PT_LEVELS), fake.live);
-}
-
-static void expect_map(const struct pt_ctx *ctx, paddr_t root, uint64_t va, paddr_t pa,
-		       uint64_t flags, unsigned int level)
-{
-	paddr_t got_pa = 0;
-	uint64_t got_flags = 0;
-	unsigned int got_level = 0;
-
-	assert_int_equal(pt_lookup(ctx, root, va, &got_pa, &got_flags, &got_level), 0);
-	assert_int_equal(got_pa, pa);
-	assert_int_equal(got_flags, flags);
-	assert_int_equal(got_level, level);
-}
-
-static void expect_unmapped(const struct pt_ctx *ctx, paddr_t root, uint64_t va)
-{
-	assert_int_equal(pt_lookup(ctx, root, va, NULL, NULL, NULL), -E_NOENT);
-}
-
-#define RW (PTE_P | PTE_W)
+struct region {
+	uint64_t va;
+	paddr_t pa;
+	uint64_t size;
+	uint64_t flags;
+};
 
 static void test_page_size_choice(void **state __unused)
 {
@@ -180,13 +57,6 @@ static void test_page_size_choice(void **state __unused)
 	pt_destroy(&ctx, root);
 	assert_int_equal(fake.live, 0);
 }
-
-struct region {
-	uint64_t va;
-	paddr_t pa;
-	uint64_t size;
-	uint64_t flags;
-};
 
 static uint64_t xorshift(uint64_t *s)
 {
@@ -456,118 +326,6 @@ static void test_invalid_args(void **state __unused)
 	pt_destroy(&ctx, root);
 }
 
-/*
- * The same walker over an EPT-shaped format: present is any of read/write/execute, table
- * entries are RWX, the large bit is bit 7 and no PAT bit moves (the memory type sits in
- * bits 3..5 at every level).
- */
-#define EPT_R (1ULL << 0)
-#define EPT_W (1ULL << 1)
-#define EPT_X (1ULL << 2)
-#define EPT_MT_WB (6ULL << 3)
-#define EPT_LARGE (1ULL << 7)
-
-static void test_ept_like_format(void **state __unused)
-{
-	struct pt_ctx ctx;
-	paddr_t root;
-
-	new_ctx(&ctx, &root, true);
-	ctx.table_flags = EPT_R | EPT_W | EPT_X;
-	ctx.present_mask = EPT_R | EPT_W | EPT_X;
-	ctx.large_bit = EPT_LARGE;
-	ctx.pat_4k = 0;
-	ctx.pat_large = 0;
-
-	const uint64_t wb = EPT_R | EPT_W | EPT_X | EPT_MT_WB;
-	assert_int_equal(pt_map(&ctx, root, 0, 0, 2 * GiB, wb), 0);
-	expect_map(&ctx, root, 0x12345678, 0x12345678, wb, PT_LEVEL_1G);
-
-	/* Execute-only is present in this format. */
-	assert_int_equal(pt_map(&ctx, root, 0x40200000, 0x9000, 4 * KiB, EPT_X), 0);
-	expect_map(&ctx, root, 0x40200000, 0x9000, EPT_X, PT_LEVEL_4K);
-	expect_map(&ctx, root, 0x40201000, 0x40201000, wb, PT_LEVEL_4K);
-	expect_map(&ctx, root, 0x40000000, 0x40000000, wb, PT_LEVEL_2M);
-	expect_map(&ctx, root, 0, 0, wb, PT_LEVEL_1G);
-
-	assert_int_equal(pt_map(&ctx, root, 0, 0, 4 * KiB, wb | EPT_LARGE), -E_INVAL);
-	assert_int_equal(pt_map(&ctx, root, 0, 0, 4 * KiB, EPT_MT_WB), -E_INVAL);
-	expect_tree_sound(&ctx, root);
-	pt_destroy(&ctx, root);
-	assert_int_equal(fake.live, 0);
-}
-
-/*
- * A format with flag hooks: callers speak x86 flags, the tables hold the format's own bits. The
- * toy translation puts P in bit 0 and W in bit 1 like x86, and PCD as bit 3 (our "uncached"),
- * refusing everything else; back again it adds U, so the round trip is visible.
- */
-#define TOY_UC (1ULL << 3)
-
-static int toy_from_calls, toy_to_calls;
-
-static uint64_t toy_from_x86(uint64_t flags)
-{
-	toy_from_calls++;
-	if (flags & ~(PTE_P | PTE_W | PTE_U | PTE_PCD))
-		return 0;
-	return (flags & (PTE_P | PTE_W)) | ((flags & PTE_PCD) ? TOY_UC : 0);
-}
-
-static uint64_t toy_to_x86(uint64_t bits)
-{
-	toy_to_calls++;
-	return (bits & (PTE_P | PTE_W)) | PTE_U | ((bits & TOY_UC) ? PTE_PCD : 0);
-}
-
-static void test_flag_hooks(void **state __unused)
-{
-	struct pt_ctx ctx;
-	paddr_t root;
-	uint64_t flags;
-
-	/* The x86 format has no hooks: flags pass through unchanged (every test above). */
-	new_ctx(&ctx, &root, true);
-	assert_null(ctx.flags_from_x86);
-	assert_null(ctx.flags_to_x86);
-
-	ctx.flags_from_x86 = toy_from_x86;
-	ctx.flags_to_x86 = toy_to_x86;
-	toy_from_calls = toy_to_calls = 0;
-
-	assert_int_equal(pt_map(&ctx, root, 0, 0, 2 * MiB + 4 * KiB, PTE_P | PTE_W | PTE_U | PTE_PCD), 0);
-	assert_int_equal(toy_from_calls, 1); /* once per call, not per entry */
-	const uint64_t *pml4 = fake_virt(root, NULL);
-	const uint64_t *pdpt = fake_virt(pml4[0] & PTE_ADDR_MASK, NULL);
-	const uint64_t *pd = fake_virt(pdpt[0] & PTE_ADDR_MASK, NULL);
-	const uint64_t *pt = fake_virt(pd[1] & PTE_ADDR_MASK, NULL);
-	assert_int_equal(pd[0], 0 | PTE_P | PTE_W | TOY_UC | PTE_PS); /* the format's bits, no U */
-	assert_int_equal(pt[0], 2 * MiB | PTE_P | PTE_W | TOY_UC);
-
-	/* Lookups translate back; splitting a large leaf keeps the format's bits untouched. */
-	assert_int_equal(pt_lookup(&ctx, root, 0x1000, NULL, &flags, NULL), 0);
-	assert_int_equal(flags, PTE_P | PTE_W | PTE_U | PTE_PCD);
-	assert_int_equal(toy_to_calls, 1);
-	assert_int_equal(pt_map(&ctx, root, 0x1000, 0x1000, 4 * KiB, PTE_P), 0);
-	pt = fake_virt(pd[0] & PTE_ADDR_MASK, NULL);
-	assert_int_equal(pt[0], 0 | PTE_P | PTE_W | TOY_UC);
-	assert_int_equal(pt[1], 0x1000 | PTE_P);
-	expect_map(&ctx, root, 0x1000, 0x1000, PTE_P | PTE_U, PT_LEVEL_4K);
-	expect_map(&ctx, root, 0x2000, 0x2000, PTE_P | PTE_W | PTE_U | PTE_PCD, PT_LEVEL_4K);
-	assert_int_equal(pt_lookup(&ctx, root, 0x1000, NULL, NULL, NULL), 0); /* no flags asked, no call */
-	assert_int_equal(toy_to_calls, 3);
-
-	/* What the hook cannot express (0) is refused before anything changes. */
-	int live = fake.live;
-	assert_int_equal(pt_map(&ctx, root, 4 * MiB, 4 * MiB, 4 * KiB, PTE_P | PTE_G), -E_INVAL);
-	assert_int_equal(pt_map(&ctx, root, 4 * MiB, 4 * MiB, 4 * KiB, PTE_W), -E_INVAL);
-	assert_int_equal(fake.live, live);
-	expect_unmapped(&ctx, root, 4 * MiB);
-	expect_tree_sound(&ctx, root);
-	pt_destroy(&ctx, root);
-	assert_int_equal(fake.live, 0);
-}
-
 /* Without free_table the builder never frees, and never follows a stale pointer either. */
 static void test_no_free_callback(void **state __unused)
 {
@@ -590,17 +348,15 @@ static void test_no_free_callback(void **state __unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_page_size_choice, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_random_lookups, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_split_2m_for_4k_hole, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_split_1g_and_pat, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unmap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alloc_failure, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flags_and_tables, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_args, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ept_like_format, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flag_hooks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_free_callback, setup, teardown),
+		PT_TEST(test_page_size_choice),
+		PT_TEST(test_random_lookups),
+		PT_TEST(test_split_2m_for_4k_hole),
+		PT_TEST(test_split_1g_and_pat),
+		PT_TEST(test_unmap),
+		PT_TEST(test_alloc_failure),
+		PT_TEST(test_flags_and_tables),
+		PT_TEST(test_invalid_args),
+		PT_TEST(test_no_free_callback),
 	};
 
 	return cmocka_run_group_tests_name("pagetable", tests, NULL, NULL);

@@ -165,6 +165,54 @@ static void test_exceptions(void **state __unused)
 	free(vmcb);
 }
 
+/*
+ * Every exception vector: an error code exactly for #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC
+ * and #SX (SDM vol. 3, table 6-1; APM vol. 2, table 8-1), CR2 only for #PF, never a length.
+ */
+static void test_every_exception_vector(void **state __unused)
+{
+	static const bool has_error_code[32] = {
+		[8] = true, [10] = true, [11] = true, [12] = true, [13] = true, [14] = true,
+		[17] = true, [21] = true, [29] = true, [30] = true,
+	};
+
+	for (unsigned int vector = 0; vector < 32; vector++) {
+		struct vmcb *vmcb = vmcb_with(SVM_EXIT_EXCP_BASE + vector, 0xE0, 0xC2C2C000);
+		struct vm_exit e = decode(vmcb, true);
+
+		assert_int_equal(e.reason, EXIT_EXCEPTION);
+		assert_int_equal(e.raw_reason, SVM_EXIT_EXCP_BASE + vector);
+		assert_int_equal(e.vector, vector);
+		if (e.has_error_code != has_error_code[vector])
+			fail_msg("vector %u: has_error_code %d, expected %d", vector, e.has_error_code,
+				 has_error_code[vector]);
+		assert_int_equal(e.error_code, has_error_code[vector] ? 0xE0 : 0);
+		assert_int_equal(e.cr2, vector == EXC_PF ? 0xC2C2C000 : 0);
+		assert_int_equal(e.insn_len, 0);
+		free(vmcb);
+	}
+	/* The exit code after the last exception vector is no exception. */
+	struct vmcb *vmcb = vmcb_with(SVM_EXIT_EXCP_BASE + 32, 0, 0);
+
+	assert_int_not_equal(decode(vmcb, true).reason, EXIT_EXCEPTION);
+	free(vmcb);
+}
+
+/* Byte and word I/O: the size field is one-hot (bits 4, 5, 6 for 1, 2, 4 bytes). */
+static void test_io_sizes(void **state __unused)
+{
+	for (unsigned int size = 1; size <= 4; size <<= 1) {
+		uint64_t info = (0x3F8ULL << SVM_IOIO_PORT_SHIFT) | ((uint64_t)size << SVM_IOIO_SIZE_SHIFT) | SVM_IOIO_IN;
+		struct vmcb *vmcb = vmcb_with(SVM_EXIT_IOIO, info, GUEST_RIP + 1);
+		struct vm_exit e = decode(vmcb, false);
+
+		assert_int_equal(e.io.size, size);
+		assert_int_equal(e.io.port, 0x3F8);
+		assert_true(e.io.in);
+		free(vmcb);
+	}
+}
+
 static void test_events_and_others(void **state __unused)
 {
 	static const struct {
@@ -175,6 +223,8 @@ static void test_events_and_others(void **state __unused)
 		{ SVM_EXIT_VINTR, EXIT_IRQ_WINDOW }, { SVM_EXIT_INIT, EXIT_INIT }, { SVM_EXIT_SMI, EXIT_SMI },
 		{ SVM_EXIT_SHUTDOWN, EXIT_SHUTDOWN }, { SVM_EXIT_VMRUN, EXIT_VIRT_INSN },
 		{ SVM_EXIT_STGI, EXIT_VIRT_INSN },   { SVM_EXIT_SKINIT, EXIT_VIRT_INSN },
+		{ SVM_EXIT_VMLOAD, EXIT_VIRT_INSN }, { SVM_EXIT_VMSAVE, EXIT_VIRT_INSN },
+		{ SVM_EXIT_CLGI, EXIT_VIRT_INSN },
 		{ SVM_EXIT_INVLPGA, EXIT_VIRT_INSN },
 		/* No neutral meaning: the dispatcher dumps and stops. */
 		{ SVM_EXIT_RDTSC, EXIT_UNKNOWN },    { SVM_EXIT_HLT, EXIT_UNKNOWN },
@@ -209,6 +259,8 @@ int main(void)
 		cmocka_unit_test(test_io),
 		cmocka_unit_test(test_npf),
 		cmocka_unit_test(test_exceptions),
+		cmocka_unit_test(test_every_exception_vector),
+		cmocka_unit_test(test_io_sizes),
 		cmocka_unit_test(test_events_and_others),
 		cmocka_unit_test(test_invalid),
 	};

@@ -9,48 +9,34 @@ const char *hypercall_insn(void)
 	return cpu_vendor() == VENDOR_INTEL ? "vmcall" : "vmmcall";
 }
 
-/* VMCALL is 0f 01 c1 (Intel SDM vol. 2), VMMCALL 0f 01 d9 (AMD APM vol. 3). */
-static int32_t vmcall(struct hc_regs *r)
-{
-	uint32_t a = (uint32_t)r->eax, b = r->ebx, c = r->ecx, d = r->edx;
+/*
+ * VMCALL is 0f 01 c1 (Intel SDM vol. 2), VMMCALL 0f 01 d9 (AMD APM vol. 3): one body, the
+ * instruction spelled into it, since an asm string cannot be chosen at run time.
+ */
+#define DEFINE_HYPERCALL_INSN(name)                                                               \
+	static int32_t name(struct hc_regs *r)                                                    \
+	{                                                                                         \
+		uint32_t a = (uint32_t)r->eax, b = r->ebx, c = r->ecx, d = r->edx;                \
+                                                                                                  \
+		trap_arm();                                                                       \
+		asm volatile goto("1: " #name "\n\t" ASM_TRY("1b", "%l[fault]")                   \
+				  : "+a"(a), "+b"(b), "+c"(c), "+d"(d)                            \
+				  :                                                               \
+				  : "memory"                                                      \
+				  : fault);                                                       \
+		r->eax = (int32_t)a;                                                              \
+		r->ebx = b;                                                                       \
+		r->ecx = c;                                                                       \
+		r->edx = d;                                                                       \
+		r->fault = NO_FAULT;                                                              \
+		return r->eax;                                                                    \
+	fault:                                                                                    \
+		r->fault = last_trap.vector;                                                      \
+		return HC_FAULTED;                                                                \
+	}
 
-	trap_arm();
-	asm volatile goto("1: vmcall\n\t" ASM_TRY("1b", "%l[fault]")
-			  : "+a"(a), "+b"(b), "+c"(c), "+d"(d)
-			  :
-			  : "memory"
-			  : fault);
-	r->eax = (int32_t)a;
-	r->ebx = b;
-	r->ecx = c;
-	r->edx = d;
-	r->fault = NO_FAULT;
-	return r->eax;
-fault:
-	r->fault = last_trap.vector;
-	return HC_FAULTED;
-}
-
-static int32_t vmmcall(struct hc_regs *r)
-{
-	uint32_t a = (uint32_t)r->eax, b = r->ebx, c = r->ecx, d = r->edx;
-
-	trap_arm();
-	asm volatile goto("1: vmmcall\n\t" ASM_TRY("1b", "%l[fault]")
-			  : "+a"(a), "+b"(b), "+c"(c), "+d"(d)
-			  :
-			  : "memory"
-			  : fault);
-	r->eax = (int32_t)a;
-	r->ebx = b;
-	r->ecx = c;
-	r->edx = d;
-	r->fault = NO_FAULT;
-	return r->eax;
-fault:
-	r->fault = last_trap.vector;
-	return HC_FAULTED;
-}
+DEFINE_HYPERCALL_INSN(vmcall)
+DEFINE_HYPERCALL_INSN(vmmcall)
 
 int32_t hypercall(uint32_t fn, uint32_t ebx, uint32_t ecx, uint32_t edx, struct hc_regs *regs)
 {
