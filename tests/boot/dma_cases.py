@@ -63,14 +63,14 @@ def confined(kind):
             r"ok \d+ - a DMA read of the hypervisor's code at 0x[0-9a-f]+ is blocked"]
 
 
-def linux_disk(name, iommu, kind):
+def linux_disk(name, iommu, kind, **kw):
     md5 = disk_image()
     extra = ["-M", "q35", "-device", iommu, "-drive", f"file={os.path.join(ROOT, DISK)},format=raw,if=none,id=d,snapshot=on",
              "-device", "ide-hd,drive=d,bus=ide.0"]
     case = linux(name, hvtest="disk", qemu_extra=extra, cmdline="loglevel=7",
                  expect_more=[rf"iommu: {kind} unit at 0x[0-9a-f]+ translates", HIDDEN, r"ahci 0000:00:1f\.2: AHCI ",
                               rf"HV-LINUX-DISK: md5 {md5}$", r"HV-LINUX-IOMMU: 0 kernel lines about an IOMMU",
-                              r"HV-LINUX-TEST: done"])
+                              r"HV-LINUX-TEST: done"], **kw)
     # The kernel's lines ("[    1.234567] ..."), not the hypervisor's ("[cpu0 ...] AMD-Vi: ..."). Linux's
     # amd_iommu_v2 (built in) prints "AMD-Vi: AMD IOMMUv2 functionality not available" on any machine
     # without an AMD IOMMU: that line says the guest found none.
@@ -94,4 +94,7 @@ DMA_CASES = [
          forbid=guest_forbid(), done=DONE),
     linux_disk("linux-dma-vtd-q35-smp1", "intel-iommu", "VT-d"),
     linux_disk("linux-dma-amdvi-q35-smp1", "amd-iommu", "AMD-Vi"),
+    # Through GRUB under UEFI: the RSDP is not in the BIOS area and the root table is OVMF's XSDT.
+    linux_disk("linux-dma-vtd-q35-uefi-smp1", "intel-iommu", "VT-d", boot="iso", proto="multiboot2", firmware="ovmf",
+               timeout=300),
 ]
