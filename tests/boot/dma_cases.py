@@ -55,12 +55,22 @@ def dma_case(name, iommu, kind, args="", expect_more=(), forbid_more=(), **kw):
     return case
 
 
-def confined(kind):
-    return [rf"iommu: {kind} unit at 0x[0-9a-f]+ translates", r"iommu: \d+ units? translate",
-            r"iommu: registers 0x[0-9a-f]+-0x[0-9a-f]+ hidden from the guest", HIDDEN,
-            FAULT.format(kind=kind, dir="write"), FAULT.format(kind=kind, dir="read"),
-            r"ok \d+ - HC_SELF_CHECK: the hypervisor's code and read-only data are unchanged",
-            r"ok \d+ - a DMA read of the hypervisor's code at 0x[0-9a-f]+ is blocked"]
+def confined(kind, fault_lines=True):
+    lines = [rf"iommu: {kind} unit at 0x[0-9a-f]+ translates", r"iommu: \d+ units? translate",
+             r"iommu: registers 0x[0-9a-f]+-0x[0-9a-f]+ hidden from the guest", HIDDEN,
+             r"ok \d+ - HC_SELF_CHECK: the hypervisor's code and read-only data are unchanged",
+             r"ok \d+ - a DMA read of the hypervisor's code at 0x[0-9a-f]+ is blocked"]
+    if fault_lines:
+        lines += [FAULT.format(kind=kind, dir="write"), FAULT.format(kind=kind, dir="read")]
+    return lines
+
+
+# QEMU 7.2's amd-iommu never writes an event: amdvi_test_mask() ORs the status register with the
+# mask instead of ANDing it, so amdvi_log_event() always finds "overflow" and returns before writing
+# (hw/i386/amd_iommu.c; fixed upstream after 7.2). With the AMD-Vi driver merged, the guest's checks
+# pass and no event ever reaches the log, so on QEMU the AMD-Vi case cannot see the fault lines; the
+# blocked DMA is proven by the guest (self-check, the read's data) alone there.
+AMDVI_EVENTS_ON_QEMU = False
 
 
 def linux_disk(name, iommu, kind, **kw):
@@ -82,8 +92,8 @@ def linux_disk(name, iommu, kind, **kw):
 
 DMA_CASES = [
     dma_case("dma-vtd-q35-qemu-smp1", "intel-iommu", "VT-d", expect_more=confined("VT-d"), forbid_more=[NO_IOMMU]),
-    dma_case("dma-amdvi-q35-qemu-smp1", "amd-iommu", "AMD-Vi", expect_more=confined("AMD-Vi"),
-             forbid_more=[NO_IOMMU]),
+    dma_case("dma-amdvi-q35-qemu-smp1", "amd-iommu", "AMD-Vi",
+             expect_more=confined("AMD-Vi", fault_lines=AMDVI_EVENTS_ON_QEMU), forbid_more=[NO_IOMMU]),
     dma_case("dma-none-q35-qemu-smp1", None, None, args="unconfined",
              expect_more=[NO_IOMMU, r"ok \d+ - no IOMMU: a DMA read of the hypervisor's code returns its bytes"],
              forbid_more=[r"iommu: .* DMA fault"]),
