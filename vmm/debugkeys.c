@@ -9,6 +9,7 @@
  */
 #include "cmdline.h"
 #include "console.h"
+#include "iommu.h"
 #include "lib/printf.h"
 #include "mm.h"
 #include "serial.h"
@@ -16,6 +17,7 @@
 #include "uart16550.h"
 #include "vmm/debugkeys.h"
 #include "vmm/exit.h"
+#include "vmm/housekeeping.h"
 #include "vmm/partition.h"
 #include "vmm/vuart.h"
 #include "vmm/vuart_io.h"
@@ -25,11 +27,9 @@
 
 #define KEYS_PER_POLL 16
 
-volatile uint64_t debugkeys_next_poll = ~0ULL;
 static uint16_t hidden_uart;  /* the hypervisor's own UART, hidden from the guest (0: on COM1) */
 static bool keys_on;
 static bool keys_shared;      /* on COM1 with the guest, through vmm/vuart.c */
-static uint64_t poll_period;
 /* Per vCPU: its last exit was the VMX-preemption timer, taken in the guest's HLT. */
 static bool halted_at_timer[MAX_CPUS];
 
@@ -43,8 +43,7 @@ void debugkeys_init(uint16_t console_port, enum hv_debugkeys mode)
 	keys_on = hidden_uart ? mode != HV_DEBUGKEYS_OFF : mode == HV_DEBUGKEYS_ON;
 	if (!keys_on)
 		return; /* on COM1 by default: intercepting the guest's UART costs exits on every byte it prints */
-	poll_period = tsc_khz() * DEBUGKEYS_POLL_MS;
-	debugkeys_next_poll = rdtsc() + poll_period;
+	housekeeping_start(); /* the keys are read from its periodic poll */
 	if (hidden_uart) {
 		pr_info("debug: keys on the console (port %#x): press h for help", console_port);
 		return;
@@ -57,10 +56,8 @@ void debugkeys_init(uint16_t console_port, enum hv_debugkeys mode)
 
 void debugkeys_rearm(void)
 {
-	if (!keys_on)
-		return;
-	debugkeys_next_poll = rdtsc() + poll_period;
-	vuart_io_resync(); /* after S3 serial_reinit() left the real IER at 0: the guest's again */
+	if (keys_shared)
+		vuart_io_resync(); /* after S3 serial_reinit() left the real IER at 0: the guest's again */
 }
 
 bool debugkeys_enabled(void)
@@ -89,6 +86,7 @@ void debugkeys_print_stats(void)
 {
 	char row[128];
 
+	iommu_poll_faults(true); /* DMA faults first: the table may be what someone reads last */
 	dk_print("%s", exit_stats_header);
 	for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
 		const struct vcpu *v = guest_partition.vcpus[cpu];
@@ -242,14 +240,10 @@ static unsigned int receive(uint16_t *events, unsigned int max)
 
 void debugkeys_poll(struct vcpu *v)
 {
-	uint64_t due = debugkeys_next_poll, now = rdtsc();
+	uint64_t now = rdtsc();
 	uint16_t events[KEYS_PER_POLL];
 	unsigned int n;
 
-	/* One CPU per period: the one that moves the deadline reads the UART. */
-	if (now < due || !__atomic_compare_exchange_n(&debugkeys_next_poll, &due, now + poll_period, false,
-						      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		return;
 	n = receive(events, KEYS_PER_POLL);
 	for (unsigned int i = 0; i < n; i++) {
 		int c = events[i];

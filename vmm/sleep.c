@@ -20,6 +20,7 @@
  * (S1 keeps the CPUs' context; an emulator without S3) gets every vCPU back where it was.
  */
 #include "console.h"
+#include "iommu.h"
 #include "lib/string.h"
 #include "mm.h"
 #include "panic.h"
@@ -227,6 +228,7 @@ static __noreturn void power_off(struct vcpu *v, const struct sleep_write *w)
 	for (unsigned int i = 0; i < MAX_CPUS; i++)
 		if (v->part->vcpus[i])
 			vcpu_print_exit_stats(v->part->vcpus[i]);
+	iommu_disable_all(); /* last, as on the reboot path: firmware expects the units off */
 	asm volatile("wbinvd" ::: "memory");
 	perform_writes(w);
 	udelay(SLEEP_ENTRY_WAIT_US);
@@ -310,6 +312,8 @@ static __noreturn void suspend(struct vcpu *v, const struct sleep_write *w, unsi
 		(unsigned long long)sleep.guest_x_vector, sleep.guest_ospm_flags,
 		(unsigned long long)hv_layout.wake_page);
 	pr_info("sleep: entering %s", state_name(sleep.state));
+	/* Last, once the wake page is ready: until here no DMA reaches it or any hypervisor memory. */
+	iommu_disable_all();
 	/* Memory keeps its contents in S3 but caches do not (ACPI 6.5 section 16.1.3.1). */
 	asm volatile("wbinvd" ::: "memory");
 	perform_writes(w);
@@ -446,6 +450,7 @@ __noreturn void sleep_resume_main(struct percpu *cpu)
 	if (vcpu_ops->cpu_enable())
 		panic("sleep: CPU 0 cannot enter %s again after the resume", vcpu_ops->name);
 	pr_info("sleep: CPU 0 re-entered %s", vcpu_ops->name);
+	iommu_resume_all(); /* before any vCPU (and so any guest driver) runs again */
 	if (!sleep.in_place)
 		facs_give_back();
 	reboot_rearm();
