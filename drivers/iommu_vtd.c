@@ -99,6 +99,11 @@ static bool unit_discover(struct vtd_unit *u, const struct dmar_drhd *d, unsigne
 		return false;
 	}
 	vtd_caps_decode(vtd_read64(u, VTD_REG_CAP), vtd_read64(u, VTD_REG_ECAP), &u->caps);
+	if (u->caps.cap == ~0ULL || !u->caps.cap) {
+		pr_err("vt-d: unit %u at %#llx: capability register reads %#llx: no unit there, not used", index,
+		       (unsigned long long)d->reg_base, (unsigned long long)u->caps.cap);
+		return false;
+	}
 	span = MAX(u->caps.reg_span, d->reg_size);
 	if (span > FRAME_SIZE && !(u->regs = ioremap(d->reg_base, span))) {
 		pr_err("vt-d: unit %u: cannot map %#llx bytes of registers", index, (unsigned long long)span);

@@ -130,6 +130,17 @@ static int qi_invalidate_all(struct vtd_unit *u)
 	return 0;
 }
 
+/* A unit with CAP.RWBF may hold table writes in its own buffer until told to flush it (6.8). */
+static int write_buffer_flush(struct vtd_unit *u)
+{
+	if (!u->caps.rwbf)
+		return 0;
+	vtd_write32(u, VTD_REG_GCMD, gcmd_base(u) | VTD_GCMD_WBF);
+	if (wait_reg32(u, VTD_REG_GSTS, VTD_GSTS_WBFS, 0))
+		return timed_out(u, "write-buffer flush");
+	return 0;
+}
+
 /* ---- register-based invalidation (10.4.7, 10.4.8) ---- */
 
 static int reg_invalidate_all(struct vtd_unit *u)
@@ -138,11 +149,6 @@ static int reg_invalidate_all(struct vtd_unit *u)
 	uint64_t drain = (u->caps.cap & CAP_DRD ? VTD_IOTLB_DR : 0) |
 			 (u->caps.cap & CAP_DWD ? VTD_IOTLB_DW : 0);
 
-	if (u->caps.rwbf) {
-		vtd_write32(u, VTD_REG_GCMD, gcmd_base(u) | VTD_GCMD_WBF);
-		if (wait_reg32(u, VTD_REG_GSTS, VTD_GSTS_WBFS, 0))
-			return timed_out(u, "write-buffer flush");
-	}
 	vtd_write64(u, VTD_REG_CCMD, VTD_CCMD_ICC | VTD_CCMD_GLOBAL);
 	if (wait_reg64_clear(u, VTD_REG_CCMD, VTD_CCMD_ICC))
 		return timed_out(u, "context-cache invalidation");
@@ -215,6 +221,10 @@ static int take_over(struct vtd_unit *u)
 		return -E_TIMEOUT;
 	if (gsts & VTD_GSTS_QIES)
 		qi_stop(u);
+	/* Its table is firmware's; turning it off could cut the interrupts firmware set up for x2APIC. */
+	if (gsts & VTD_GSTS_IRES)
+		pr_warn("vt-d: unit %u: firmware left interrupt remapping on: it stays on, with firmware's table",
+			u->index);
 	/* Protected memory regions block DMA to their ranges; translation takes their place. */
 	if ((u->caps.plmr || u->caps.phmr) && (vtd_read32(u, VTD_REG_PMEN) & VTD_PMEN_EPM)) {
 		vtd_write32(u, VTD_REG_PMEN, 0);
@@ -242,7 +252,8 @@ int vtd_enable(struct vtd_unit *u)
 	 * Nothing may stay cached from before, and with CAP.CM even not-present entries may be: the
 	 * global invalidations cover both (we never change the tables after this).
 	 */
-	if (u->caps.qi)
+	ret = write_buffer_flush(u);
+	if (!ret && u->caps.qi)
 		ret = qi_start(u);
 	if (!ret)
 		ret = u->caps.qi ? qi_invalidate_all(u) : reg_invalidate_all(u);

@@ -43,6 +43,7 @@
 #define VTD_GSTS_RTPS (1u << 30)
 #define VTD_GSTS_WBFS (1u << 27)
 #define VTD_GSTS_QIES (1u << 26)
+#define VTD_GSTS_IRES (1u << 25)
 /*
  * GCMD's one-shot bits (SRTP, SFL, WBF, SIRTP) read back in GSTS as "done" flags and must not be
  * written again when another command is issued: mask them out of GSTS before writing GCMD.
