@@ -17,6 +17,8 @@
 
 #define CANONICAL_LOW_LIMIT (1ULL << 47) /* the page-table builder maps the lower half only */
 #define CACHE_LINE 64
+/* Without 1 GiB leaves, 512 GiB of 2 MiB leaves take 256 tables (1 MiB): the domain stops there. */
+#define NO_1G_LIMIT (1ULL << 39)
 
 static struct dmar_info dmar;
 static struct vtd_unit vtd_units[DMAR_MAX_UNITS];
@@ -152,6 +154,24 @@ static int rmrr_ranges(unsigned int nr_units)
 }
 
 /*
+ * One range of the domain. Where the units have no 2 MiB pages, mapping all of the address space
+ * 4 KiB at a time would take more tables than the hypervisor has: only guest RAM is mapped then.
+ */
+static int map_dma_range(const struct iommu_domain *dom, const struct range *r, uint64_t limit, bool sp_2m)
+{
+	if (sp_2m)
+		return vtd_sl_map(&sl_ctx, sl_root4, r->start, r->end, limit, true);
+	for (unsigned int i = 0; i < dom->ram->nr; i++) {
+		uint64_t start = MAX(r->start, dom->ram->r[i].start), end = MIN(r->end, dom->ram->r[i].end);
+		int ret = start < end ? vtd_sl_map(&sl_ctx, sl_root4, start, end, limit, false) : 0;
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
  * The domain's second-level tables, shared by every unit: one 4-level tree; a 3-level unit starts
  * at its first-level-3 table, which covers the first 512 GiB. Large pages only where every unit
  * supports them, addresses only up to what the platform and every unit can address.
@@ -169,6 +189,8 @@ static int build_domain(const struct iommu_domain *dom, unsigned int nr_units, u
 		sp_1g &= vtd_units[i].caps.sp_1g;
 		limit = MIN(limit, 1ULL << vtd_units[i].caps.mgaw);
 	}
+	if (!sp_1g)
+		limit = MIN(limit, NO_1G_LIMIT);
 	sl_2m = sp_2m;
 	vtd_sl_ctx_init(&sl_ctx, sp_1g);
 	sl_ctx.alloc_table = sl_alloc_table;
@@ -177,16 +199,18 @@ static int build_domain(const struct iommu_domain *dom, unsigned int nr_units, u
 	if (!sl_root4)
 		return -E_NOMEM;
 	for (unsigned int i = 0; i < dom->dma.nr; i++) {
-		ret = vtd_sl_map(&sl_ctx, sl_root4, dom->dma.r[i].start, dom->dma.r[i].end, limit, sp_2m);
+		ret = map_dma_range(dom, &dom->dma.r[i], limit, sp_2m);
 		if (ret)
 			return ret;
 	}
+	if (!sp_2m)
+		pr_warn("vt-d: a unit without 2 MiB pages: only guest RAM and the RMRRs are DMA targets, in 4 KiB pages");
 	ret = rmrr_ranges(nr_units);
 	for (unsigned int i = 0; !ret && i < rmrr_map.nr; i++)
 		ret = vtd_sl_map(&sl_ctx, sl_root4, rmrr_map.r[i].start, rmrr_map.r[i].end, limit, sp_2m);
 	if (dom->limit > limit)
-		pr_info("vt-d: DMA above %#llx is beyond the units' address width: it faults (domain up to %#llx)",
-			(unsigned long long)limit, (unsigned long long)dom->limit);
+		pr_info("vt-d: the domain ends at %#llx (the units' address width%s), not %#llx: DMA above faults",
+			(unsigned long long)limit, sp_1g ? "" : ", or no 1 GiB pages", (unsigned long long)dom->limit);
 	*limit_out = limit;
 	return ret;
 }
