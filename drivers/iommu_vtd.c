@@ -260,6 +260,10 @@ int vtd_probe(const struct acpi_table_ref *ref, const struct iommu_domain *dom)
 	uint64_t limit = 0;
 	int ret;
 
+	if (dmar.valid) {
+		pr_err("vt-d: a second DMAR at %#llx ignored", (unsigned long long)ref->pa);
+		return -E_BUSY;
+	}
 	if (!ref->valid || acpi_dmar_parse(physmap_view(), ref->pa, &dmar, dmar_log, NULL))
 		return -E_INVAL;
 	describe_dmar();
@@ -298,7 +302,10 @@ int vtd_probe(const struct acpi_table_ref *ref, const struct iommu_domain *dom)
 			       u->index);
 			continue;
 		}
-		iommu_register(&u->iu);
+		if (iommu_register(&u->iu)) {
+			vtd_disable(u); /* a unit nobody turns off before a reset or S3 must not translate */
+			continue;
+		}
 		enabled++;
 	}
 	return enabled ? (int)enabled : -E_TIMEOUT;
