@@ -18,6 +18,7 @@ import os
 
 from guest_cases import DONE, guest_expect, guest_forbid
 from linux_cases import linux
+from sleep_cases import WOKE_FORBID, qemu_case as sleep_case, woke_lines
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DISK = os.path.join("build", "tests", "dma-disk.img")
@@ -55,12 +56,22 @@ def dma_case(name, iommu, kind, args="", expect_more=(), forbid_more=(), **kw):
     return case
 
 
-def confined(kind):
-    return [rf"iommu: {kind} unit at 0x[0-9a-f]+ translates", r"iommu: \d+ units? translate",
-            r"iommu: registers 0x[0-9a-f]+-0x[0-9a-f]+ hidden from the guest", HIDDEN,
-            FAULT.format(kind=kind, dir="write"), FAULT.format(kind=kind, dir="read"),
-            r"ok \d+ - HC_SELF_CHECK: the hypervisor's code and read-only data are unchanged",
-            r"ok \d+ - a DMA read of the hypervisor's code at 0x[0-9a-f]+ is blocked"]
+def confined(kind, fault_lines=True):
+    lines = [rf"iommu: {kind} unit at 0x[0-9a-f]+ translates", r"iommu: \d+ units? translate",
+             r"iommu: registers 0x[0-9a-f]+-0x[0-9a-f]+ hidden from the guest", HIDDEN,
+             r"ok \d+ - HC_SELF_CHECK: the hypervisor's code and read-only data are unchanged",
+             r"ok \d+ - a DMA read of the hypervisor's code at 0x[0-9a-f]+ is blocked"]
+    if fault_lines:
+        lines += [FAULT.format(kind=kind, dir="write"), FAULT.format(kind=kind, dir="read")]
+    return lines
+
+
+# QEMU 7.2's amd-iommu never writes an event: amdvi_test_mask() ORs the status register with the
+# mask instead of ANDing it, so amdvi_log_event() always finds "overflow" and returns before writing
+# (hw/i386/amd_iommu.c; fixed upstream after 7.2). With the AMD-Vi driver merged, the guest's checks
+# pass and no event ever reaches the log, so on QEMU the AMD-Vi case cannot see the fault lines; the
+# blocked DMA is proven by the guest (self-check, the read's data) alone there.
+AMDVI_EVENTS_ON_QEMU = False
 
 
 def linux_disk(name, iommu, kind, **kw):
@@ -80,10 +91,21 @@ def linux_disk(name, iommu, kind, **kw):
     return case
 
 
+def sleep_with(name, iommu, kind):
+    """S3 through the hypervisor with an IOMMU: translation off last before the sleep write, on again
+    after the wake before any vCPU runs (the sleep guest, tests/guests/sleep.c)."""
+    case = sleep_case(name, 1, woke_lines(1, "SVM") + [
+        rf"sleep: entering S3[\s\S]*iommu: translation off on 1 unit[\s\S]*sleep: woke from S3[\s\S]*"
+        rf"iommu: {kind} unit at 0x[0-9a-f]+ translates again[\s\S]*sleep: resumed"], forbid=WOKE_FORBID)
+    case["qemu_extra"] = ["-M", "q35", "-device", iommu]  # ICH9 offers S3 without the PIIX4 switch
+    case["forbid"] = case["forbid"] + [NO_IOMMU, r"did not translate again"]
+    return case
+
+
 DMA_CASES = [
     dma_case("dma-vtd-q35-qemu-smp1", "intel-iommu", "VT-d", expect_more=confined("VT-d"), forbid_more=[NO_IOMMU]),
-    dma_case("dma-amdvi-q35-qemu-smp1", "amd-iommu", "AMD-Vi", expect_more=confined("AMD-Vi"),
-             forbid_more=[NO_IOMMU]),
+    dma_case("dma-amdvi-q35-qemu-smp1", "amd-iommu", "AMD-Vi",
+             expect_more=confined("AMD-Vi", fault_lines=AMDVI_EVENTS_ON_QEMU), forbid_more=[NO_IOMMU]),
     dma_case("dma-none-q35-qemu-smp1", None, None, args="unconfined",
              expect_more=[NO_IOMMU, r"ok \d+ - no IOMMU: a DMA read of the hypervisor's code returns its bytes"],
              forbid_more=[r"iommu: .* DMA fault"]),
@@ -92,6 +114,8 @@ DMA_CASES = [
          cpu_model="corei7_skylake_x", smp=1, timeout=300, linger=1,
          modules=[("build/guests/hvmem.elf", "hvmem.elf")], expect=guest_expect("hvmem") + [NO_IOMMU],
          forbid=guest_forbid(), done=DONE),
+    sleep_with("dma-sleep-s3-vtd-q35-qemu-smp1", "intel-iommu", "VT-d"),
+    sleep_with("dma-sleep-s3-amdvi-q35-qemu-smp1", "amd-iommu", "AMD-Vi"),
     linux_disk("linux-dma-vtd-q35-smp1", "intel-iommu", "VT-d"),
     linux_disk("linux-dma-amdvi-q35-smp1", "amd-iommu", "AMD-Vi"),
     # Through GRUB under UEFI: the RSDP is not in the BIOS area and the root table is OVMF's XSDT.
