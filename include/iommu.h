@@ -80,7 +80,10 @@ void iommu_init(struct partition *p);
 unsigned int iommu_count(void);
 /* Polls every unit's faults; cheap to call often (rate-limited by the TSC unless forced). */
 void iommu_poll_faults(bool force);
+/* Reports the faults still recorded, then turns translation off on every unit. */
 void iommu_disable_all(void);
 void iommu_resume_all(void);
+/* Whether pa lies in a unit's registers, which the nested tables leave out (vmm/npf.c refuses it). */
+bool iommu_owns_mmio(paddr_t pa);
 
 #endif

@@ -6,12 +6,14 @@
  * so two CPUs never read it at once and a key waits for whichever vCPU exits first.
  */
 #include "console.h"
+#include "iommu.h"
 #include "lib/printf.h"
 #include "mm.h"
 #include "serial.h"
 #include "timer.h"
 #include "vmm/debugkeys.h"
 #include "vmm/exit.h"
+#include "vmm/housekeeping.h"
 #include "vmm/partition.h"
 #include "x86/cpu.h"
 #include "x86/reboot.h"
@@ -20,9 +22,7 @@
 #define UART_PORTS 8
 #define KEYS_PER_POLL 16
 
-volatile uint64_t debugkeys_next_poll = ~0ULL;
 static uint16_t hv_uart; /* 0: keys off */
-static uint64_t poll_period;
 
 /* Answers print whatever the log level: the operator asked for them. */
 #define dk_print(...) printk(LOG_CRIT, __VA_ARGS__)
@@ -32,15 +32,8 @@ void debugkeys_init(uint16_t console_port)
 	if (console_port == COM1_PORT)
 		return; /* shared with the guest: keys off (design.md: intercepting it costs every byte) */
 	hv_uart = console_port;
-	poll_period = tsc_khz() * DEBUGKEYS_POLL_MS;
-	debugkeys_next_poll = rdtsc() + poll_period;
+	housekeeping_start(); /* the keys are read from its periodic poll */
 	pr_info("debug: keys on the console (port %#x): press h for help", console_port);
-}
-
-void debugkeys_rearm(void)
-{
-	if (hv_uart)
-		debugkeys_next_poll = rdtsc() + poll_period;
 }
 
 bool debugkeys_enabled(void)
@@ -70,6 +63,7 @@ void debugkeys_print_stats(void)
 {
 	char row[128];
 
+	iommu_poll_faults(true); /* DMA faults first: the table may be what someone reads last */
 	dk_print("%s", exit_stats_header);
 	for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
 		const struct vcpu *v = guest_partition.vcpus[cpu];
@@ -201,12 +195,8 @@ static void answer(struct vcpu *v, int c)
 
 void debugkeys_poll(struct vcpu *v)
 {
-	uint64_t due = debugkeys_next_poll, now = rdtsc();
+	uint64_t now = rdtsc();
 
-	/* One CPU per period: the one that moves the deadline reads the UART. */
-	if (now < due || !__atomic_compare_exchange_n(&debugkeys_next_poll, &due, now + poll_period, false,
-						      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		return;
 	for (int i = 0; i < KEYS_PER_POLL; i++) {
 		int c = serial_getc();
 

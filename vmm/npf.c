@@ -1,10 +1,11 @@
 /*
- * Nested/extended page faults. Hypervisor memory is absent from the guest's tables: an access is
- * logged and refused with #GP, and the guest goes on (a fault while delivering #DF is a triple
+ * Nested/extended page faults. Hypervisor memory and the IOMMUs' registers are absent from the
+ * guest's tables: an access is logged and refused with #GP, and the guest goes on (a fault while delivering #DF is a triple
  * fault). Everything else up to the CPU's physical width is mapped (vmm/partition.c): any other
  * fault means the tables and the guest disagree about memory, which is reported and stops the partition.
  */
 #include "console.h"
+#include "iommu.h"
 #include "vmm/exit.h"
 #include "vmm/ioapic.h"
 #include "vmm/lapic.h"
@@ -29,15 +30,17 @@ enum exit_verdict handle_npf(struct vcpu *v)
 		return lapic_mmio(v);
 	if (ioapic_is_mmio(v->exit.gpa) && !(v->exit.qualification & NPF_FETCH))
 		return ioapic_mmio(v);
-	if (partition_gpa_is_hypervisor(v->part, v->exit.gpa)) {
+	if (partition_gpa_is_hypervisor(v->part, v->exit.gpa) || iommu_owns_mmio(v->exit.gpa)) {
 		/*
 		 * A guest that retries forever (real-mode code whose #GP handler just returns) stays
 		 * visible: past the limit, every power-of-two denial is still logged, with the count.
 		 */
 		denied++;
 		if (denied <= NPF_LOG_LIMIT || !(denied & (denied - 1)))
-			pr_warn("vcpu%u: guest %s of hypervisor memory at GPA %#llx, RIP %#llx: denied, #GP injected (%llu so far)",
-				v->id, access_name(v->exit.qualification), (unsigned long long)v->exit.gpa,
+			pr_warn("vcpu%u: guest %s of %s at GPA %#llx, RIP %#llx: denied, #GP injected (%llu so far)",
+				v->id, access_name(v->exit.qualification),
+				iommu_owns_mmio(v->exit.gpa) ? "IOMMU registers" : "hypervisor memory",
+				(unsigned long long)v->exit.gpa,
 				(unsigned long long)rip, (unsigned long long)denied);
 		/*
 		 * Delivering a #DF faulted (its IDT entry, stack or the page walk for them lies in our

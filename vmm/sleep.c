@@ -18,6 +18,7 @@
  * (S1 keeps the CPUs' context; an emulator without S3) gets every vCPU back where it was.
  */
 #include "console.h"
+#include "iommu.h"
 #include "lib/string.h"
 #include "mm.h"
 #include "panic.h"
@@ -208,6 +209,7 @@ static __noreturn void power_off(struct vcpu *v, uint16_t port, uint8_t size, ui
 	pr_info("sleep: guest enters %s through PM1_CNT on vCPU %u: every CPU leaves %s, then the write passes "
 		"through", state_name(sleep.state), v->id, vcpu_ops->name);
 	virt_leave_all("sleep");
+	iommu_disable_all(); /* as on the reboot path: firmware expects the units off */
 	/* The guest's exit counters, for `make bench` (every other CPU is parked: they hold still). */
 	for (unsigned int i = 0; i < MAX_CPUS; i++)
 		if (v->part->vcpus[i])
@@ -282,6 +284,7 @@ static __noreturn void suspend(struct vcpu *v, uint16_t port, uint8_t size, uint
 	sleep.in_place = false;
 	sleep.aps_back = 0;
 	virt_leave_all("sleep");
+	iommu_disable_all(); /* S3 loses their state; the wake path programs them again */
 	prepare_wake_page(); /* the way back, whichever way it is taken */
 	if (!snapshots_match()) {
 		pr_err("sleep: %s refused: the guest changed the ACPI tables (RSDP, RSDT/XSDT or FADT) the firmware "
@@ -424,6 +427,7 @@ __noreturn void sleep_resume_main(struct percpu *cpu)
 	if (vcpu_ops->cpu_enable())
 		panic("sleep: CPU 0 cannot enter %s again after the resume", vcpu_ops->name);
 	pr_info("sleep: CPU 0 re-entered %s", vcpu_ops->name);
+	iommu_resume_all(); /* before any vCPU (and so any guest driver) runs again */
 	if (!sleep.in_place)
 		facs_give_back();
 	reboot_rearm();

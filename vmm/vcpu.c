@@ -42,10 +42,10 @@ void vcpu_run_loop(struct vcpu *v)
 	/*
 	 * Before the first exit there is nothing to account: the time to the first entry goes to
 	 * last_reason's slot (EXIT_UNKNOWN, or the exit before an S3 resume), whose count does not
-	 * move. Set here too because the TSC may have restarted in S3; so are the debug keys' poll.
+	 * move. Set here too because the TSC may have restarted in S3; so is the housekeeping poll.
 	 */
 	v->exit_tsc = rdtsc();
-	debugkeys_rearm();
+	housekeeping_rearm();
 	vcpu_request_attention(v, VCPU_ATTN_ALL); /* the first entry looks at everything */
 	for (;;) {
 		/* A stop sets every vCPU's attention: the flag is read only then. */

@@ -1,6 +1,7 @@
 /* Bringing virtualization up on every CPU, parking the APs, and running the guest. */
 #include "console.h"
 #include "frame.h"
+#include "iommu.h"
 #include "mm.h"
 #include "panic.h"
 #include "timer.h"
@@ -69,6 +70,7 @@ bool vmm_prepare(const struct hv_options *opts)
 	if (virt_select() || vcpu_ops->cpu_enable())
 		return false;
 	partition_init(&guest_partition, opts);
+	iommu_init(&guest_partition); /* DMA confined to the partition's memory before any guest code runs */
 	io_intercept_defaults(&guest_partition);
 	debugkeys_intercept_ports(&guest_partition); /* the hypervisor's own UART is not the guest's */
 	smp_run_on_aps(park_ap);

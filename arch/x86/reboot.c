@@ -6,6 +6,7 @@
  * through the FADT reset register, port 0xCF9, the keyboard controller and a triple fault.
  */
 #include "console.h"
+#include "iommu.h"
 #include "lib/printf.h"
 #include "mm.h"
 #include "panic.h"
@@ -195,10 +196,16 @@ __noreturn void reboot_machine(const char *why, bool reset)
 		reboot_respond();
 	printk(LOG_EMERG, "reboot: %s", why);
 	virt_leave_all("reboot");
+	iommu_poll_faults(true); /* what the guest's devices tried last */
 	if (!reset) {
 		printk(LOG_EMERG, "panic: halting (panic=halt)");
-		cpu_halt_forever();
+		cpu_halt_forever(); /* DMA stays confined: the memory is left as it was, to be examined */
 	}
+	/*
+	 * Translation off last, once no vCPU runs: the guest can no longer program a device, and DMA
+	 * still in flight lands in memory the reset discards anyway. Firmware expects the units off.
+	 */
+	iommu_disable_all();
 	machine_reset();
 }
 

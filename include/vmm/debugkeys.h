@@ -1,6 +1,6 @@
 /*
  * The debug console: keys typed on the hypervisor's own UART (console= other than COM1) while the
- * guest runs. They are read on exits the hypervisor takes anyway (at most every DEBUGKEYS_POLL_MS)
+ * guest runs. They are read on exits the hypervisor takes anyway (at most every HOUSEKEEPING_POLL_MS)
  * and, on VMX, on a VMX-preemption timer exit after DEBUGKEYS_TIMER_MS of guest time without one.
  */
 #ifndef HV_VMM_DEBUGKEYS_H
@@ -11,7 +11,6 @@
 struct vcpu;
 struct partition;
 
-#define DEBUGKEYS_POLL_MS 10
 #define DEBUGKEYS_TIMER_MS 50
 
 enum debug_key_action {
@@ -40,12 +39,6 @@ int exit_stats_row(char *buf, size_t size, unsigned int cpu, const char *reason,
 /* The table's header line, matching exit_stats_row's columns. */
 extern const char exit_stats_header[];
 
-/*
- * TSC value at or after which the next exit polls the UART: ~0 while keys are off, so the run
- * loop's test is one compare of a global.
- */
-extern volatile uint64_t debugkeys_next_poll;
-
 /* At boot, after the console is set up: keys on when the console has its own UART (not COM1). */
 void debugkeys_init(uint16_t console_port);
 /* Whether the keys are on: the hypervisor's UART is hidden from the guest and VMX arms its timer. */
@@ -56,9 +49,7 @@ bool debugkeys_port_hidden(uint16_t port, uint8_t size);
 void debugkeys_intercept_ports(struct partition *p);
 /* The VMX-preemption timer's reload in TSC cycles (0: keys off, no timer). */
 uint64_t debugkeys_timer_tsc(void);
-/* A run loop starts (at boot, or after an S3 resume restarted the TSC): the poll time from now. */
-void debugkeys_rearm(void);
-/* On an exit whose TSC passed debugkeys_next_poll: one CPU reads the UART and answers the keys. */
+/* From the housekeeping poll (vmm/housekeeping.c), on one CPU at a time: reads the UART, answers the keys. */
 void debugkeys_poll(struct vcpu *v);
 /* Prints the exit statistics table of every vCPU (the `e` key and the statistics hypercall). */
 void debugkeys_print_stats(void);

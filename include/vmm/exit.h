@@ -2,7 +2,7 @@
 #ifndef HV_VMM_EXIT_H
 #define HV_VMM_EXIT_H
 
-#include "vmm/debugkeys.h"
+#include "vmm/housekeeping.h"
 #include "vmm/vcpu.h"
 
 /* What a handler says happens next. */
@@ -16,8 +16,8 @@ typedef enum exit_verdict (*exit_handler_t)(struct vcpu *v);
 /*
  * Counts an exit at guest `rip`: per reason (its cycles are added at the next entry,
  * vcpu_account_entry()), and in the ring of recent exits with `qual` (the first word of the
- * decoded detail, 0 for the exits a backend completes itself). Then the debug keys' poll, when
- * its time has come (one compare).
+ * decoded detail, 0 for the exits a backend completes itself). Then the housekeeping poll (debug
+ * keys, IOMMU faults) when its time has come (one compare).
  */
 static inline void exit_account(struct vcpu *v, enum exit_reason reason, uint64_t raw_reason, uint64_t rip,
 				uint64_t qual)
@@ -30,8 +30,8 @@ static inline void exit_account(struct vcpu *v, enum exit_reason reason, uint64_
 	t->tsc = v->exit_tsc;
 	v->last_reason = reason;
 	v->exits[reason]++;
-	if (__builtin_expect(v->exit_tsc >= debugkeys_next_poll, 0))
-		debugkeys_poll(v); /* a key on the hypervisor's UART (rate-limited) */
+	if (__builtin_expect(v->exit_tsc >= housekeeping_next_poll, 0))
+		housekeeping_poll(v); /* debug keys, IOMMU faults (rate-limited) */
 }
 
 /* Looks the exit up (bounds and NULL checked); an unknown or unhandled one dumps and stops. */

@@ -56,8 +56,8 @@ void printk(int level, const char *fmt, ...)
 }
 
 /* The debug keys' poll: never due here (exit_account() compares against it on every exit). */
-volatile uint64_t debugkeys_next_poll = ~0ULL;
-void debugkeys_poll(struct vcpu *v)
+volatile uint64_t housekeeping_next_poll = ~0ULL;
+void housekeeping_poll(struct vcpu *v)
 {
 	(void)v;
 	fail();

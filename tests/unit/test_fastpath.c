@@ -132,8 +132,8 @@ static void test_hypercall_version_ring0_only(void **state)
 }
 
 /* The debug keys' poll: never due here (exit_account() compares against it on every exit). */
-volatile uint64_t debugkeys_next_poll = ~0ULL;
-void debugkeys_poll(struct vcpu *v)
+volatile uint64_t housekeeping_next_poll = ~0ULL;
+void housekeeping_poll(struct vcpu *v)
 {
 	(void)v;
 	fail();
