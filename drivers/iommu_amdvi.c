@@ -118,16 +118,48 @@ static int build_page_tables(const struct iommu_domain *dom)
 	return 0;
 }
 
+#define PCI_VENDOR_AMD 0x1022
+#define PCI_VENDOR_QEMU 0x1AF4 /* Red Hat / Qumranet: the subsystem vendor of QEMU's devices */
+#define PCI_CFG_ID 0x00
+#define PCI_CFG_SUBSYSTEM_ID 0x2C
+
+/* A register of a segment-0 function, through configuration mechanism 1 (boot time only). */
+static uint32_t pci_read32(uint16_t bdf, uint8_t reg)
+{
+	out_sized(0xCF8, 4, 0x80000000u | ((uint32_t)bdf << 8) | reg);
+	return in_sized(0xCFC, 4);
+}
+
+static bool is_qemu_model(const struct ivrs_unit *d)
+{
+	return !d->segment && (pci_read32(d->devid, PCI_CFG_ID) & 0xFFFF) == PCI_VENDOR_AMD &&
+	       (pci_read32(d->devid, PCI_CFG_SUBSYSTEM_ID) & 0xFFFF) == PCI_VENDOR_QEMU;
+}
+
 /*
- * QEMU (7.2) answers every interrupt of a device whose DTE has IV=1 with an error unless it runs
- * with intremap=on, and only then does its IVRS list the I/O APIC; every real platform lists it.
+ * Interrupt control (IV=1) on every DTE, unless the unit is QEMU's model (AMD vendor, QEMU's
+ * subsystem vendor). QEMU 7.2 (hw/i386/amd_iommu.c, amdvi_int_remap_msi) fails every interrupt of an IV=1 device
+ * without intremap=on, and with it rewrites a forwarded fixed interrupt (IntCtl 01b) from an
+ * empty remapping result: the I/O APIC's timer interrupt never arrives (irq_timer guest, test 10).
  */
 static bool interrupt_filter_usable(void)
 {
+	bool ioapic = false;
+
 	for (uint32_t i = 0; i < ivrs.nr_specials; i++)
-		if (ivrs.specials[i].variety == IVRS_SPECIAL_IOAPIC)
-			return true;
-	return false;
+		ioapic |= ivrs.specials[i].variety == IVRS_SPECIAL_IOAPIC;
+	if (!ioapic) {
+		pr_warn("AMD-Vi: the IVRS names no I/O APIC: interrupt control left off, a device's INIT message is not blocked");
+		return false;
+	}
+	for (uint32_t i = 0; i < ivrs.nr_units; i++) {
+		if (is_qemu_model(&ivrs.units[i])) {
+			pr_warn("AMD-Vi: QEMU's model forwards no fixed interrupt with interrupt control on: left off, "
+				"a device's INIT message is not blocked by the IOMMU");
+			return false;
+		}
+	}
+	return true;
 }
 
 static int build_device_table(bool filter_interrupts)
@@ -292,14 +324,16 @@ static int amdvi_enable(struct iommu_unit *iu)
 	wr(u, AMDVI_MMIO_CONTROL, ctrl);
 	ctrl |= AMDVI_CTRL_CMDBUF_EN;
 	wr(u, AMDVI_MMIO_CONTROL, ctrl);
-	rc = invalidate_all(u);
-	if (rc) {
-		amdvi_disable(iu);
-		return rc;
-	}
 	ctrl |= AMDVI_CTRL_IOMMU_EN;
 	wr(u, AMDVI_MMIO_CONTROL, ctrl);
-	return 0;
+	/*
+	 * Caches are flushed only now: QEMU runs the command buffer only while IommuEn is set (as
+	 * Linux's order assumes). The tables are complete already, so nothing stale was usable.
+	 */
+	rc = invalidate_all(u);
+	if (rc)
+		amdvi_disable(iu);
+	return rc;
 }
 
 /* ---- probe ---- */
@@ -353,14 +387,21 @@ int amdvi_probe(const struct acpi_table_ref *ref, const struct iommu_domain *dom
 		pr_err("AMD-Vi: cannot build the I/O page tables (error %d)", rc);
 		return rc;
 	}
+	for (uint32_t i = 0; i < ivrs.nr_devranges; i++)
+		pr_debug("AMD-Vi: IVRS: device IDs %04x-%04x on unit %u (DTE setting %#x)", ivrs.devranges[i].first,
+			 ivrs.devranges[i].last, ivrs.devranges[i].unit, ivrs.devranges[i].dte_setting);
+	pr_debug("AMD-Vi: IVRS: IVinfo %#x, IVHD type %#x, flags %#x, info %#x, features %#x, EFR image %#llx",
+		 ivrs.ivinfo, ivrs.ivhd_type, ivrs.units[0].flags, ivrs.units[0].iommu_info, ivrs.units[0].features,
+		 (unsigned long long)ivrs.units[0].efr);
+	for (uint32_t i = 0; i < ivrs.nr_specials; i++)
+		pr_debug("AMD-Vi: IVRS: %s %u is device ID %04x", ivrs.specials[i].variety == IVRS_SPECIAL_IOAPIC ?
+			 "I/O APIC" : "HPET", ivrs.specials[i].handle, ivrs.specials[i].devid);
 	filter = interrupt_filter_usable();
 	rc = build_device_table(filter);
 	if (rc) {
 		pr_err("AMD-Vi: no 2 MiB of contiguous memory for the device table");
 		return rc;
 	}
-	if (!filter)
-		pr_warn("AMD-Vi: the IVRS names no I/O APIC: interrupt control left off, a device's INIT message is not blocked");
 	for (uint32_t i = 0; i < ivrs.nr_units; i++) {
 		struct amdvi_unit *u = &amdvi_units[i];
 		const struct ivrs_unit *d = &ivrs.units[i];

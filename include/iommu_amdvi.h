@@ -60,8 +60,7 @@
 #define AMDVI_DEVICE_IDS 0x10000
 #define AMDVI_DTE_QWORDS 4
 #define AMDVI_DEVTAB_BYTES (AMDVI_DEVICE_IDS * AMDVI_DTE_QWORDS * 8ULL)
-#define AMDVI_DEVTAB_SIZE_FIELD (AMDVI_DEVTAB_BYTES / FRAME_SIZE_4K - 1) /* bits 8:0: pages - 1 */
-#define FRAME_SIZE_4K 4096ULL
+#define AMDVI_DEVTAB_SIZE_FIELD (AMDVI_DEVTAB_BYTES / 4096 - 1) /* bits 8:0: 4 KiB pages - 1 */
 
 /* I/O page table entries (48882 section 2.2.3): the host page table format. */
 #define AMDVI_PTE_PR (1ULL << 0)

@@ -20,6 +20,7 @@
 #include "vmm/exit.h"
 #include "vmm/fwcfg.h"
 #include "vmm/partition.h"
+#include "vmm/pci_cfg.h"
 #include "vmm/sleep.h"
 #include "vmm/string_io.h"
 #include "platform.h"
@@ -54,6 +55,7 @@ void io_intercept_defaults(struct partition *p)
 		io_intercept(p, port, true);
 	sleep_intercept_ports(p); /* the PM1 control registers: sleep states go through vmm/sleep.c */
 	fwcfg_intercept(p);
+	pci_cfg_intercept(p); /* the AMD-Vi units' capability blocks: 0xCF8/0xCFC, ECAM (vmm/pci_cfg.c) */
 }
 
 /* Which reset a write asks for, or NULL. */
@@ -88,6 +90,8 @@ static void guest_out(struct vcpu *v, uint16_t port, uint8_t size, uint32_t valu
 		reboot_machine(reset, true);
 	if (debugkeys_port_hidden(port, size))
 		return; /* the hypervisor's console UART: as if nothing were there */
+	if (pci_cfg_port_out(port, size, value))
+		return;
 	if (is_fwcfg_dma(port))
 		fwcfg_dma_io(v, port, size, false, &value);
 	else
@@ -100,6 +104,8 @@ static uint32_t guest_in(struct vcpu *v, uint16_t port, uint8_t size)
 
 	if (debugkeys_port_hidden(port, size))
 		return ~0U; /* no UART answers there: reads float high */
+	if (pci_cfg_port_in(port, size, &value))
+		return value;
 	if (!is_fwcfg_dma(port))
 		return in_sized(port, size);
 	fwcfg_dma_io(v, port, size, true, &value);

@@ -10,6 +10,7 @@
 #include "vmm/ioapic.h"
 #include "vmm/lapic.h"
 #include "vmm/partition.h"
+#include "vmm/pci_cfg.h"
 #include "x86/traps.h"
 
 #define NPF_LOG_LIMIT 32 /* a guest looping over our memory must not flood the console */
@@ -30,6 +31,8 @@ enum exit_verdict handle_npf(struct vcpu *v)
 		return lapic_mmio(v);
 	if (ioapic_is_mmio(v->exit.gpa) && !(v->exit.qualification & NPF_FETCH))
 		return ioapic_mmio(v);
+	if (pci_cfg_is_ecam_trap(v->exit.gpa) && !(v->exit.qualification & NPF_FETCH))
+		return pci_cfg_ecam_access(v);
 	if (partition_gpa_is_hypervisor(v->part, v->exit.gpa) || iommu_owns_mmio(v->exit.gpa)) {
 		/*
 		 * A guest that retries forever (real-mode code whose #GP handler just returns) stays
