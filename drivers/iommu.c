@@ -153,6 +153,7 @@ void iommu_init(struct partition *p)
 		if (platform_acpi.tables[i].valid)
 			probe(&platform_acpi.tables[i]);
 	hide_mmio_from_guest(p);
+	iommu_hide_acpi_tables(p); /* even with no unit enabled: no guest driver for units it cannot reach */
 	if (!nr_units) {
 		pr_warn("iommu: no IOMMU: DMA by the guest's devices is not confined");
 		return;
@@ -187,7 +188,8 @@ unsigned int iommu_count(void)
 void iommu_report_fault(const struct iommu_unit *u, const struct iommu_fault *f)
 {
 	enum iommu_fault_verdict verdict =
-		iommu_fault_log_check(&fault_log, u->kind, f->segment, f->bdf, f->addr, rdtsc(), tsc_khz() * 1000);
+		iommu_fault_log_check(&fault_log, u->kind, f->segment, f->bdf, f->write, f->addr, rdtsc(),
+				      tsc_khz() * 1000);
 	char seg[8] = "";
 
 	if (verdict != IOMMU_FAULT_LOG)

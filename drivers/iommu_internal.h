@@ -26,7 +26,7 @@ int iommu_domain_ranges(struct range_set *dma, uint64_t limit, const struct rang
 unsigned int iommu_table_mmio(const char *sig, const uint8_t *tbl, uint32_t len, struct range *out, unsigned int max);
 
 /*
- * Fault logging: one line per (unit kind, requester ID, 2 MiB range) for the first
+ * Fault logging: one line per (unit kind, requester ID, direction, 2 MiB range) for the first
  * IOMMU_FAULT_SLOTS such keys; at most IOMMU_FAULT_BURST new lines per second after that.
  */
 #define IOMMU_FAULT_SLOTS 64
@@ -37,6 +37,7 @@ struct iommu_fault_key {
 	const char *kind;
 	uint16_t segment;
 	uint16_t bdf;
+	bool write;
 	uint64_t range; /* address >> IOMMU_FAULT_RANGE_SHIFT */
 };
 
@@ -56,6 +57,11 @@ enum iommu_fault_verdict {
 };
 
 enum iommu_fault_verdict iommu_fault_log_check(struct iommu_fault_log *log, const char *kind, uint16_t segment,
-					       uint16_t bdf, uint64_t addr, uint64_t now_tsc, uint64_t tsc_per_sec);
+					       uint16_t bdf, bool write, uint64_t addr, uint64_t now_tsc,
+					       uint64_t tsc_per_sec);
+
+struct partition;
+/* The guest's RSDT/XSDT without the DMAR/IVRS entries (drivers/iommu_hide.c; not host-tested). */
+void iommu_hide_acpi_tables(struct partition *p);
 
 #endif

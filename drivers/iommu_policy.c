@@ -81,24 +81,25 @@ unsigned int iommu_table_mmio(const char *sig, const uint8_t *tbl, uint32_t len,
 	return n;
 }
 
-static bool same_key(const struct iommu_fault_key *k, const char *kind, uint16_t segment, uint16_t bdf,
-		     uint64_t range)
+static bool same_key(const struct iommu_fault_key *k, const struct iommu_fault_key *l)
 {
-	return k->kind == kind && k->segment == segment && k->bdf == bdf && k->range == range;
+	return k->kind == l->kind && k->segment == l->segment && k->bdf == l->bdf && k->write == l->write &&
+	       k->range == l->range;
 }
 
 enum iommu_fault_verdict iommu_fault_log_check(struct iommu_fault_log *log, const char *kind, uint16_t segment,
-					       uint16_t bdf, uint64_t addr, uint64_t now_tsc, uint64_t tsc_per_sec)
+					       uint16_t bdf, bool write, uint64_t addr, uint64_t now_tsc,
+					       uint64_t tsc_per_sec)
 {
-	uint64_t range = addr >> IOMMU_FAULT_RANGE_SHIFT;
+	struct iommu_fault_key key = { kind, segment, bdf, write, addr >> IOMMU_FAULT_RANGE_SHIFT };
 
 	log->total++;
 	for (unsigned int i = 0; i < log->nr_seen; i++)
-		if (same_key(&log->seen[i], kind, segment, bdf, range))
+		if (same_key(&log->seen[i], &key))
 			return IOMMU_FAULT_DUPLICATE;
 	/* New: remembered while there is room; past that, every new key counts against the budget alone. */
 	if (log->nr_seen < IOMMU_FAULT_SLOTS)
-		log->seen[log->nr_seen++] = (struct iommu_fault_key){ kind, segment, bdf, range };
+		log->seen[log->nr_seen++] = key;
 	if (now_tsc >= log->window_end) {
 		log->window_end = now_tsc + tsc_per_sec;
 		log->budget = IOMMU_FAULT_BURST;

@@ -68,7 +68,7 @@ int amdvi_probe(const struct acpi_table_ref *ivrs, const struct iommu_domain *do
 
 /* For the drivers. */
 int iommu_register(struct iommu_unit *u);
-/* Logs a fault once per unit kind, device and 2 MiB range (rate-limited, never fatal). */
+/* Logs a fault once per unit kind, device, direction and 2 MiB range (rate-limited, never fatal). */
 void iommu_report_fault(const struct iommu_unit *u, const struct iommu_fault *f);
 
 /*

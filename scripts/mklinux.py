@@ -15,9 +15,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(ROOT, "build", "guest-cache")
 OUT = os.path.join(ROOT, "build", "guest")
 APPLETS = ["sh", "mount", "echo", "cat", "uname", "poweroff", "reboot", "sleep", "ls", "grep", "mkdir",
-           "setsid", "cttyhack", "head", "tr", "dmesg", "ps", "free", "top", "vi", "less", "insmod", "wc"]
-# Kernel modules the tests load: efivarfs reads EFI variables through the firmware's runtime services.
+           "setsid", "cttyhack", "head", "tr", "dmesg", "ps", "free", "top", "vi", "less", "insmod", "wc",
+           "dd", "md5sum"]
+# Kernel modules the tests load: efivarfs reads EFI variables through the firmware's runtime services;
+# the AHCI driver and what it needs (Debian builds them as modules), in load order, for hvtest=disk.
 MODULES = ["kernel/fs/efivarfs/efivarfs.ko"]
+DISK_MODULES = ["kernel/crypto/crct10dif_common.ko", "kernel/crypto/crct10dif_generic.ko", "kernel/lib/crc-t10dif.ko",
+                "kernel/lib/crc64.ko", "kernel/crypto/crc64_rocksoft_generic.ko", "kernel/lib/crc64-rocksoft.ko",
+                "kernel/block/t10-pi.ko", "kernel/drivers/scsi/scsi_common.ko", "kernel/drivers/scsi/scsi_mod.ko",
+                "kernel/drivers/scsi/sd_mod.ko", "kernel/drivers/ata/libata.ko", "kernel/drivers/ata/libahci.ko",
+                "kernel/drivers/ata/ahci.ko"]
 
 
 def run(*argv, **kw):
@@ -100,9 +107,12 @@ def main():
         cpio.add("bin/hvmarker", stat.S_IFREG | 0o755, f.read())
     cpio.add("lib", stat.S_IFDIR | 0o755)
     kver = vmlinuz[len("vmlinuz-"):]
-    for module in MODULES:
+    for module in MODULES + DISK_MODULES:
         with open(os.path.join(kdir, "lib", "modules", kver, module), "rb") as f:
             cpio.add("lib/" + os.path.basename(module), stat.S_IFREG | 0o644, f.read())
+    # /init loads the disk modules in this order (no modprobe, no modules.dep in the initramfs).
+    cpio.add("lib/disk-modules", stat.S_IFREG | 0o644,
+             "".join(os.path.basename(m) + "\n" for m in DISK_MODULES).encode())
     with open(os.path.join(ROOT, "tests", "linux", "init"), "rb") as f:
         cpio.add("init", stat.S_IFREG | 0o755, f.read())
     with open(os.path.join(OUT, "initrd.gz"), "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:

@@ -143,6 +143,12 @@ except ImportError:
     DEBUGKEYS_CASES = []
 CASES += DEBUGKEYS_CASES
 
+try:  # DMA protection through the IOMMU (tests/boot/dma_cases.py)
+    from dma_cases import DMA_CASES
+except ImportError:
+    DMA_CASES = []
+CASES += DMA_CASES
+
 # Linux guests (tests/boot/linux_cases.py); the slow Bochs ones only with --slow (make test-slow).
 try:
     from linux_cases import LINUX_CASES, SLOW_CASES
