@@ -86,16 +86,16 @@ static void map_unity_ranges(void)
 		if (!(r->flags & (IVMD_FLAG_UNITY | IVMD_FLAG_EXCLUSION)) || !(read || write))
 			continue;
 		if (in_hypervisor(start, end) || iommu_owns_mmio(start)) {
-			pr_err("AMD-Vi: IVMD range %#llx-%#llx overlaps hypervisor memory: not mapped",
+			pr_err("amdvi: IVMD range %#llx-%#llx overlaps hypervisor memory: not mapped",
 			       (unsigned long long)start, (unsigned long long)end - 1);
 			continue;
 		}
 		rc = pt_map(&pt, pt_root, start, start, end - start, amdvi_leaf_flags(read, write));
 		if (rc)
-			pr_err("AMD-Vi: IVMD range %#llx-%#llx: cannot map (error %d)", (unsigned long long)start,
+			pr_err("amdvi: IVMD range %#llx-%#llx: cannot map (error %d)", (unsigned long long)start,
 			       (unsigned long long)end - 1, rc);
 		else
-			pr_info("AMD-Vi: IVMD range %#llx-%#llx mapped 1:1 (%s%s) for devices %04x-%04x",
+			pr_info("amdvi: IVMD range %#llx-%#llx mapped 1:1 (%s%s) for devices %04x-%04x",
 				(unsigned long long)start, (unsigned long long)end - 1, read ? "r" : "",
 				write ? "w" : "", r->first_devid, r->last_devid);
 	}
@@ -149,12 +149,12 @@ static bool interrupt_filter_usable(void)
 	for (uint32_t i = 0; i < ivrs.nr_specials; i++)
 		ioapic |= ivrs.specials[i].variety == IVRS_SPECIAL_IOAPIC;
 	if (!ioapic) {
-		pr_warn("AMD-Vi: the IVRS names no I/O APIC: interrupt control left off, a device's INIT message is not blocked");
+		pr_warn("amdvi: the IVRS names no I/O APIC: interrupt control left off, a device's INIT message is not blocked");
 		return false;
 	}
 	for (uint32_t i = 0; i < ivrs.nr_units; i++) {
 		if (is_qemu_model(&ivrs.units[i])) {
-			pr_warn("AMD-Vi: QEMU's model forwards no fixed interrupt with interrupt control on: left off, "
+			pr_warn("amdvi: QEMU's model forwards no fixed interrupt with interrupt control on: left off, "
 				"a device's INIT message is not blocked by the IOMMU");
 			return false;
 		}
@@ -199,7 +199,7 @@ static int cmd_queue(struct amdvi_unit *u, const uint64_t cmd[2])
 
 	/* The ring is full while the next tail would equal the head. */
 	if (!wait_until(NULL, next, u, AMDVI_MMIO_CMD_HEAD)) {
-		pr_err("AMD-Vi %#llx: command buffer stuck", (unsigned long long)u->iommu.mmio_base);
+		pr_err("amdvi %#llx: command buffer stuck", (unsigned long long)u->iommu.mmio_base);
 		return -E_TIMEOUT;
 	}
 	slot[0] = cmd[0];
@@ -220,7 +220,7 @@ static int cmd_sync(struct amdvi_unit *u)
 	amdvi_cmd_completion_wait(cmd, u->wait_pa, u->wait_seq);
 	rc = cmd_queue(u, cmd);
 	if (!rc && !wait_until(u->wait_word, u->wait_seq, u, 0)) {
-		pr_err("AMD-Vi %#llx: COMPLETION_WAIT not answered", (unsigned long long)u->iommu.mmio_base);
+		pr_err("amdvi %#llx: COMPLETION_WAIT not answered", (unsigned long long)u->iommu.mmio_base);
 		rc = -E_TIMEOUT;
 	}
 	return rc;
@@ -268,7 +268,7 @@ static void amdvi_poll_faults(struct iommu_unit *iu)
 		if (amdvi_event_decode(ev, &f, &code))
 			iommu_report_fault(iu, &f);
 		else if (other_events++ < AMDVI_EVENT_LOG_LIMIT)
-			pr_warn("AMD-Vi %#llx: event %s (%#x): %#llx %#llx", (unsigned long long)iu->mmio_base,
+			pr_warn("amdvi %#llx: event %s (%#x): %#llx %#llx", (unsigned long long)iu->mmio_base,
 				amdvi_event_name(code), code, (unsigned long long)ev[0], (unsigned long long)ev[1]);
 		head = (head + AMDVI_ENTRY_SIZE) % AMDVI_RING_BYTES;
 	}
@@ -278,7 +278,7 @@ static void amdvi_poll_faults(struct iommu_unit *iu)
 		/* The unit stopped logging: restart the log empty (48882 section 3.4.8, EventOverflow). */
 		uint64_t ctrl = rd(u, AMDVI_MMIO_CONTROL);
 
-		pr_warn("AMD-Vi %#llx: event log overflowed, some faults were not reported",
+		pr_warn("amdvi %#llx: event log overflowed, some faults were not reported",
 			(unsigned long long)iu->mmio_base);
 		wr(u, AMDVI_MMIO_CONTROL, ctrl & ~AMDVI_CTRL_EVTLOG_EN);
 		wr(u, AMDVI_MMIO_STATUS, AMDVI_STATUS_EVT_OVERFLOW);
@@ -384,22 +384,22 @@ int amdvi_probe(const struct acpi_table_ref *ref, const struct iommu_domain *dom
 		return -E_NOENT;
 	rc = build_page_tables(dom);
 	if (rc) {
-		pr_err("AMD-Vi: cannot build the I/O page tables (error %d)", rc);
+		pr_err("amdvi: cannot build the I/O page tables (error %d)", rc);
 		return rc;
 	}
 	for (uint32_t i = 0; i < ivrs.nr_devranges; i++)
-		pr_debug("AMD-Vi: IVRS: device IDs %04x-%04x on unit %u (DTE setting %#x)", ivrs.devranges[i].first,
+		pr_debug("amdvi: IVRS: device IDs %04x-%04x on unit %u (DTE setting %#x)", ivrs.devranges[i].first,
 			 ivrs.devranges[i].last, ivrs.devranges[i].unit, ivrs.devranges[i].dte_setting);
-	pr_debug("AMD-Vi: IVRS: IVinfo %#x, IVHD type %#x, flags %#x, info %#x, features %#x, EFR image %#llx",
+	pr_debug("amdvi: IVRS: IVinfo %#x, IVHD type %#x, flags %#x, info %#x, features %#x, EFR image %#llx",
 		 ivrs.ivinfo, ivrs.ivhd_type, ivrs.units[0].flags, ivrs.units[0].iommu_info, ivrs.units[0].features,
 		 (unsigned long long)ivrs.units[0].efr);
 	for (uint32_t i = 0; i < ivrs.nr_specials; i++)
-		pr_debug("AMD-Vi: IVRS: %s %u is device ID %04x", ivrs.specials[i].variety == IVRS_SPECIAL_IOAPIC ?
+		pr_debug("amdvi: IVRS: %s %u is device ID %04x", ivrs.specials[i].variety == IVRS_SPECIAL_IOAPIC ?
 			 "I/O APIC" : "HPET", ivrs.specials[i].handle, ivrs.specials[i].devid);
 	filter = interrupt_filter_usable();
 	rc = build_device_table(filter);
 	if (rc) {
-		pr_err("AMD-Vi: no 2 MiB of contiguous memory for the device table");
+		pr_err("amdvi: no 2 MiB of contiguous memory for the device table");
 		return rc;
 	}
 	for (uint32_t i = 0; i < ivrs.nr_units; i++) {
@@ -412,13 +412,13 @@ int amdvi_probe(const struct acpi_table_ref *ref, const struct iommu_domain *dom
 		if (!rc)
 			rc = iommu_register(&u->iommu);
 		if (rc) {
-			pr_err("AMD-Vi: unit %04x:%02x:%02x.%x at %#llx not enabled (error %d)", d->segment,
+			pr_err("amdvi: unit %04x:%02x:%02x.%x at %#llx not enabled (error %d)", d->segment,
 			       PCI_BDF_BUS(d->devid), PCI_BDF_DEV(d->devid), PCI_BDF_FN(d->devid),
 			       (unsigned long long)d->mmio_base, rc);
 			continue;
 		}
 		enabled++;
-		pr_info("AMD-Vi: unit %04x:%02x:%02x.%x (cap %#x) at %#llx, EFR %#llx, %u device IDs: translating, "
+		pr_info("amdvi: unit %04x:%02x:%02x.%x (cap %#x) at %#llx, EFR %#llx, %u device IDs: translating, "
 			"%u-level tables, domain %u%s", d->segment, PCI_BDF_BUS(d->devid), PCI_BDF_DEV(d->devid),
 			PCI_BDF_FN(d->devid), d->cap_offset, (unsigned long long)d->mmio_base,
 			(unsigned long long)u->efr, d->nr_device_ids, AMDVI_PT_LEVELS, AMDVI_DOMAIN_ID,
