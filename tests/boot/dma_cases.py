@@ -55,10 +55,17 @@ def dma_case(name, iommu, kind, args="", expect_more=(), forbid_more=(), **kw):
     return case
 
 
+# QEMU 7.2's AMD-Vi model never writes its event log: amdvi_log_event returns at once because
+# amdvi_test_mask(STATUS, EVT_OVF) ORs instead of ANDs (fixed in later QEMU). Its page walk does
+# fault (trace amdvi_page_fault fires for edu's DMA at the hypervisor) while the unit's event log
+# tail stays 0 and no entry is written, so no AMD-Vi fault can be reported there.
+FAULTS_LOGGED = {"VT-d": True, "AMD-Vi": False}
+
+
 def confined(kind):
+    faults = [FAULT.format(kind=kind, dir="write"), FAULT.format(kind=kind, dir="read")] if FAULTS_LOGGED[kind] else []
     return [rf"iommu: {kind} unit at 0x[0-9a-f]+ translates", r"iommu: \d+ units? translate",
-            r"iommu: registers 0x[0-9a-f]+-0x[0-9a-f]+ hidden from the guest", HIDDEN,
-            FAULT.format(kind=kind, dir="write"), FAULT.format(kind=kind, dir="read"),
+            r"iommu: registers 0x[0-9a-f]+-0x[0-9a-f]+ hidden from the guest", HIDDEN] + faults + [
             r"ok \d+ - HC_SELF_CHECK: the hypervisor's code and read-only data are unchanged",
             r"ok \d+ - a DMA read of the hypervisor's code at 0x[0-9a-f]+ is blocked"]
 
