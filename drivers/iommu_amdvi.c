@@ -372,11 +372,28 @@ static int unit_setup(struct amdvi_unit *u, const struct ivrs_unit *desc)
 	return 0;
 }
 
+/* What the IVRS says, for loglevel=7 on real hardware. */
+static void log_ivrs(void)
+{
+	pr_debug("amdvi: IVRS: IVinfo %#x, IVHD type %#x, %u unit(s), %u IVMD range(s), %u broken entries",
+		 ivrs.ivinfo, ivrs.ivhd_type, ivrs.nr_units, ivrs.nr_unity, ivrs.errors);
+	for (uint32_t i = 0; i < ivrs.nr_devranges; i++)
+		pr_debug("amdvi: IVRS: device IDs %04x-%04x on unit %u (DTE setting %#x)", ivrs.devranges[i].first,
+			 ivrs.devranges[i].last, ivrs.devranges[i].unit, ivrs.devranges[i].dte_setting);
+	for (uint32_t i = 0; i < ivrs.nr_specials; i++)
+		pr_debug("amdvi: IVRS: %s %u is device ID %04x", ivrs.specials[i].variety == IVRS_SPECIAL_IOAPIC ?
+			 "I/O APIC" : "HPET", ivrs.specials[i].handle, ivrs.specials[i].devid);
+}
+
 int amdvi_probe(const struct acpi_table_ref *ref, const struct iommu_domain *dom)
 {
 	bool filter;
 	int rc, enabled = 0;
 
+	if (pt_root) {
+		pr_err("amdvi: a second IVRS at %#llx: ignored", (unsigned long long)ref->pa);
+		return -E_BUSY;
+	}
 	rc = ivrs_parse(physmap_view(), ref->pa, &ivrs, ivrs_log, NULL);
 	if (rc)
 		return rc;
@@ -387,15 +404,7 @@ int amdvi_probe(const struct acpi_table_ref *ref, const struct iommu_domain *dom
 		pr_err("amdvi: cannot build the I/O page tables (error %d)", rc);
 		return rc;
 	}
-	for (uint32_t i = 0; i < ivrs.nr_devranges; i++)
-		pr_debug("amdvi: IVRS: device IDs %04x-%04x on unit %u (DTE setting %#x)", ivrs.devranges[i].first,
-			 ivrs.devranges[i].last, ivrs.devranges[i].unit, ivrs.devranges[i].dte_setting);
-	pr_debug("amdvi: IVRS: IVinfo %#x, IVHD type %#x, flags %#x, info %#x, features %#x, EFR image %#llx",
-		 ivrs.ivinfo, ivrs.ivhd_type, ivrs.units[0].flags, ivrs.units[0].iommu_info, ivrs.units[0].features,
-		 (unsigned long long)ivrs.units[0].efr);
-	for (uint32_t i = 0; i < ivrs.nr_specials; i++)
-		pr_debug("amdvi: IVRS: %s %u is device ID %04x", ivrs.specials[i].variety == IVRS_SPECIAL_IOAPIC ?
-			 "I/O APIC" : "HPET", ivrs.specials[i].handle, ivrs.specials[i].devid);
+	log_ivrs();
 	filter = interrupt_filter_usable();
 	rc = build_device_table(filter);
 	if (rc) {
