@@ -38,6 +38,7 @@ static unsigned int nr_mmio;
 static struct iommu_fault_log fault_log;
 static volatile bool poll_lock;
 static volatile uint64_t next_poll;
+static bool units_off; /* iommu_disable_all ran: iommu_resume_all has work to do */
 static uint64_t poll_period;
 
 static void add_mmio(uint64_t start, uint64_t end)
@@ -226,6 +227,7 @@ void iommu_poll_faults(bool force)
 void iommu_disable_all(void)
 {
 	iommu_poll_faults(true);
+	units_off = true;
 	for (unsigned int i = 0; i < nr_units; i++)
 		if (units[i]->disable)
 			units[i]->disable(units[i]);
@@ -233,8 +235,12 @@ void iommu_disable_all(void)
 		printk(LOG_EMERG, "iommu: translation off on %u unit%s", nr_units, nr_units == 1 ? "" : "s");
 }
 
+/* A suspend refused before the units were turned off comes back here too: nothing to do then. */
 void iommu_resume_all(void)
 {
+	if (!units_off)
+		return;
+	units_off = false;
 	for (unsigned int i = 0; i < nr_units; i++) {
 		int rc = units[i]->resume ? units[i]->resume(units[i]) : -E_NOSUPP;
 

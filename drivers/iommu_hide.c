@@ -134,9 +134,13 @@ static struct window *window_of(struct window *w, unsigned int n, paddr_t pa)
 static void install_window(struct partition *p, struct window *w)
 {
 	uint64_t size = w->end - w->start;
-	uint8_t *copy = partition_alloc_pages(size, &w->copy);
+	const void *orig = phys_map(physmap_view(), w->start, size);
+	uint8_t *copy;
 
-	memcpy(copy, phys_map(physmap_view(), w->start, size), size);
+	if (!orig)
+		panic("iommu: the root tables' pages at %#llx are outside the direct map", (unsigned long long)w->start);
+	copy = partition_alloc_pages(size, &w->copy);
+	memcpy(copy, orig, size);
 	if (platform_acpi.facs_valid && platform_acpi.facs_pa < w->end &&
 	    platform_acpi.facs_pa + platform_acpi.facs_length > w->start)
 		pr_warn("iommu: the FACS at %#llx shares a page with a root table: the guest's waking vector lands in "

@@ -82,6 +82,7 @@ unsigned int iommu_count(void);
 void iommu_poll_faults(bool force);
 /* Reports the faults still recorded, then turns translation off on every unit. */
 void iommu_disable_all(void);
+/* After iommu_disable_all (S3, or a sleep that did not happen): every unit translates again. */
 void iommu_resume_all(void);
 /* Whether pa lies in a unit's registers, which the nested tables leave out (vmm/npf.c refuses it). */
 bool iommu_owns_mmio(paddr_t pa);

@@ -209,11 +209,11 @@ static __noreturn void power_off(struct vcpu *v, uint16_t port, uint8_t size, ui
 	pr_info("sleep: guest enters %s through PM1_CNT on vCPU %u: every CPU leaves %s, then the write passes "
 		"through", state_name(sleep.state), v->id, vcpu_ops->name);
 	virt_leave_all("sleep");
-	iommu_disable_all(); /* as on the reboot path: firmware expects the units off */
 	/* The guest's exit counters, for `make bench` (every other CPU is parked: they hold still). */
 	for (unsigned int i = 0; i < MAX_CPUS; i++)
 		if (v->part->vcpus[i])
 			vcpu_print_exit_stats(v->part->vcpus[i]);
+	iommu_disable_all(); /* last, as on the reboot path: firmware expects the units off */
 	asm volatile("wbinvd" ::: "memory");
 	perform_writes(port, size, value);
 	udelay(SLEEP_ENTRY_WAIT_US);
@@ -284,7 +284,6 @@ static __noreturn void suspend(struct vcpu *v, uint16_t port, uint8_t size, uint
 	sleep.in_place = false;
 	sleep.aps_back = 0;
 	virt_leave_all("sleep");
-	iommu_disable_all(); /* S3 loses their state; the wake path programs them again */
 	prepare_wake_page(); /* the way back, whichever way it is taken */
 	if (!snapshots_match()) {
 		pr_err("sleep: %s refused: the guest changed the ACPI tables (RSDP, RSDT/XSDT or FADT) the firmware "
@@ -298,6 +297,8 @@ static __noreturn void suspend(struct vcpu *v, uint16_t port, uint8_t size, uint
 		(unsigned long long)sleep.guest_x_vector, sleep.guest_ospm_flags,
 		(unsigned long long)hv_layout.wake_page);
 	pr_info("sleep: entering %s", state_name(sleep.state));
+	/* Last, once the wake page is ready: until here no DMA reaches it or any hypervisor memory. */
+	iommu_disable_all();
 	/* Memory keeps its contents in S3 but caches do not (ACPI 6.5 section 16.1.3.1). */
 	asm volatile("wbinvd" ::: "memory");
 	perform_writes(port, size, value);

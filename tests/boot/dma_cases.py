@@ -55,40 +55,45 @@ def dma_case(name, iommu, kind, args="", expect_more=(), forbid_more=(), **kw):
     return case
 
 
-# QEMU 7.2's AMD-Vi model never writes its event log: amdvi_log_event returns at once because
-# amdvi_test_mask(STATUS, EVT_OVF) ORs instead of ANDs (fixed in later QEMU). Its page walk does
-# fault (trace amdvi_page_fault fires for edu's DMA at the hypervisor) while the unit's event log
-# tail stays 0 and no entry is written, so no AMD-Vi fault can be reported there.
-FAULTS_LOGGED = {"VT-d": True, "AMD-Vi": False}
+def confined(kind, fault_lines=True):
+    lines = [rf"iommu: {kind} unit at 0x[0-9a-f]+ translates", r"iommu: \d+ units? translate",
+             r"iommu: registers 0x[0-9a-f]+-0x[0-9a-f]+ hidden from the guest", HIDDEN,
+             r"ok \d+ - HC_SELF_CHECK: the hypervisor's code and read-only data are unchanged",
+             r"ok \d+ - a DMA read of the hypervisor's code at 0x[0-9a-f]+ is blocked"]
+    if fault_lines:
+        lines += [FAULT.format(kind=kind, dir="write"), FAULT.format(kind=kind, dir="read")]
+    return lines
 
 
-def confined(kind):
-    faults = [FAULT.format(kind=kind, dir="write"), FAULT.format(kind=kind, dir="read")] if FAULTS_LOGGED[kind] else []
-    return [rf"iommu: {kind} unit at 0x[0-9a-f]+ translates", r"iommu: \d+ units? translate",
-            r"iommu: registers 0x[0-9a-f]+-0x[0-9a-f]+ hidden from the guest", HIDDEN] + faults + [
-            r"ok \d+ - HC_SELF_CHECK: the hypervisor's code and read-only data are unchanged",
-            r"ok \d+ - a DMA read of the hypervisor's code at 0x[0-9a-f]+ is blocked"]
+# QEMU 7.2's amd-iommu never writes an event: amdvi_test_mask() ORs the status register with the
+# mask instead of ANDing it, so amdvi_log_event() always finds "overflow" and returns before writing
+# (hw/i386/amd_iommu.c; fixed upstream after 7.2). With the AMD-Vi driver merged, the guest's checks
+# pass and no event ever reaches the log, so on QEMU the AMD-Vi case cannot see the fault lines; the
+# blocked DMA is proven by the guest (self-check, the read's data) alone there.
+AMDVI_EVENTS_ON_QEMU = False
 
 
-def linux_disk(name, iommu, kind):
+def linux_disk(name, iommu, kind, **kw):
     md5 = disk_image()
     extra = ["-M", "q35", "-device", iommu, "-drive", f"file={os.path.join(ROOT, DISK)},format=raw,if=none,id=d,snapshot=on",
              "-device", "ide-hd,drive=d,bus=ide.0"]
     case = linux(name, hvtest="disk", qemu_extra=extra, cmdline="loglevel=7",
                  expect_more=[rf"iommu: {kind} unit at 0x[0-9a-f]+ translates", HIDDEN, r"ahci 0000:00:1f\.2: AHCI ",
                               rf"HV-LINUX-DISK: md5 {md5}$", r"HV-LINUX-IOMMU: 0 kernel lines about an IOMMU",
-                              r"HV-LINUX-TEST: done"])
-    # Linux's amd_iommu_v2 (built in) prints "AMD-Vi: AMD IOMMUv2 functionality not available" on any
-    # machine without an AMD IOMMU: that line says the guest found none.
-    case["forbid"] += [r"DMAR:", r"AMD-Vi: (?!AMD IOMMUv2 functionality not available)", r"ACPI: (DMAR|IVRS) ",
-                       NO_IOMMU, r"iommu: .* DMA fault"]
+                              r"HV-LINUX-TEST: done"], **kw)
+    # The kernel's lines ("[    1.234567] ..."), not the hypervisor's ("[cpu0 ...] AMD-Vi: ..."). Linux's
+    # amd_iommu_v2 (built in) prints "AMD-Vi: AMD IOMMUv2 functionality not available" on any machine
+    # without an AMD IOMMU: that line says the guest found none.
+    kernel = r"^\[ *\d+\.\d+\] "
+    case["forbid"] += [kernel + r"DMAR:", kernel + r"AMD-Vi: (?!AMD IOMMUv2 functionality not available)",
+                       kernel + r"ACPI: (DMAR|IVRS) ", NO_IOMMU, r"iommu: .* DMA fault"]
     return case
 
 
 DMA_CASES = [
     dma_case("dma-vtd-q35-qemu-smp1", "intel-iommu", "VT-d", expect_more=confined("VT-d"), forbid_more=[NO_IOMMU]),
-    dma_case("dma-amdvi-q35-qemu-smp1", "amd-iommu", "AMD-Vi", expect_more=confined("AMD-Vi"),
-             forbid_more=[NO_IOMMU]),
+    dma_case("dma-amdvi-q35-qemu-smp1", "amd-iommu", "AMD-Vi",
+             expect_more=confined("AMD-Vi", fault_lines=AMDVI_EVENTS_ON_QEMU), forbid_more=[NO_IOMMU]),
     dma_case("dma-none-q35-qemu-smp1", None, None, args="unconfined",
              expect_more=[NO_IOMMU, r"ok \d+ - no IOMMU: a DMA read of the hypervisor's code returns its bytes"],
              forbid_more=[r"iommu: .* DMA fault"]),
@@ -99,4 +104,7 @@ DMA_CASES = [
          forbid=guest_forbid(), done=DONE),
     linux_disk("linux-dma-vtd-q35-smp1", "intel-iommu", "VT-d"),
     linux_disk("linux-dma-amdvi-q35-smp1", "amd-iommu", "AMD-Vi"),
+    # Through GRUB under UEFI: the RSDP is not in the BIOS area and the root table is OVMF's XSDT.
+    linux_disk("linux-dma-vtd-q35-uefi-smp1", "intel-iommu", "VT-d", boot="iso", proto="multiboot2", firmware="ovmf",
+               timeout=300),
 ]
