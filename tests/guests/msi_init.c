@@ -9,9 +9,10 @@
  *             it passes (QEMU's model: interrupt control left off, drivers/iommu_amdvi.c), the
  *             INIT must reach the vCPU, never the CPU: the firmware runs again as the guest and
  *             jumps to attack_resume16.S, which must still reach the hypervisor
- *   capwrite  writes to the AMD-Vi function's capability block (base address) through 0xCF8/0xCFC
- *             and through ECAM: the case checks the hypervisor's log that both were dropped, and
- *             the guest that a write elsewhere (edu's MSI data) still lands, both ways
+ *   capwrite  the AMD-Vi function is absent from port configuration space (a port write to its
+ *             MSI data is lost, which ECAM shows); through ECAM a write to its MSI data lands and
+ *             one to its capability block is dropped (QEMU makes the block read-only anyway: the
+ *             case checks the hypervisor's log); another function (edu) works both ways
  */
 #include "acpi.h"
 #include "apic.h"
@@ -188,31 +189,66 @@ static uint32_t ecam_base(void)
 	return m ? *(const uint32_t *)((const uint8_t *)m + 44) : 0;
 }
 
+static volatile uint32_t *ecam_fn(uint32_t ecam, uint16_t bdf)
+{
+	return (volatile uint32_t *)(ecam + ((uint32_t)bdf << 12));
+}
+
+/* The AMD IOMMU function on bus 0, found through ECAM (port configuration space hides it). */
+static uint16_t find_iommu_ecam(uint32_t ecam)
+{
+	for (uint16_t bdf = 0; bdf < 256; bdf++)
+		if ((ecam_fn(ecam, bdf)[0] & 0xffff) == AMD_ID && ecam_fn(ecam, bdf)[2] >> 16 == 0x0806)
+			return bdf;
+	return 0xffff;
+}
+
+static unsigned int find_cap_ecam(volatile uint32_t *cfg, uint8_t id)
+{
+	for (unsigned int p = cfg[PCI_CAP_PTR / 4] & 0xfc, n = 0; p && n < 48; n++) {
+		if ((cfg[p / 4] & 0xff) == id)
+			return p;
+		p = (cfg[p / 4] >> 8) & 0xfc;
+	}
+	return 0;
+}
+
 static void test_capwrite(void)
 {
-	uint16_t edu = setup_edu(), iommu = find_fn(AMD_ID, 0, true, 0x0806);
-	uint32_t ecam = ecam_base(), cap, before, data_off;
-	volatile uint32_t *page;
+	uint16_t edu = setup_edu(), iommu;
+	uint32_t ecam = ecam_base(), cap, msi, before, data_off;
+	volatile uint32_t *cfg;
 
-	if (!ok(iommu != 0xffff, "an AMD IOMMU function (class 08.06) on bus 0"))
+	if (!ok(ecam != 0, "an MCFG: ECAM at 0x%x", ecam))
 		done();
-	cap = find_cap(iommu, PCI_CAP_SECURE);
-	if (!ok(cap != 0 && ecam != 0, "its IOMMU capability at 0x%x, ECAM at 0x%x", cap, ecam))
+	iommu = find_iommu_ecam(ecam);
+	if (!ok(iommu != 0xffff, "an AMD IOMMU function (class 08.06) on bus 0 through ECAM"))
 		done();
-	before = pci_read32(iommu, cap + 4);
-	printf("msi_init: AMD-Vi 00:%02x.%x base low 0x%x; writing it through ports, then ECAM\n", iommu >> 3,
-	       iommu & 7, before);
-	pci_write32(iommu, cap + 4, 0xdead0001);
-	page = (volatile uint32_t *)(ecam + ((uint32_t)iommu << 12));
-	page[(cap + 4) / 4] = 0xbeef0001;
-	ok(pci_read32(iommu, cap + 4) == before && page[(cap + 4) / 4] == before,
-	   "the base address reads 0x%x as before", before);
-	/* Writes elsewhere still land: edu's MSI data register, by ports and by ECAM. */
+	cfg = ecam_fn(ecam, iommu);
+	cap = find_cap_ecam(cfg, PCI_CAP_SECURE);
+	msi = find_cap_ecam(cfg, PCI_CAP_MSI);
+	if (!ok(cap && msi, "its IOMMU capability at 0x%x, MSI capability at 0x%x", cap, msi))
+		done();
+	ok(pci_read32(iommu, 0) == 0xffffffff, "through 0xCF8/0xCFC the function is absent (ID reads 0x%x)",
+	   pci_read32(iommu, 0));
+	/* Its MSI data register is writable: a port write must not reach it, an ECAM write must. */
+	before = cfg[(msi + 8) / 4];
+	pci_write32(iommu, msi + 8, before ^ 0x5a);
+	ok(cfg[(msi + 8) / 4] == before, "a port write to its MSI data is lost (0x%x)", cfg[(msi + 8) / 4]);
+	cfg[(msi + 8) / 4] = before ^ 0x5a;
+	ok(cfg[(msi + 8) / 4] == (before ^ 0x5a), "an ECAM write to its MSI data lands (0x%x)", cfg[(msi + 8) / 4]);
+	cfg[(msi + 8) / 4] = before;
+	before = cfg[(cap + 4) / 4];
+	printf("msi_init: AMD-Vi 00:%02x.%x base low 0x%x; writing it through ECAM\n", iommu >> 3, iommu & 7, before);
+	cfg[(cap + 4) / 4] = 0xbeef0001;
+	ok(cfg[(cap + 4) / 4] == before, "the base address reads 0x%x as before", before);
+	/* Another function is untouched by all this: edu's MSI data, by ports and by ECAM. */
 	data_off = edu_msi(edu, 0x42);
 	ok(pci_read32(edu, data_off) == 0x42, "a port write to edu's MSI data lands (0x%x)", pci_read32(edu, data_off));
-	page = (volatile uint32_t *)(ecam + ((uint32_t)edu << 12));
-	page[data_off / 4] = 0x43;
+	ecam_fn(ecam, edu)[data_off / 4] = 0x43;
 	ok(pci_read32(edu, data_off) == 0x43, "an ECAM write to edu's MSI data lands (0x%x)", pci_read32(edu, data_off));
+	outl(PCI_CONFIG_ADDRESS, cfg_addr(iommu, 0));
+	ok(inl(PCI_CONFIG_ADDRESS) == cfg_addr(iommu, 0), "0xCF8 reads back the address the guest wrote");
 	ok(hypervisor_intact(), "hypercall 0 answered, hypervisor memory unchanged");
 }
 
