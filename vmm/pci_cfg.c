@@ -7,10 +7,11 @@
  * an IOMMU's configuration in normal operation), and those to the block are dropped.
  *
  * Ports (mechanism 1): 0xCF8 latches an address, 0xCFC-0xCFF then reach it. Only 0xCF8 exits
- * (on q35 it does anyway: a 4-byte access there covers the reset port 0xCF9). When the guest latches the address of a unit's function, the hardware gets it
- * with the enable bit clear, so the data ports reach nothing: that function is absent from port
- * configuration space (reads float high, writes are lost) and the data ports never exit. Reads
- * of 0xCF8 return what the guest wrote. Intercepting the data ports instead cost 25,650 more
+ * (on q35 it does anyway: a 4-byte access there covers the reset port 0xCF9). When the guest
+ * latches the address of a unit's function, the hardware gets it with the enable bit clear, so
+ * the data ports reach nothing: that function is absent from port configuration space (reads
+ * float high, writes are lost) and the data ports never exit. Reads of 0xCF8 return what the
+ * guest wrote. Intercepting the data ports instead cost 25,650 more
  * exits in one Linux boot on q35 (Linux uses mechanism 1 for the first 256 bytes, ECAM beyond).
  */
 #include "acpi.h"
