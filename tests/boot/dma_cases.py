@@ -18,6 +18,7 @@ import os
 
 from guest_cases import DONE, guest_expect, guest_forbid
 from linux_cases import linux
+from sleep_cases import WOKE_FORBID, qemu_case as sleep_case, woke_lines
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DISK = os.path.join("build", "tests", "dma-disk.img")
@@ -90,6 +91,17 @@ def linux_disk(name, iommu, kind, **kw):
     return case
 
 
+def sleep_with(name, iommu, kind):
+    """S3 through the hypervisor with an IOMMU: translation off last before the sleep write, on again
+    after the wake before any vCPU runs (the sleep guest, tests/guests/sleep.c)."""
+    case = sleep_case(name, 1, woke_lines(1, "SVM") + [
+        rf"sleep: entering S3[\s\S]*iommu: translation off on 1 unit[\s\S]*sleep: woke from S3[\s\S]*"
+        rf"iommu: {kind} unit at 0x[0-9a-f]+ translates again[\s\S]*sleep: resumed"], forbid=WOKE_FORBID)
+    case["qemu_extra"] = ["-M", "q35", "-device", iommu]  # ICH9 offers S3 without the PIIX4 switch
+    case["forbid"] = case["forbid"] + [NO_IOMMU, r"did not translate again"]
+    return case
+
+
 DMA_CASES = [
     dma_case("dma-vtd-q35-qemu-smp1", "intel-iommu", "VT-d", expect_more=confined("VT-d"), forbid_more=[NO_IOMMU]),
     dma_case("dma-amdvi-q35-qemu-smp1", "amd-iommu", "AMD-Vi",
@@ -102,6 +114,8 @@ DMA_CASES = [
          cpu_model="corei7_skylake_x", smp=1, timeout=300, linger=1,
          modules=[("build/guests/hvmem.elf", "hvmem.elf")], expect=guest_expect("hvmem") + [NO_IOMMU],
          forbid=guest_forbid(), done=DONE),
+    sleep_with("dma-sleep-s3-vtd-q35-qemu-smp1", "intel-iommu", "VT-d"),
+    sleep_with("dma-sleep-s3-amdvi-q35-qemu-smp1", "amd-iommu", "AMD-Vi"),
     linux_disk("linux-dma-vtd-q35-smp1", "intel-iommu", "VT-d"),
     linux_disk("linux-dma-amdvi-q35-smp1", "amd-iommu", "AMD-Vi"),
     # Through GRUB under UEFI: the RSDP is not in the BIOS area and the root table is OVMF's XSDT.
