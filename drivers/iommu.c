@@ -22,13 +22,6 @@
 #define IOMMU_MAX_HOLES (IOMMU_MAX_UNITS + 4)
 #define IOMMU_POLL_MS 10
 
-/*
- * Until both drivers are merged, a probe that is not linked in is skipped. The integrator removes
- * these two weak declarations once drivers/iommu_vtd*.c and drivers/iommu_amdvi*.c are in the tree.
- */
-extern int vtd_probe(const struct acpi_table_ref *dmar, const struct iommu_domain *dom) __attribute__((weak));
-extern int amdvi_probe(const struct acpi_table_ref *ivrs, const struct iommu_domain *dom) __attribute__((weak));
-
 static struct iommu_domain domain;
 static struct iommu_unit *units[IOMMU_MAX_UNITS];
 static unsigned int nr_units;
@@ -115,21 +108,12 @@ static void probe(const struct acpi_table_ref *t)
 {
 	int rc;
 
-	if (!memcmp(t->sig, "DMAR", 4)) {
-		if (!vtd_probe) {
-			pr_warn("iommu: DMAR at %#llx: no VT-d driver in this build", (unsigned long long)t->pa);
-			return;
-		}
+	if (!memcmp(t->sig, "DMAR", 4))
 		rc = vtd_probe(t, &domain);
-	} else if (!memcmp(t->sig, "IVRS", 4)) {
-		if (!amdvi_probe) {
-			pr_warn("iommu: IVRS at %#llx: no AMD-Vi driver in this build", (unsigned long long)t->pa);
-			return;
-		}
+	else if (!memcmp(t->sig, "IVRS", 4))
 		rc = amdvi_probe(t, &domain);
-	} else {
+	else
 		return;
-	}
 	if (rc < 0)
 		pr_warn("iommu: %s at %#llx: no unit enabled (error %d)", t->sig, (unsigned long long)t->pa, rc);
 }

@@ -22,6 +22,7 @@
 #include "vmm/exit.h"
 #include "vmm/fwcfg.h"
 #include "vmm/partition.h"
+#include "vmm/pci_cfg.h"
 #include "vmm/sleep.h"
 #include "vmm/string_io.h"
 #include "vmm/vuart_io.h"
@@ -57,6 +58,7 @@ void io_intercept_defaults(struct partition *p)
 		io_intercept(p, port, true);
 	sleep_intercept_ports(p); /* the PM1 control registers: sleep states go through vmm/sleep.c */
 	fwcfg_intercept(p);
+	pci_cfg_intercept(p); /* the AMD-Vi units' capability blocks: 0xCF8/0xCFC, ECAM (vmm/pci_cfg.c) */
 }
 
 /* Which reset a write asks for, or NULL. */
@@ -93,6 +95,8 @@ static void guest_out(struct vcpu *v, uint16_t port, uint8_t size, uint32_t valu
 		return; /* the hypervisor's console UART: as if nothing were there */
 	if (vuart_io_claims(port, size))
 		vuart_io_out(port, size, value); /* the guest's COM1 on a console shared with the debug keys */
+	else if (pci_cfg_port_out(port, size, value))
+		return;
 	else if (is_fwcfg_dma(port))
 		fwcfg_dma_io(v, port, size, false, &value);
 	else
@@ -107,6 +111,8 @@ static uint32_t guest_in(struct vcpu *v, uint16_t port, uint8_t size)
 		return ~0U; /* no UART answers there: reads float high */
 	if (vuart_io_claims(port, size))
 		return vuart_io_in(port, size);
+	if (pci_cfg_port_in(port, size, &value))
+		return value;
 	if (!is_fwcfg_dma(port))
 		return in_sized(port, size);
 	fwcfg_dma_io(v, port, size, true, &value);

@@ -11,6 +11,7 @@
 #include "vmm/lapic.h"
 #include "vmm/partition.h"
 #include "vmm/sleep.h"
+#include "vmm/pci_cfg.h"
 #include "x86/traps.h"
 
 #define NPF_LOG_LIMIT 32 /* a guest looping over our memory must not flood the console */
@@ -33,6 +34,8 @@ enum exit_verdict handle_npf(struct vcpu *v)
 		return ioapic_mmio(v);
 	if (sleep_is_mmio(v->exit.gpa) && !(v->exit.qualification & NPF_FETCH))
 		return sleep_mmio(v);
+	if (pci_cfg_is_ecam_trap(v->exit.gpa) && !(v->exit.qualification & NPF_FETCH))
+		return pci_cfg_ecam_access(v);
 	if (partition_gpa_is_hypervisor(v->part, v->exit.gpa) || iommu_owns_mmio(v->exit.gpa)) {
 		/*
 		 * A guest that retries forever (real-mode code whose #GP handler just returns) stays

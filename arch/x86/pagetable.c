@@ -40,7 +40,18 @@ static bool present(const struct pt_ctx *ctx, uint64_t e)
 /* A present entry is a leaf at level 1 always, at levels 2 and 3 if it has the large bit. */
 static bool is_leaf(const struct pt_ctx *ctx, uint64_t e, unsigned int level)
 {
-	return level == PT_LEVEL_4K || (level <= PT_LEVEL_1G && (e & ctx->large_bit));
+	if (level == PT_LEVEL_4K)
+		return true;
+	if (level > PT_LEVEL_1G)
+		return false;
+	if (ctx->next_level_mask)
+		return !(e & ctx->next_level_mask);
+	return e & ctx->large_bit;
+}
+
+static uint64_t table_flags(const struct pt_ctx *ctx, unsigned int level)
+{
+	return ctx->table_flags_at ? ctx->table_flags_at(level) : ctx->table_flags;
 }
 
 static bool leaf_allowed(const struct pt_ctx *ctx, unsigned int level)
@@ -152,7 +163,7 @@ static int get_subtable(struct pt_ctx *ctx, uint64_t *pe, unsigned int level, pa
 		for (unsigned int i = 0; i < PT_ENTRIES; i++)
 			t[i] = leaf_encode(ctx, base + i * step, flags, level - 1);
 	}
-	set_entry(pe, sub | ctx->table_flags);
+	set_entry(pe, sub | table_flags(ctx, level));
 	*out = sub;
 	return 0;
 }
@@ -243,7 +254,7 @@ int pt_map(struct pt_ctx *ctx, paddr_t root, uint64_t va, paddr_t pa, uint64_t s
 		return -E_INVAL;
 	if (!IS_ALIGNED(pa, PAGE_SIZE_4K) || pa >= phys_limit || size > phys_limit - pa)
 		return -E_INVAL;
-	if ((flags & ctx->addr_mask) || !present(ctx, flags))
+	if ((flags & (ctx->addr_mask | ctx->next_level_mask)) || !present(ctx, flags))
 		return -E_INVAL;
 	if (!ctx->pat_4k && (flags & ctx->large_bit))
 		return -E_INVAL; /* the format has no meaning for it in a 4 KiB leaf */

@@ -78,6 +78,15 @@ struct pt_ctx {
 	 */
 	uint64_t (*flags_from_x86)(uint64_t x86_flags);
 	uint64_t (*flags_to_x86)(uint64_t leaf_flags);
+
+	/*
+	 * Optional, for formats whose non-leaf entries name the level of the table they point to
+	 * (AMD-Vi I/O page tables): table_flags_at gives the bits of a non-leaf entry at `level`
+	 * (2..4) in place of table_flags, and a present entry at level 2 or 3 is a leaf when it has
+	 * none of the next_level_mask bits (large_bit is then 0). Leaf flags may not hold them.
+	 */
+	uint64_t (*table_flags_at)(unsigned int level);
+	uint64_t next_level_mask;
 };
 
 /* Fill ctx for the x86-64 format (host paging and NPT); allow_1g starts false, no flag hooks. */

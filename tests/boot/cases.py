@@ -154,6 +154,12 @@ except ImportError:
     DMA_CASES = []
 CASES += DMA_CASES
 
+try:
+    from amdvi_cases import AMDVI_CASES
+except ImportError:
+    AMDVI_CASES = []
+CASES += AMDVI_CASES
+
 # Linux guests (tests/boot/linux_cases.py); the slow Bochs ones only with --slow (make test-slow).
 try:
     from linux_cases import LINUX_CASES, SLOW_CASES

@@ -5,7 +5,7 @@
 GUEST_DIR   := tests/guests
 GUEST_OUT   := $(BUILD)/guests
 GUEST_OBJ   := $(GUEST_OUT)/obj
-GUEST_NAMES := cpuid msr xsetbv hvmem io hypercall exceptions unhandled_exit initsipi irq_timer irq_ipi nmi reboot fidelity bench sleep archcheck attack spin selfcheck interleave dma
+GUEST_NAMES := cpuid msr xsetbv hvmem io hypercall exceptions unhandled_exit initsipi irq_timer irq_ipi nmi reboot fidelity bench sleep archcheck attack spin selfcheck interleave dma msi_init
 
 # gcc's own headers only (-nostdinc): there is no 32-bit libc here. _LIBC_LIMITS_H_ keeps gcc's
 # <limits.h> from looking for the libc one.
@@ -52,6 +52,7 @@ $(GUEST_OUT)/fidelity.elf: $(GUEST_OBJ)/fidelity_msr.o $(GUEST_OBJ)/fidelity_rea
 $(GUEST_OUT)/sleep.elf: $(GUEST_OBJ)/sleep_wake16.o
 .SECONDARY: $(GUEST_OBJ)/sleep_wake16.o
 $(GUEST_OUT)/attack.elf: $(GUEST_OBJ)/attack_resume16.o
+$(GUEST_OUT)/msi_init.elf: $(GUEST_OBJ)/attack_resume16.o
 .SECONDARY: $(GUEST_OBJ)/attack_resume16.o
 ARCHCHECK_PARTS := $(patsubst %,$(GUEST_OBJ)/archcheck_%.o,ring3 cpu step io)
 $(GUEST_OUT)/archcheck.elf: $(ARCHCHECK_PARTS)

@@ -135,6 +135,23 @@ void vuart_io_out(uint16_t port, uint8_t size, uint32_t value)
 	vuart_outs++;
 }
 
+/* No IOMMU's PCI function to keep from the guest here. */
+bool pci_cfg_port_out(uint16_t port, uint8_t size, uint32_t value)
+{
+	(void)port;
+	(void)size;
+	(void)value;
+	return false;
+}
+
+bool pci_cfg_port_in(uint16_t port, uint8_t size, uint32_t *value)
+{
+	(void)port;
+	(void)size;
+	(void)value;
+	return false;
+}
+
 bool sleep_port(uint16_t port)
 {
 	return port == T_PORT_PM1A_CNT;
@@ -171,6 +188,11 @@ void sleep_intercept_ports(struct partition *p)
 }
 
 void fwcfg_intercept(struct partition *p)
+{
+	(void)p;
+}
+
+void pci_cfg_intercept(struct partition *p)
 {
 	(void)p;
 }
