@@ -143,6 +143,12 @@ except ImportError:
     DEBUGKEYS_CASES = []
 CASES += DEBUGKEYS_CASES
 
+try:  # the hypervisor's log on the screen (tests/boot/screen_cases.py)
+    from screen_cases import SCREEN_CASES
+except ImportError:
+    SCREEN_CASES = []
+CASES += SCREEN_CASES
+
 # Linux guests (tests/boot/linux_cases.py); the slow Bochs ones only with --slow (make test-slow).
 try:
     from linux_cases import LINUX_CASES, SLOW_CASES

@@ -1,0 +1,47 @@
+"""The hypervisor's own log on the screen (drivers/screen.c), read back from QEMU screendumps.
+
+A boot without a guest module stops before any guest: its last lines must be on the screen, with
+the framebuffer GRUB set up under UEFI (GOP) and BIOS (VBE), and in VGA text mode (QEMU -kernel,
+Multiboot 1: SeaBIOS leaves text mode). Without a serial port at all (-serial none) the run ends
+when the screen shows the last line (tests/boot/screen.py ScreenWatch reads it back every few
+seconds); with one, when the serial log does, and both must show it. A panic after the guest
+started (selftest=hcpanic at the test guest's first hypercall) takes the screen back.
+"""
+
+NO_GUEST = [r"vmm: no guest image \(the first multiboot module is the guest\); nothing to run",
+            r"^\[cpu0 \d+\.\d{6}\] hv: nothing left to run; halting$"]
+
+
+def no_guest(name, boot, firmware, console, text, serial="none"):
+    case = dict(name=name, emulator="qemu", boot=boot, firmware=firmware, proto="multiboot2",
+                cmdline=f"{console} panic=halt".strip(), screendump=True, screen_text=text, screen_expect=NO_GUEST,
+                timeout=120, forbid=[r"PANIC"])
+    if serial == "none":
+        # Nothing on a serial log to wait for or check: the screen is all there is.
+        case.update(serial="none", expect=[], screen_done=r"hv: nothing left to run")
+    else:
+        case.update(expect=NO_GUEST + [rf"console: screen: {'framebuffer' if text == 'fb' else 'VGA text'}, \d+x\d+ characters"],
+                    done=r"hv: nothing left to run")
+    return case
+
+
+def panic_after_guest(name, boot, firmware, text):
+    """The guest owns the screen once started; the panic at its first hypercall draws the log again."""
+    return dict(name=name, emulator="qemu", boot=boot, firmware=firmware, proto="multiboot2",
+                cmdline="selftest=hcpanic panic=halt", modules=[("build/guests/spin.elf", "spin.elf exits")],
+                screendump=True, screen_text=text, timeout=120, forbid=[], done=r"panic: halting",
+                expect=[r"vmm: starting the guest", r"PANIC: selftest: the guest's first hypercall"],
+                screen_expect=[r"vmm: starting the guest", r"PANIC: selftest: the guest's first hypercall",
+                               r"panic: halting \(panic=halt\)$"])
+
+
+SCREEN_CASES = [
+    no_guest("screen-noguest-uefi-fb", "iso", "ovmf", "console=fb", "fb"),
+    no_guest("screen-noguest-bios-fb", "iso", "bios", "console=fb", "fb"),
+    no_guest("screen-noguest-kernel-vga", "kernel", "bios", "console=vga", "vga"),
+    # The default console is COM1 and the screen.
+    no_guest("screen-noguest-uefi-default", "iso", "ovmf", "", "fb", serial="com1"),
+    no_guest("screen-noguest-kernel-default", "kernel", "bios", "", "vga", serial="com1"),
+    panic_after_guest("screen-panic-uefi-fb", "iso", "ovmf", "fb"),
+    panic_after_guest("screen-panic-kernel-vga", "kernel", "bios", "vga"),
+]
