@@ -270,8 +270,8 @@ static int parse_help(const char *val __unused, size_t len __unused, struct hv_o
 
 /* Adding an option: one line here, a field in struct hv_options and its default. */
 static const struct opt_desc options[] = {
-	{ "console", OPT_VALUE, parse_console, "com1..com4|0xPORT|fb|vga|screen[,...] or none",
-	  "where the log goes: a serial port and/or the screen (default com1,screen)" },
+	{ "console", OPT_VALUE, parse_console, "com1..com4 or 0xPORT",
+	  "where the log goes, a list: one serial port and/or fb, vga or screen; or none (default com1,screen)" },
 	{ "baud", OPT_VALUE, parse_baud, "a divisor of 115200",
 	  "serial speed, e.g. 9600 (default 115200)" },
 	{ "loglevel", OPT_VALUE, parse_loglevel, "0..7 or a level name",
