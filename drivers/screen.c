@@ -29,7 +29,8 @@ static uint8_t cells[SCREEN_MAX_ROWS][SCREEN_MAX_COLS];
 
 static void put_cell(unsigned int col, unsigned int row, uint8_t cell)
 {
-	if (cells[row][col] == cell)
+	/* An NMI's line on the CPU whose line it interrupted can leave the cursor anywhere. */
+	if (col >= geo.cols || row >= geo.rows || cells[row][col] == cell)
 		return;
 	cells[row][col] = cell;
 	if (state == SCREEN_DRAWING)

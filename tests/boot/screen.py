@@ -124,8 +124,9 @@ def unwrap(text, cols):
 
 
 def check_case(case, workdir):
-    """After the case's end: the screendump is not blank and, for cases that name their
-    screen_expect regexes, the hypervisor's text on it matches them. None, or why not."""
+    """After the case's end: the screendump is not blank and, for cases that read the screen
+    (screen_text), the hypervisor's text on it matches screen_expect and not screen_forbid.
+    None, or why not."""
     import emulators
     ppm = emulators.screendump(workdir)
     if not ppm:
@@ -140,6 +141,10 @@ def check_case(case, workdir):
     for pattern in case.get("screen_expect", []):
         if not re.search(pattern, text, re.M):
             return f"missing /{pattern}/ on the screen (see {os.path.join(workdir, 'screen.txt')})"
+    for pattern in case.get("screen_forbid", []):
+        m = re.search(pattern, text, re.M)
+        if m:
+            return f"found forbidden /{pattern}/ on the screen: {m.group(0)!r} (see {os.path.join(workdir, 'screen.txt')})"
     return None
 
 
