@@ -19,7 +19,8 @@ def no_guest(name, boot, firmware, console, text, serial="none"):
                 timeout=120, forbid=[r"PANIC"])
     if serial == "none":
         # Nothing on a serial log to wait for or check: the screen is all there is.
-        case.update(serial="none", expect=[], screen_done=r"hv: nothing left to run")
+        case.update(serial="none", expect=[], forbid=[], screen_forbid=[r"PANIC"],
+                    screen_done=r"hv: nothing left to run")
     else:
         case.update(expect=NO_GUEST + [rf"console: screen: {'framebuffer' if text == 'fb' else 'VGA text'}, \d+x\d+ characters"],
                     done=r"hv: nothing left to run")
