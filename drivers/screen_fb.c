@@ -132,8 +132,11 @@ static void find_fb_device(void)
 	for (unsigned int bus = 0; bus < PCI_BUSES; bus++) {
 		for (uint8_t dev = 0; dev < PCI_DEVS; dev++) {
 			struct pci_addr a = { (uint8_t)bus, dev, 0 };
-			uint8_t fns = (pci_read32(a, PCI_HEADER_TYPE & ~3) >> 16) & PCI_MULTIFUNCTION ? PCI_FNS : 1;
+			uint8_t fns;
 
+			if ((pci_read32(a, PCI_VENDOR_ID) & 0xFFFF) == 0xFFFF)
+				continue; /* no device: its function 0 would answer */
+			fns = (pci_read32(a, PCI_HEADER_TYPE & ~3) >> 16) & PCI_MULTIFUNCTION ? PCI_FNS : 1;
 			for (a.fn = 0; a.fn < fns; a.fn++) {
 				uint32_t id = pci_read32(a, PCI_VENDOR_ID);
 
