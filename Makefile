@@ -23,7 +23,10 @@ NASMFLAGS := -f elf64 -g -Iinclude/ -I$(BUILD)/include/
 SRC_DIRS := boot arch/x86 arch/x86/svm arch/x86/vmx vmm drivers lib
 C_SRCS   := $(filter-out arch/x86/asm_offsets.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 ASM_SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.asm))
-OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(C_SRCS)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(ASM_SRCS))
+OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(C_SRCS)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(ASM_SRCS)) \
+            $(BUILD)/obj/gen/font8x16.o
+# The screen's 8x16 font, generated from GRUB's Unifont (package grub-common) by scripts/mkfont.py.
+FONT_PF2 ?= /usr/share/grub/unicode.pf2
 
 .PHONY: all iso run debug test test-slow unit boot-tests guest bench clean help
 all: $(BUILD)/hv.elf
@@ -40,6 +43,16 @@ help:
 	@echo "make bench      instructions per exit round trip (QEMU icount, Bochs SVM and VMX), Linux exits by reason"
 
 $(BUILD)/obj/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/font8x16.c: scripts/mkfont.py $(FONT_PF2)
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@$(PYTHON) scripts/mkfont.py $(FONT_PF2) $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/font8x16.o: $(BUILD)/gen/font8x16.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@

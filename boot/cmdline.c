@@ -104,20 +104,57 @@ static int parse_uint(const char *s, size_t len, unsigned int base, uint64_t max
 	return 0;
 }
 
-static int parse_console(const char *val, size_t len, struct hv_options *opts)
+/* One serial port: com1..com4 or 0xPORT; 0 if the word is none of these. */
+static uint16_t serial_port_word(const char *val, size_t len)
 {
 	const struct name_val *com = lookup(com_ports, ARRAY_SIZE(com_ports), val, len);
 	uint64_t port;
 
-	if (com) {
-		opts->console_port = (uint16_t)com->val;
+	if (com)
+		return (uint16_t)com->val;
+	if (len < 2 || val[0] != '0' || (val[1] != 'x' && val[1] != 'X'))
+		return 0;
+	if (parse_uint(val + 2, len - 2, 16, 0xffff, &port))
+		return 0;
+	return (uint16_t)port;
+}
+
+/*
+ * A list of where the log goes, replacing the default (com1,screen): at most one serial port,
+ * and the screen as fb (framebuffer), vga (VGA text) or screen (either); `none` alone for neither.
+ */
+static int parse_console(const char *val, size_t len, struct hv_options *opts)
+{
+	const char *end = val + len;
+	bool fb = false, vga = false;
+	uint16_t port = 0;
+
+	if (word_eq(val, len, "none")) {
+		opts->console_port = 0;
+		opts->console_screen = SCREEN_OFF;
 		return 0;
 	}
-	if (len < 2 || val[0] != '0' || (val[1] != 'x' && val[1] != 'X'))
-		return -E_INVAL;
-	if (parse_uint(val + 2, len - 2, 16, 0xffff, &port) || port == 0)
-		return -E_INVAL;
-	opts->console_port = (uint16_t)port;
+	for (;;) {
+		const char *comma = find_char(val, (size_t)(end - val), ',');
+		size_t n = (size_t)((comma ? comma : end) - val);
+		uint16_t p = serial_port_word(val, n);
+
+		if (p && !port)
+			port = p;
+		else if (word_eq(val, n, "fb"))
+			fb = true;
+		else if (word_eq(val, n, "vga"))
+			vga = true;
+		else if (word_eq(val, n, "screen"))
+			fb = vga = true;
+		else
+			return -E_INVAL; /* unknown, empty, `none` in a list, or a second serial port */
+		if (!comma)
+			break;
+		val = comma + 1;
+	}
+	opts->console_port = port;
+	opts->console_screen = fb && vga ? SCREEN_ANY : fb ? SCREEN_FB : vga ? SCREEN_VGA : SCREEN_OFF;
 	return 0;
 }
 
@@ -244,8 +281,8 @@ static int parse_help(const char *val __unused, size_t len __unused, struct hv_o
 
 /* Adding an option: one line here, a field in struct hv_options and its default. */
 static const struct opt_desc options[] = {
-	{ "console", OPT_VALUE, parse_console, "com1..com4 or 0xPORT",
-	  "serial console port (default com1)" },
+	{ "console", OPT_VALUE, parse_console, "com1..com4, 0xPORT, fb, vga, screen, none",
+	  "where the log goes, a list: one serial port and/or fb, vga or screen; or none (default com1,screen)" },
 	{ "baud", OPT_VALUE, parse_baud, "a divisor of 115200",
 	  "serial speed, e.g. 9600 (default 115200)" },
 	{ "loglevel", OPT_VALUE, parse_loglevel, "0..7 or a level name",
@@ -273,6 +310,7 @@ void cmdline_defaults(struct hv_options *opts)
 	/* Zero: no selftests, no help, no unknown keys. */
 	memset(opts, 0, sizeof(*opts));
 	opts->console_port = 0x3f8; /* com1 */
+	opts->console_screen = SCREEN_ANY;
 	opts->baud = UART_CLOCK_BAUD;
 	opts->loglevel = 6; /* info */
 	opts->panic = HV_PANIC_REBOOT;

@@ -10,6 +10,11 @@ section .multiboot
 align 4
 mb1_header:
 	; Address fields (flag bit 16) let QEMU -kernel load this ELF64, which it refuses otherwise.
+	; No video mode request (flag bit 2): bits 0-15 are requirements, and a loader that cannot
+	; set a mode must refuse the image (Multiboot 0.6.96, 3.1.2), so asking would stop the
+	; hypervisor from booting at all on such loaders. Multiboot 1 stays in the BIOS text mode
+	; and the log goes to VGA text (drivers/screen_vga.c); GRUB under UEFI, which has no text
+	; mode, still describes its framebuffer (info flag 12), which is used when given.
 	dd MB1_MAGIC
 	dd MB1_FLAGS
 	dd -(MB1_MAGIC + MB1_FLAGS)

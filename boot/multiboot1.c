@@ -11,6 +11,7 @@
 #define MB1_FLAG_MODS (1u << 3)
 #define MB1_FLAG_MMAP (1u << 6)
 #define MB1_FLAG_LOADER_NAME (1u << 9)
+#define MB1_FLAG_FRAMEBUFFER (1u << 12)
 
 #define MB1_INFO_FLAGS 0
 #define MB1_INFO_MEM_LOWER 4
@@ -21,7 +22,14 @@
 #define MB1_INFO_MMAP_LENGTH 44
 #define MB1_INFO_MMAP_ADDR 48
 #define MB1_INFO_LOADER_NAME 64
-#define MB1_INFO_READ_SIZE 68 /* the fields up to boot_loader_name: all we read */
+#define MB1_INFO_FB_ADDR 88
+#define MB1_INFO_FB_PITCH 96
+#define MB1_INFO_FB_WIDTH 100
+#define MB1_INFO_FB_HEIGHT 104
+#define MB1_INFO_FB_BPP 108
+#define MB1_INFO_FB_TYPE 109
+#define MB1_INFO_FB_COLORS 110 /* RGB: red position, red size, green ..., blue ... */
+#define MB1_INFO_READ_SIZE 68 /* the fields up to boot_loader_name: all we read without flag 12 */
 #define MB1_INFO_SIZE 116     /* the whole structure, through the framebuffer fields */
 
 #define MB1_MOD_START 0
@@ -156,6 +164,28 @@ static int mb1_parse_mmap(struct boot_info *bi, const struct phys_view *mem, con
 	return 0;
 }
 
+/* Flag 12, the framebuffer (given when the loader set a graphics mode, or by GRUB in text mode). */
+static int mb1_parse_framebuffer(struct boot_info *bi, const struct phys_view *mem, paddr_t info_pa)
+{
+	const uint8_t *info = phys_map(mem, info_pa, MB1_INFO_SIZE);
+	struct boot_framebuffer *fb = &bi->fb;
+
+	if (!info)
+		return mb_fail(bi, -E_RANGE, "multiboot1: framebuffer fields at 0x%lx are not readable",
+			       info_pa + MB1_INFO_FB_ADDR);
+	fb->addr = mb_rd64(info + MB1_INFO_FB_ADDR);
+	fb->pitch = mb_rd32(info + MB1_INFO_FB_PITCH);
+	fb->width = mb_rd32(info + MB1_INFO_FB_WIDTH);
+	fb->height = mb_rd32(info + MB1_INFO_FB_HEIGHT);
+	fb->bpp = info[MB1_INFO_FB_BPP];
+	fb->type = info[MB1_INFO_FB_TYPE];
+	if (fb->type == BOOT_FB_RGB)
+		for (unsigned int i = 0; i < 6; i++)
+			fb->rgb[i] = info[MB1_INFO_FB_COLORS + i];
+	bi->has_fb = true;
+	return 0;
+}
+
 int mb1_parse(struct boot_info *bi, const struct phys_view *mem, paddr_t info_pa)
 {
 	const uint8_t *info = phys_map(mem, info_pa, MB1_INFO_READ_SIZE);
@@ -196,6 +226,11 @@ int mb1_parse(struct boot_info *bi, const struct phys_view *mem, paddr_t info_pa
 	}
 	if (flags & MB1_FLAG_MMAP) {
 		err = mb1_parse_mmap(bi, mem, info);
+		if (err)
+			return err;
+	}
+	if (flags & MB1_FLAG_FRAMEBUFFER) {
+		err = mb1_parse_framebuffer(bi, mem, info_pa);
 		if (err)
 			return err;
 	}

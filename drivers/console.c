@@ -1,10 +1,11 @@
 /*
- * Log lines to the serial console, one CPU at a time, each prefixed with the CPU number and the
- * time since boot: "[cpu1 12.345678] text".
+ * Log lines to the serial console and the screen (drivers/screen.c), one CPU at a time, each
+ * prefixed with the CPU number and the time since boot: "[cpu1 12.345678] text".
  */
 #include "console.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "screen.h"
 #include "serial.h"
 #include "timer.h"
 #include "x86/cpu.h"
@@ -13,6 +14,7 @@
 #define LINE_MAX 512
 
 static int log_level = LOG_INFO;
+static bool serial_on = true; /* console=none or a screen only: off */
 static uint64_t boot_tsc;   /* the TSC at the first line: time 0 of every timestamp */
 static uint64_t last_delta; /* the latest time printed, in TSC cycles since boot_tsc */
 
@@ -57,12 +59,19 @@ static void console_unlock(bool taken)
 		__atomic_store_n(&console_owner, 0, __ATOMIC_RELEASE);
 }
 
-static void console_emit(const char *s, size_t len)
+static void console_emit(const char *s, size_t len, bool highlight)
 {
 	for (size_t i = 0; i < len; i++) {
-		serial_putc(s[i]);
+		if (serial_on)
+			serial_putc(s[i]);
+		screen_write(&s[i], 1, highlight);
 		__atomic_store_n(&console_progress, console_progress + 1, __ATOMIC_RELAXED);
 	}
+}
+
+void console_use_serial(bool on)
+{
+	serial_on = on;
 }
 
 void console_set_loglevel(int level)
@@ -79,7 +88,7 @@ void console_write(const char *s, size_t len)
 {
 	bool taken = console_lock();
 
-	console_emit(s, len);
+	console_emit(s, len, false);
 	console_unlock(taken);
 }
 
@@ -128,7 +137,7 @@ void vprintk(int level, const char *fmt, va_list ap)
 	if (line[len - 1] != '\n')
 		line[len++] = '\n';
 	taken = console_lock();
-	console_emit(line, len);
+	console_emit(line, len, level <= LOG_ERR);
 	console_unlock(taken);
 }
 

@@ -6,6 +6,7 @@
 #ifndef HV_CMDLINE_H
 #define HV_CMDLINE_H
 
+#include "screen.h"
 #include "types.h"
 
 #define CMDLINE_MAX_UNKNOWN 8 /* unknown keys remembered for a warning */
@@ -42,7 +43,8 @@ enum hv_debugkeys {
 };
 
 struct hv_options {
-	uint16_t console_port;  /* serial console I/O base, console= */
+	uint16_t console_port;  /* serial console I/O base, console=; 0: none */
+	enum screen_choice console_screen; /* the log on the screen too, console= */
 	uint32_t baud;          /* divides 115200, baud= */
 	int loglevel;           /* 0 emerg .. 7 debug, loglevel= */
 	uint32_t selftest;      /* SELFTEST_BIT() mask, selftest= */
@@ -60,7 +62,7 @@ struct hv_options {
 	char unknown[CMDLINE_MAX_UNKNOWN][CMDLINE_NAME_LEN];
 };
 
-/* Fill opts with the defaults: com1, 115200, loglevel 6, no selftest, reboot, 16 MiB. */
+/* Fill opts with the defaults: com1 and the screen, 115200, loglevel 6, no selftest, reboot, 16 MiB. */
 void cmdline_defaults(struct hv_options *opts);
 
 /*

@@ -24,6 +24,8 @@ int console_loglevel(void);
  */
 void printk(int level, const char *fmt, ...) __printf(2, 3);
 void vprintk(int level, const char *fmt, va_list ap);
+/* Lines go to the serial port (the default) or not; the screen is drivers/screen.c's to decide. */
+void console_use_serial(bool on);
 /* Raw text without prefix, for multi-column dumps that build a line in pieces. */
 void console_write(const char *s, size_t len);
 

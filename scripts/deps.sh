@@ -3,7 +3,7 @@
 # with apt-get, otherwise stops with the exact command to run.
 # usage: deps.sh build|run|test
 set -eu
-build="gcc make nasm binutils"
+build="gcc make nasm binutils python3 grub-common"  # grub-common: unicode.pf2, the screen font
 guest="libc6-dev python3"  # make guest: a static marker program, the initramfs writer
 iso="grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools"
 case ${1:-build} in

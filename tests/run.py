@@ -231,6 +231,7 @@ def run_boot_case(case):
         LIVE.add(proc)
         reason = None
         feeder = None
+        watch = screen.ScreenWatch(case, workdir) if case.get("screen_done") else None
         if case.get("keys"):
             try:
                 feeder = KeyFeeder(case, workdir, serial_log, time.time() + 30)
@@ -240,7 +241,7 @@ def run_boot_case(case):
             log = read_text(serial_log)
             if feeder:
                 feeder.feed(log)
-            if sum(1 for _ in done.finditer(log)) >= done_count:
+            if watch.done() if watch else sum(1 for _ in done.finditer(log)) >= done_count:
                 reason = "done"
                 break
             if proc.poll() is not None:
@@ -252,9 +253,7 @@ def run_boot_case(case):
             time.sleep(0.2)
         screen_problem = None
         if case.get("screendump") and reason == "done":
-            ppm = emulators.screendump(workdir)
-            screen_problem = (screen.check_screen(ppm, os.path.join(workdir, "screen.png")) if ppm
-                              else "no screendump from the QEMU monitor")
+            screen_problem = screen.check_case(case, workdir)
         if proc.poll() is None:
             # Give the hypervisor a moment to finish the lines after the marker, then stop the emulator.
             time.sleep(case.get("linger", 0.5))

@@ -38,6 +38,8 @@ static bool halted_at_timer[MAX_CPUS];
 
 void debugkeys_init(uint16_t console_port, enum hv_debugkeys mode)
 {
+	if (!console_port)
+		return; /* console=none or the screen alone: no UART to read keys from */
 	if (console_port != COM1_PORT)
 		hidden_uart = console_port;
 	keys_on = hidden_uart ? mode != HV_DEBUGKEYS_OFF : mode == HV_DEBUGKEYS_ON;

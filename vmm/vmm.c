@@ -4,6 +4,7 @@
 #include "iommu.h"
 #include "mm.h"
 #include "panic.h"
+#include "screen.h"
 #include "timer.h"
 #include "lib/string.h"
 #include "vmm/debugkeys.h"
@@ -102,5 +103,6 @@ void vmm_run_guest(const struct boot_info *bi)
 	selfcheck_init(); /* what the guest must never change, as it is before the guest runs */
 	v = vcpu_new(&guest_partition, &start);
 	pr_info("vmm: starting the guest on CPU 0 at %#llx", (unsigned long long)start.rip);
+	screen_handoff(); /* the guest's screen from here; a panic takes it back */
 	vcpu_run_loop(v);
 }

@@ -12,6 +12,7 @@
 #include "panic.h"
 #include "vmm/vcpu.h"
 #include "platform.h"
+#include "screen.h"
 #include "timer.h"
 #include "x86/apic.h"
 #include "x86/cpu.h"
@@ -218,6 +219,7 @@ __noreturn void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	screen_reclaim(); /* the log on the screen again, if the guest left it as the loader did */
 	printk(LOG_EMERG, "PANIC: %s", msg);
 	vcpu_panic_dump(); /* what the guest did last on this CPU, if it runs one */
 	reboot_machine(panic_reboots ? "hypervisor panic: resetting the machine (panic=halt keeps it stopped)"

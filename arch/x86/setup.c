@@ -10,6 +10,7 @@
 #include "panic.h"
 #include "pic.h"
 #include "platform.h"
+#include "screen.h"
 #include "selftest.h"
 #include "serial.h"
 #include "timer.h"
@@ -27,16 +28,23 @@ extern char bsp_stack_bottom[], bsp_stack_top[];
 static struct boot_info bootinfo;
 static struct hv_options options;
 
-static void console_setup(const struct hv_options *opts)
+static void console_setup(const struct hv_options *opts, const struct boot_info *bi)
 {
+	const char *screen;
+
 	console_set_loglevel(opts->loglevel);
-	if (opts->console_port == COM1_PORT && opts->baud == 115200)
-		return; /* the loader already set COM1 up this way; keep its output readable */
-	pr_info("console: COM1 -> port %#x at %u baud", opts->console_port, opts->baud);
-	if (!serial_init(opts->console_port, opts->baud)) {
-		serial_init(COM1_PORT, 115200);
-		pr_warn("console: no UART answers at port %#x; staying on COM1", opts->console_port);
+	screen = screen_init(bi, opts->console_screen); /* from here on the log is on the screen too */
+	if (!opts->console_port) {
+		console_use_serial(false);
+	} else if (opts->console_port != COM1_PORT || opts->baud != 115200) {
+		/* else the loader already set COM1 up this way; keep its output readable */
+		pr_info("console: COM1 -> port %#x at %u baud", opts->console_port, opts->baud);
+		if (!serial_init(opts->console_port, opts->baud)) {
+			serial_init(COM1_PORT, 115200);
+			pr_warn("console: no UART answers at port %#x; staying on COM1", opts->console_port);
+		}
 	}
+	pr_info("console: screen: %s", screen);
 }
 
 static void print_help_line(const char *line, void *ctx)
@@ -67,8 +75,8 @@ static void print_boot_info(const struct boot_info *bi)
 			bi->fb.type == BOOT_FB_RGB ? "RGB" : bi->fb.type == BOOT_FB_EGA_TEXT ? "EGA text" : "indexed");
 }
 
-/* Reads the command line; on a bad one, says why on the default console and stops. */
-static void parse_options(void)
+/* Reads the command line; on a bad one, says why on the default consoles and stops. */
+static void parse_options(const struct boot_info *bi)
 {
 	char err[160];
 	int rc = cmdline_parse(bootinfo.cmdline, &options, err, sizeof(err));
@@ -76,6 +84,7 @@ static void parse_options(void)
 	if (rc) {
 		cmdline_defaults(&options);
 		panic_set_reboot(options.panic == HV_PANIC_REBOOT);
+		console_setup(&options, bi);
 		pr_err("%s", err);
 		panic("bad command line '%s' (boot with 'help' to list the options)", bootinfo.cmdline);
 	}
@@ -94,8 +103,8 @@ __noreturn void hv_main(uint32_t magic, uint32_t info_pa)
 	idt_init();                         /* exception vectors, shared by all CPUs */
 	desc_init_cpu(&bsp_percpu);         /* GDT, TSS with IST stacks, IDT: faults are dumped from here */
 	boot_rc = bootinfo_parse(magic, info_pa, physmap_view(), &bootinfo); /* loader's info, validated */
-	parse_options();                    /* command line: console, log level, test switches */
-	console_setup(&options);            /* chosen serial port and log level */
+	parse_options(boot_rc ? NULL : &bootinfo); /* command line: console, log level, test switches */
+	console_setup(&options, boot_rc ? NULL : &bootinfo); /* serial port, screen, log level */
 
 	pr_info("hv %s: x86-64 microhypervisor", HV_VERSION);
 	if (boot_rc)

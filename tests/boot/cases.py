@@ -6,7 +6,10 @@ forbid [regex], done (regex that ends the run; default: the boot-complete line o
 timeout (seconds), exit_code (QEMU's, when the run ends by the emulator exiting), keys [(regex,
 bytes)] (COM2 is a socket: the hypervisor's log, each key typed once its regex matches after the
 previous one's match; the guest's COM1 is guest.log), expect_timeout (the done regex must never
-match: the case passes at its timeout), kind="gdb" (tests/run.py run_gdb_case: make debug + gdb).
+match: the case passes at its timeout), kind="gdb" (tests/run.py run_gdb_case: make debug + gdb),
+screendump (QEMU: the screen at the end must not be blank), screen_text ("fb" or "vga": read the
+hypervisor's text back from it), screen_expect / screen_forbid [regex] (on that text), serial="none"
+(no UART at all) with screen_done (regex on the screen's text that ends the run; tests/boot/screen.py).
 """
 
 DEFAULT_DONE = r"boot complete|PANIC"
@@ -159,6 +162,12 @@ try:
 except ImportError:
     AMDVI_CASES = []
 CASES += AMDVI_CASES
+
+try:  # the hypervisor's log on the screen (tests/boot/screen_cases.py)
+    from screen_cases import SCREEN_CASES
+except ImportError:
+    SCREEN_CASES = []
+CASES += SCREEN_CASES
 
 # Linux guests (tests/boot/linux_cases.py); the slow Bochs ones only with --slow (make test-slow).
 try:

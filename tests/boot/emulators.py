@@ -51,6 +51,8 @@ def qemu_argv(case, workdir, serial_log):
         argv.remove("-no-reboot")  # a reset really resets the machine (the runner stops it)
     if case.get("screendump"):
         argv[argv.index("-monitor") + 1] = f"unix:{monitor_socket(workdir)},server,nowait"
+    if case.get("serial") == "none":  # no UART at all: the screen is the only console
+        argv[argv.index("-serial") + 1] = "none"
     if keys_uart(case) == "com1":
         # COM1 shared by guest and hypervisor takes the keys: the socket is COM1.
         argv[argv.index("-serial") + 1] = f"unix:{keys_socket(workdir)},server=on,wait=on"
@@ -127,6 +129,24 @@ def screendump(workdir):
     except OSError:
         return None
     return ppm if os.path.exists(ppm) else None
+
+
+def monitor_command(workdir, command):
+    """What the QEMU monitor answers to one command (its echo and prompts included)."""
+    import socket
+    import time
+    out = b""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(monitor_socket(workdir))
+        s.sendall(f"{command}\n".encode())
+        deadline = time.time() + 10
+        while time.time() < deadline and out.count(b"(qemu)") < 2:  # the greeting's prompt, then the answer's
+            try:
+                out += s.recv(65536)
+            except socket.timeout:
+                break
+    return out.decode("utf-8", "replace")
 
 
 def bochs_argv(case, workdir, serial_log):

@@ -155,6 +155,13 @@ static paddr_t fm_put_str(struct fake_mem *fm, const char *s)
 #define T_MB1_MMAP_LENGTH 44
 #define T_MB1_MMAP_ADDR 48
 #define T_MB1_LOADER_NAME 64
+#define T_MB1_FB_ADDR 88   /* u64, then pitch, width, height (u32), bpp and type (u8), colour info */
+#define T_MB1_FB_PITCH 96
+#define T_MB1_FB_WIDTH 100
+#define T_MB1_FB_HEIGHT 104
+#define T_MB1_FB_BPP 108
+#define T_MB1_FB_TYPE 109
+#define T_MB1_FB_COLOR 110
 #define T_MB1_INFO_SIZE 116
 
 /* Bit numbers in the flags word, each saying which fields are valid. */
@@ -163,6 +170,7 @@ static paddr_t fm_put_str(struct fake_mem *fm, const char *s)
 #define T_MB1_FLAG_MODS 3
 #define T_MB1_FLAG_MMAP 6
 #define T_MB1_FLAG_LOADER_NAME 9
+#define T_MB1_FLAG_FRAMEBUFFER 12
 
 #define T_MB1_MOD_SIZE 16       /* {u32 mod_start; u32 mod_end; u32 string; u32 reserved} */
 #define T_MB1_MOD_STRING 8

@@ -164,7 +164,7 @@ struct refused {
 };
 
 static const struct refused refused[] = {
-	{ "console=com9", "bad value for console=: \"com9\" (expected com1..com4 or 0xPORT)" },
+	{ "console=com9", "bad value for console=: \"com9\" (expected com1..com4, 0xPORT, fb, vga, screen, none)" },
 	{ "console=com", "\"com\"" },
 	{ "console=com10", "\"com10\"" },
 	{ "console=COM1", "\"COM1\"" },
@@ -176,7 +176,7 @@ static const struct refused refused[] = {
 	{ "console=0x-1", "\"0x-1\"" },
 	{ "console=1016", "\"1016\"" },
 	{ "console=ttyS0", "\"ttyS0\"" },
-	{ "console=", "missing value for console= (expected com1..com4 or 0xPORT)" },
+	{ "console=", "missing value for console= (expected com1..com4, 0xPORT, fb, vga, screen, none)" },
 	{ "console", "missing value for console=" },
 
 	{ "baud=0", "bad value for baud=: \"0\"" },
@@ -482,7 +482,7 @@ static void test_print_help(void **state __unused)
 		assert_non_null(strstr(h.text[i], options[i].name));
 		assert_non_null(strstr(h.text[i], options[i].help));
 	}
-	assert_non_null(strstr(h.text[0], "console=<com1..com4 or 0xPORT>"));
+	assert_non_null(strstr(h.text[0], "console=<com1..com4, 0xPORT, fb, vga, screen, none>"));
 	assert_non_null(strstr(h.text[h.n - 1], "help"));
 	/* Help texts start in the same column. */
 	size_t col = strstr(h.text[0], options[0].help) - h.text[0];

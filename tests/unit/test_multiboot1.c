@@ -95,6 +95,53 @@ static void mb1_flags_honoured(void **state)
 	assert_int_equal(bi->nr_used, 1);
 }
 
+/* Flag 12: a graphics mode's framebuffer, and GRUB's description of text mode. */
+static void mb1_framebuffer(void **state)
+{
+	FIX;
+	paddr_t info = mb1_new(fm);
+	static const uint8_t rgb[6] = { 16, 8, 8, 8, 0, 8 };
+
+	mb1_set_mem(fm, info, 640, 1024);
+	assert_ok(parse1(fm, info, bi));
+	assert_false(bi->has_fb);
+
+	mb1_set_flag(fm, info, T_MB1_FLAG_FRAMEBUFFER);
+	fm_w64(fm, info + T_MB1_FB_ADDR, 0xfd000000);
+	fm_w32(fm, info + T_MB1_FB_PITCH, 4096);
+	fm_w32(fm, info + T_MB1_FB_WIDTH, 1024);
+	fm_w32(fm, info + T_MB1_FB_HEIGHT, 768);
+	fm_w8(fm, info + T_MB1_FB_BPP, 32);
+	fm_w8(fm, info + T_MB1_FB_TYPE, BOOT_FB_RGB);
+	fm_write(fm, info + T_MB1_FB_COLOR, rgb, sizeof(rgb));
+	assert_ok(parse1(fm, info, bi));
+	assert_true(bi->has_fb);
+	assert_int_equal(bi->fb.addr, 0xfd000000);
+	assert_int_equal(bi->fb.pitch, 4096);
+	assert_int_equal(bi->fb.width, 1024);
+	assert_int_equal(bi->fb.height, 768);
+	assert_int_equal(bi->fb.bpp, 32);
+	assert_int_equal(bi->fb.type, BOOT_FB_RGB);
+	assert_memory_equal(bi->fb.rgb, rgb, 6);
+
+	fm_w64(fm, info + T_MB1_FB_ADDR, 0xb8000);
+	fm_w32(fm, info + T_MB1_FB_PITCH, 160);
+	fm_w32(fm, info + T_MB1_FB_WIDTH, 80);
+	fm_w32(fm, info + T_MB1_FB_HEIGHT, 25);
+	fm_w8(fm, info + T_MB1_FB_BPP, 16);
+	fm_w8(fm, info + T_MB1_FB_TYPE, BOOT_FB_EGA_TEXT);
+	assert_ok(parse1(fm, info, bi));
+	assert_int_equal(bi->fb.type, BOOT_FB_EGA_TEXT);
+	assert_int_equal(bi->fb.width, 80);
+	assert_memory_equal(bi->fb.rgb, ((const uint8_t[6]){ 0 }), 6); /* colour fields only for RGB */
+
+	/* The framebuffer fields run past the end of memory: only the first 68 bytes are readable. */
+	info = FAKE_END - 80;
+	fm_w32(fm, info, 1u << T_MB1_FLAG_FRAMEBUFFER | 1u << T_MB1_FLAG_MEM);
+	fm_w32(fm, info + T_MB1_MEM_UPPER, 1024);
+	assert_fails(parse1(fm, info, bi), -E_RANGE, "multiboot1: framebuffer fields");
+}
+
 static void mb1_no_mmap_synthesized(void **state)
 {
 	FIX;
@@ -368,6 +415,7 @@ int main(void)
 		T(mb1_good_all_flags),
 		T(mb1_mmap_entry_stride),
 		T(mb1_flags_honoured),
+		T(mb1_framebuffer),
 		T(mb1_no_mmap_synthesized),
 		T(mb1_empty_mmap_falls_back_to_meminfo),
 		T(mb1_cmdline_unterminated),
