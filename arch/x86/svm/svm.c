@@ -16,6 +16,7 @@
 #include "x86/percpu.h"
 #include "x86/svm_ops.h"
 #include "x86/traps.h"
+#include "x86/virt_backend.h"
 
 #define GUEST_ASID 1 /* one partition: every vCPU uses the same ASID, one per CPU */
 #define PAT_POWER_ON 0x0007040600070406ULL
@@ -619,7 +620,6 @@ static void svm_init_npt_format(struct pt_ctx *ctx)
 }
 
 /* STGI, then clear EFER.SVME (APM 15.4); each step may fault if SVM is already off. */
-unsigned int svm_leave_cpu(void);
 unsigned int svm_leave_cpu(void)
 {
 	unsigned int faults = 0;

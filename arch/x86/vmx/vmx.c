@@ -23,6 +23,7 @@
 #include "x86/safe_insn.h"
 #include "x86/vmx_ops.h"
 #include "x86/extable.h"
+#include "x86/virt_backend.h"
 
 struct vmx_config vmx_config;
 
@@ -230,15 +231,15 @@ static bool vmx_fast_exit(struct vcpu *v, uint32_t reason, uint32_t len)
 /* Enters the guest; false (with the exit record written) if the entry failed. */
 static inline __attribute__((always_inline)) bool vmx_enter(struct vcpu *v, struct vmx_vcpu *xv)
 {
-	int rc;
+	enum vmx_run_result rc;
 
 	vcpu_account_entry(v); /* exit statistics: cycles from the exit to this entry */
 	rc = vmx_run(&v->regs, &xv->entry);
 	v->exit_tsc = rdtsc();
 
-	if (__builtin_expect(rc == 0, 1))
+	if (__builtin_expect(rc == VMX_RUN_EXITED, 1))
 		return true;
-	if (rc == 1)
+	if (rc == VMX_RUN_FAIL_INVALID)
 		v->exit = (struct vm_exit){
 			.reason = EXIT_FAILED_ENTRY,
 			.failure = "VMfailInvalid: this CPU has no current VMCS",
@@ -522,7 +523,6 @@ fault:
 }
 
 /* VMCLEAR the current VMCS, VMXOFF, clear CR4.VMXE (SDM 23.7); each step may fault if VMX is off. */
-unsigned int vmx_leave_cpu(void);
 unsigned int vmx_leave_cpu(void)
 {
 	unsigned int faults = 0;

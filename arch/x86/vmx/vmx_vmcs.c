@@ -27,8 +27,6 @@
 #define RFLAGS_RESERVED 0x2
 #define DR7_INIT 0x400
 
-extern void vmx_exit_point(void);
-
 static int adjust(const char *what, uint64_t cap, uint32_t wanted, uint32_t required, uint32_t *out)
 {
 	uint32_t missing = 0;
