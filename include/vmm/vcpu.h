@@ -10,6 +10,7 @@
 #include "vmm/gpr.h"
 #include "x86/cpu.h"
 #include "x86/paging.h"
+#include "x86/power_on.h"
 
 struct partition;
 struct percpu;
@@ -130,11 +131,6 @@ enum vcpu_start_mode {
 	VCPU_START_REAL,   /* the INIT state in real mode at real_cs:rip (an ACPI waking vector) */
 	VCPU_START_RESET,  /* the boot CPU after INIT: the INIT state at the reset vector, F000:FFF0 */
 };
-
-/* The reset vector (SDM vol. 3A, 10.1.4): CS selector F000 with base FFFF0000, IP FFF0. */
-#define RESET_CS_SELECTOR 0xF000
-#define RESET_CS_BASE 0xFFFF0000ULL
-#define RESET_IP 0xFFF0
 
 struct vcpu_start {
 	enum vcpu_start_mode mode;

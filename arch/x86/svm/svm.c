@@ -5,6 +5,7 @@
 #include "mm.h"
 #include "panic.h"
 #include "svm_internal.h"
+#include "vmm/cr.h"
 #include "vmm/fastpath.h"
 #include "vmm/msr_bitmap.h"
 #include "vmm/partition.h"
@@ -19,16 +20,12 @@
 #include "x86/virt_backend.h"
 
 #define GUEST_ASID 1 /* one partition: every vCPU uses the same ASID, one per CPU */
-#define PAT_POWER_ON 0x0007040600070406ULL
 #define SEG_CODE32 0xC9B   /* present, DPL 0, execute/read, accessed, 32-bit, 4 KiB granular */
 #define SEG_DATA32 0xC93
 #define SEG_CODE16 0x09B   /* real-mode code */
 #define SEG_DATA16 0x093
 #define SEG_LDT 0x082
 #define SEG_TSS_BUSY 0x08B
-#define RFLAGS_RESERVED 0x2
-#define DR6_INIT 0xFFFF0FF0
-#define DR7_INIT 0x400
 
 bool svm_has_nrips;
 
@@ -68,7 +65,8 @@ static int svm_cpu_enable(void)
 		pr_err("svm: no nested paging (CPUID 0x8000000A EDX[0]); it is required");
 		return -E_NOSUPP;
 	}
-	svm_has_nrips = d & CPUID_8000000A_EDX_NRIPS;
+	if (this_cpu_id() == 0)
+		svm_has_nrips = d & CPUID_8000000A_EDX_NRIPS; /* the same on every CPU: written once */
 
 	cpu = this_cpu()->virt; /* kept from before a suspend: the same pages serve again */
 	if (!cpu) {
@@ -123,7 +121,7 @@ static void set_real_mode(struct vmcb_save *s, uint16_t cs_sel)
 
 	s->cs = code;
 	s->ds = s->es = s->ss = s->fs = s->gs = data;
-	s->cr0 = CR0_CD | CR0_NW | CR0_ET;
+	s->cr0 = CR0_INIT;
 }
 
 static void set_intercepts(struct vcpu *v, bool idle)
@@ -240,9 +238,6 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 	svm_vcpu_reset(v, start);
 	return 0;
 }
-
-#define DR6_BS (1ULL << 14)
-#define RFLAGS_TF (1ULL << 8)
 
 /*
  * The guest's NMI handler ends with IRET, intercepted while an NMI we injected is blocked. The
@@ -486,8 +481,7 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 		s->cr4 = value;
 		break;
 	case VCPU_EFER:
-		/* SVME stays set for VMRUN; LMA is the CPU's to set, from LME and CR0.PG. */
-		s->efer = (value & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
+		s->efer = efer_after_write(s->efer, value) | EFER_SVME; /* SVME stays set for VMRUN */
 		break;
 	case VCPU_TSC_OFFSET:
 		svm(v)->vmcb->control.tsc_offset = value;

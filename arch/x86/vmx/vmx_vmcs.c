@@ -18,14 +18,11 @@
 #include "x86/vmx_ops.h"
 
 #define GUEST_VPID 1
-#define PAT_POWER_ON 0x0007040600070406ULL
 #define AR_CODE32 (VMX_AR_TYPE_CODE_RX | VMX_AR_S | VMX_AR_P | VMX_AR_DB | VMX_AR_G)
 #define AR_DATA32 (VMX_AR_TYPE_DATA_RW | VMX_AR_S | VMX_AR_P | VMX_AR_DB | VMX_AR_G)
 #define AR_CODE16 (VMX_AR_TYPE_CODE_RX | VMX_AR_S | VMX_AR_P)
 #define AR_DATA16 (VMX_AR_TYPE_DATA_RW | VMX_AR_S | VMX_AR_P)
 #define AR_TSS_BUSY (VMX_AR_TYPE_TSS_BUSY | VMX_AR_P)
-#define RFLAGS_RESERVED 0x2
-#define DR7_INIT 0x400
 
 static int adjust(const char *what, uint64_t cap, uint32_t wanted, uint32_t required, uint32_t *out)
 {
@@ -88,10 +85,7 @@ uint64_t vmx_guest_cr4(struct vcpu *v)
 
 void vmx_set_guest_efer(uint64_t value)
 {
-	uint64_t current = vmcs_read64(VMCS_GUEST_EFER);
-
-	/* LMA is the CPU's to set, from LME and CR0.PG. */
-	vmcs_write64(VMCS_GUEST_EFER, (value & ~EFER_LMA) | (current & EFER_LMA));
+	vmcs_write64(VMCS_GUEST_EFER, efer_after_write(vmcs_read64(VMCS_GUEST_EFER), value));
 }
 
 /* Entering or leaving long mode through an emulated CR0 write (SDM 10.8.5). */
@@ -330,7 +324,7 @@ void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 	xv->cr4_shadow = 0;
 	vmcs_write64(VMCS_GUEST_EFER, 0);
 	/* Real mode starts with caching disabled (SDM vol. 3A, table 10-1); flat 32-bit as loaders leave it. */
-	vmx_set_guest_cr0(v, real ? (CR0_CD | CR0_NW | CR0_ET) : (CR0_PE | CR0_ET | CR0_NE));
+	vmx_set_guest_cr0(v, real ? CR0_INIT : (CR0_PE | CR0_ET | CR0_NE));
 	vmx_set_guest_cr4(v, 0);
 	vmcs_writel(VMCS_GUEST_CR3, 0);
 	vmcs_writel(VMCS_GUEST_DR7, DR7_INIT);
