@@ -16,8 +16,26 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, 
 		.has_error_code = has_error_code,
 		.error_code = error_code,
 	};
+	struct vcpu_event old;
 
+	/*
+	 * An event still to be delivered: an exit during its delivery queued it again. A fault or
+	 * software interrupt that is dropped happens again when its instruction runs again.
+	 */
+	if (vcpu_ops->pending_event(v, &old)) {
+		if (vcpu_events_double_fault(&old, &e))
+			e = (struct vcpu_event){ .type = EVENT_EXCEPTION, .vector = EXC_DF, .has_error_code = true };
+		else
+			vcpu_event_displaced(v, &old);
+	}
 	vcpu_ops->inject_event(v, &e);
+}
+
+unsigned int vcpu_pending_exception(struct vcpu *v)
+{
+	struct vcpu_event e;
+
+	return vcpu_ops->pending_event(v, &e) && e.type == EVENT_EXCEPTION ? e.vector : VCPU_NO_EXCEPTION;
 }
 
 /*

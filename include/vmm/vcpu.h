@@ -11,6 +11,7 @@
 #include "x86/cpu.h"
 #include "x86/paging.h"
 #include "x86/power_on.h"
+#include "x86/traps.h"
 
 struct partition;
 struct percpu;
@@ -255,8 +256,13 @@ struct vcpu_ops {
 	/* RIP, RSP and RFLAGS are served from and written to the register cache. */
 	uint64_t (*read_reg)(struct vcpu *v, enum vcpu_reg reg);
 	void (*write_reg)(struct vcpu *v, enum vcpu_reg reg, uint64_t value);
-	/* Queues an event for the next entry. */
+	/*
+	 * Queues an event for the next entry, replacing the one queued before (vcpu_inject_exception()
+	 * has decided what becomes of that). Only encodes: no architectural rule lives here.
+	 */
 	void (*inject_event)(struct vcpu *v, const struct vcpu_event *event);
+	/* The event queued for the next entry (an exit during its delivery queues it again), if any. */
+	bool (*pending_event)(struct vcpu *v, struct vcpu_event *event);
 	/* Intercepts exactly the guest exception vectors in `mask`. */
 	void (*set_exception_intercepts)(struct vcpu *v, uint32_t mask);
 	/* Lets an NMI that caused an NMI exit reach the host handler (it latches cpu->nmi_pending). */
@@ -358,11 +364,18 @@ static inline void vcpu_set_gpr(struct vcpu *v, unsigned int n, uint64_t value)
 	if ((n & 15) == GPR_RSP)
 		v->dirty |= VCPU_DIRTY_RSP;
 }
+/*
+ * Raises an exception in the guest. Raised while another event is still to be delivered, it follows
+ * the SDM's rules for two events (vol. 3, 6.15, tables 6-4 and 6-5): the pair becomes a #DF, or
+ * the new one goes first and the old one waits (vcpu_event_displaced()).
+ */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code);
 static inline void vcpu_inject_gp(struct vcpu *v)
 {
-	vcpu_inject_exception(v, 13, true, 0);
+	vcpu_inject_exception(v, EXC_GP, true, 0);
 }
+/* The vector of the exception queued for the next entry, or VCPU_NO_EXCEPTION (read_reg's VCPU_PENDING_EXCEPTION). */
+unsigned int vcpu_pending_exception(struct vcpu *v);
 /* Prints the vCPU's registers, exit counters and recent exits, then the backend's raw state. */
 /* The guest's RIP, RSP, RFLAGS and general registers as at its last exit, at log `level`. */
 void vcpu_print_gprs(const struct vcpu *v, int level);

@@ -440,12 +440,8 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 		return s->fs.base;
 	case VCPU_GS_BASE:
 		return s->gs.base;
-	case VCPU_PENDING_EXCEPTION: {
-		uint64_t inj = svm(v)->vmcb->control.event_inj;
-
-		return (inj & SVM_EVENT_VALID) && (inj & (7U << 8)) == SVM_EVENT_TYPE_EXCEPTION ? (uint8_t)inj
-											  : VCPU_NO_EXCEPTION;
-	}
+	case VCPU_PENDING_EXCEPTION:
+		return vcpu_pending_exception(v);
 	default:
 		BUG_ON(true);
 		return 0;
@@ -494,35 +490,29 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 	}
 }
 
-/*
- * An exception raised while an event is still to be delivered (event_inj holds it again after an
- * exit during its delivery): two exceptions of the classes in SDM table 6-5 make a double fault;
- * otherwise the new one is delivered and the old one handed back: an interrupt or NMI waits for
- * its turn, a fault or software interrupt happens again when its instruction runs again.
- */
-static uint64_t svm_merge_pending(struct vcpu *v, const struct vcpu_event *e, uint64_t inj)
+static bool svm_pending_event(struct vcpu *v, struct vcpu_event *e)
 {
-	struct vmcb_control *c = &svm(v)->vmcb->control;
-	uint64_t type = c->event_inj & (7U << 8);
-	struct vcpu_event old = { .vector = (uint8_t)c->event_inj };
+	uint64_t inj = svm(v)->vmcb->control.event_inj;
+	uint64_t type = inj & SVM_EVENT_TYPE_MASK;
 
-	old.type = type == SVM_EVENT_TYPE_INTR ? EVENT_INTERRUPT
-		   : type == SVM_EVENT_TYPE_NMI ? EVENT_NMI
-		   : type == SVM_EVENT_TYPE_EXCEPTION ? EVENT_EXCEPTION
-						      : EVENT_SOFTWARE;
-	if (vcpu_events_double_fault(&old, e))
-		return 8 | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID | SVM_EVENT_ERROR_VALID;
-	if (old.type == EVENT_NMI) {
-		svm(v)->nmi_blocked = false; /* it never reached the guest */
-		c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
-	}
-	vcpu_event_displaced(v, &old);
-	return inj;
+	if (!(inj & SVM_EVENT_VALID))
+		return false;
+	*e = (struct vcpu_event){
+		.type = type == SVM_EVENT_TYPE_INTR ? EVENT_INTERRUPT
+			: type == SVM_EVENT_TYPE_NMI ? EVENT_NMI
+			: type == SVM_EVENT_TYPE_EXCEPTION ? EVENT_EXCEPTION
+							   : EVENT_SOFTWARE,
+		.vector = (uint8_t)inj,
+		.has_error_code = inj & SVM_EVENT_ERROR_VALID,
+		.error_code = (uint32_t)(inj >> 32),
+	};
+	return true;
 }
 
 static void svm_inject_event(struct vcpu *v, const struct vcpu_event *e)
 {
-	struct vmcb_control *c = &svm(v)->vmcb->control;
+	struct svm_vcpu *sv = svm(v);
+	struct vmcb_control *c = &sv->vmcb->control;
 	uint64_t type = e->type == EVENT_NMI ? SVM_EVENT_TYPE_NMI
 			: e->type == EVENT_INTERRUPT ? SVM_EVENT_TYPE_INTR
 						     : SVM_EVENT_TYPE_EXCEPTION;
@@ -530,12 +520,13 @@ static void svm_inject_event(struct vcpu *v, const struct vcpu_event *e)
 
 	if (e->has_error_code)
 		inj |= SVM_EVENT_ERROR_VALID | ((uint64_t)e->error_code << 32);
-	if ((c->event_inj & SVM_EVENT_VALID) && e->type == EVENT_EXCEPTION)
-		inj = svm_merge_pending(v, e, inj);
 	if (e->type == EVENT_NMI) {
 		/* SVM does not show NMI blocking: watch for the IRET that ends the guest's handler. */
-		svm(v)->nmi_blocked = true;
+		sv->nmi_blocked = true;
 		c->intercept_misc1 |= SVM_INTERCEPT_IRET;
+	} else if ((c->event_inj & (SVM_EVENT_VALID | SVM_EVENT_TYPE_MASK)) == (SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI)) {
+		sv->nmi_blocked = false; /* the NMI this replaces never reached the guest */
+		c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
 	}
 	c->event_inj = inj;
 }
@@ -639,6 +630,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.read_reg = svm_read_reg,
 	.write_reg = svm_write_reg,
 	.inject_event = svm_inject_event,
+	.pending_event = svm_pending_event,
 	.set_exception_intercepts = svm_set_exception_intercepts,
 	.take_pending_nmi = svm_take_pending_nmi,
 	.take_host_interrupts = svm_take_host_interrupts,

@@ -350,13 +350,8 @@ static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg reg)
 		return vmcs_readl(VMCS_GUEST_FS_BASE);
 	case VCPU_GS_BASE:
 		return vmcs_readl(VMCS_GUEST_GS_BASE);
-	case VCPU_PENDING_EXCEPTION: {
-		uint32_t info = vmcs_read32(VMCS_ENTRY_INTR_INFO);
-
-		return (info & VMX_INTR_INFO_VALID) && (info & VMX_INTR_INFO_TYPE_MASK) == VMX_INTR_TYPE_HW_EXCEPTION
-			       ? (info & VMX_INTR_INFO_VECTOR_MASK)
-			       : VCPU_NO_EXCEPTION;
-	}
+	case VCPU_PENDING_EXCEPTION:
+		return vcpu_pending_exception(v);
 	default:
 		BUG_ON(true);
 		return 0;
@@ -403,25 +398,24 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 	}
 }
 
-/*
- * An exception raised while an event is still to be delivered (the entry field holds it again
- * after an exit during its delivery). True if the two make a double fault (SDM table 6-5);
- * otherwise the old one is handed back: an interrupt or NMI waits for its turn, a fault or
- * software interrupt happens again when its instruction runs again.
- */
-static bool vmx_merge_pending(struct vcpu *v, const struct vcpu_event *e, uint32_t pending)
+static bool vmx_pending_event(struct vcpu *v, struct vcpu_event *e)
 {
-	uint32_t type = pending & VMX_INTR_INFO_TYPE_MASK;
-	struct vcpu_event old = { .vector = (uint8_t)(pending & VMX_INTR_INFO_VECTOR_MASK) };
+	uint32_t info = vmcs_read32(VMCS_ENTRY_INTR_INFO);
+	uint32_t type = info & VMX_INTR_INFO_TYPE_MASK;
 
-	old.type = type == VMX_INTR_TYPE_EXT_INTR ? EVENT_INTERRUPT
-		   : type == VMX_INTR_TYPE_NMI ? EVENT_NMI
-		   : type == VMX_INTR_TYPE_HW_EXCEPTION ? EVENT_EXCEPTION
-							 : EVENT_SOFTWARE;
-	if (vcpu_events_double_fault(&old, e))
-		return true;
-	vcpu_event_displaced(v, &old);
-	return false;
+	if (!(info & VMX_INTR_INFO_VALID))
+		return false;
+	*e = (struct vcpu_event){
+		.type = type == VMX_INTR_TYPE_EXT_INTR ? EVENT_INTERRUPT
+			: type == VMX_INTR_TYPE_NMI ? EVENT_NMI
+			: type == VMX_INTR_TYPE_HW_EXCEPTION ? EVENT_EXCEPTION
+							      : EVENT_SOFTWARE,
+		.vector = (uint8_t)(info & VMX_INTR_INFO_VECTOR_MASK),
+		.has_error_code = info & VMX_INTR_INFO_ERROR_VALID,
+	};
+	if (e->has_error_code)
+		e->error_code = vmcs_read32(VMCS_ENTRY_EXCEPTION_ERROR_CODE);
+	return true;
 }
 
 static void vmx_inject_event(struct vcpu *v, const struct vcpu_event *e)
@@ -430,15 +424,10 @@ static void vmx_inject_event(struct vcpu *v, const struct vcpu_event *e)
 			: e->type == EVENT_INTERRUPT ? VMX_INTR_TYPE_EXT_INTR
 						     : VMX_INTR_TYPE_HW_EXCEPTION;
 	uint32_t info = e->vector | type | VMX_INTR_INFO_VALID;
-	uint32_t pending = vmcs_read32(VMCS_ENTRY_INTR_INFO);
 
 	if (e->has_error_code) {
 		info |= VMX_INTR_INFO_ERROR_VALID;
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, e->error_code);
-	}
-	if ((pending & VMX_INTR_INFO_VALID) && e->type == EVENT_EXCEPTION && vmx_merge_pending(v, e, pending)) {
-		info = 8 | VMX_INTR_TYPE_HW_EXCEPTION | VMX_INTR_INFO_ERROR_VALID | VMX_INTR_INFO_VALID;
-		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, 0);
 	}
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
 }
@@ -559,6 +548,7 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.read_reg = vmx_read_reg,
 	.write_reg = vmx_write_reg,
 	.inject_event = vmx_inject_event,
+	.pending_event = vmx_pending_event,
 	.set_exception_intercepts = vmx_set_exception_intercepts,
 	.take_pending_nmi = vmx_take_pending_nmi,
 	.take_host_interrupts = vmx_take_host_interrupts,
