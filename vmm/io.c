@@ -24,7 +24,6 @@
 #include "vmm/string_io.h"
 #include "platform.h"
 #include "x86/cpu.h"
-#include "x86/reboot.h"
 #include "x86/traps.h"
 
 #define PORT_RESET_CONTROL 0xCF9
@@ -79,19 +78,20 @@ static bool is_fwcfg_dma(uint16_t port)
 	return port >= FWCFG_PORT_DMA && port < FWCFG_PORT_DMA_END;
 }
 
-/* Performs an OUT for the guest, or takes the reboot path when it is a reset request. */
-static void guest_out(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
+/* Performs an OUT for the guest; a reset request is not performed but named for the reboot path. */
+static enum exit_verdict guest_out(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
 {
 	const char *reset = reset_request(port, size, value);
 
 	if (reset)
-		reboot_machine(reset, true);
+		return exit_reset(v, reset);
 	if (debugkeys_port_hidden(port, size))
-		return; /* the hypervisor's console UART: as if nothing were there */
+		return EXIT_RESUME; /* the hypervisor's console UART: as if nothing were there */
 	if (is_fwcfg_dma(port))
 		fwcfg_dma_io(v, port, size, false, &value);
 	else
 		out_sized(port, size, value);
+	return EXIT_RESUME;
 }
 
 static uint32_t guest_in(struct vcpu *v, uint16_t port, uint8_t size)
@@ -214,7 +214,8 @@ static enum exit_verdict string_io(struct vcpu *v)
 		} else {
 			for (uint8_t i = 0; i < size; i++)
 				value |= (uint32_t)*hva[i] << (8 * i);
-			guest_out(v, port, size, value);
+			if (guest_out(v, port, size, value) != EXIT_RESUME)
+				return EXIT_RESET;
 		}
 		vcpu_set_gpr(v, reg, string_io_update(vcpu_gpr(v, reg), insn.addr_size, step));
 		count--;
@@ -256,7 +257,8 @@ enum exit_verdict handle_io(struct vcpu *v)
 
 		if (sleep_port(port))
 			return sleep_io_write(v, port, size, value);
-		guest_out(v, port, size, value);
+		if (guest_out(v, port, size, value) != EXIT_RESUME)
+			return EXIT_RESET;
 	}
 	vcpu_skip_instruction(v);
 	return EXIT_RESUME;

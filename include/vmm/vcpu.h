@@ -196,6 +196,7 @@ struct vcpu {
 	bool interrupt_shadow;         /* STI or MOV SS blocking at the exit */
 	uint32_t dirty;                /* VCPU_DIRTY_* */
 	struct vm_exit exit;
+	const char *reset_request;     /* why a handler answered EXIT_RESET (vmm/exit.h) */
 	void *arch;                    /* the backend's state (VMCB/VMCS and friends) */
 	void *msr_bitmap;              /* this vCPU's copy of the partition's bitmap (vmm/msr.c adjusts it) */
 	paddr_t msr_bitmap_pa;
