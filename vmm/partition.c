@@ -248,6 +248,10 @@ static void build_msr_bitmap(struct partition *p)
 	msr_policy_build(vcpu_ops->msr_bitmap_layout, p->msr_bitmap, &p->msr_features);
 }
 
+#define EXC_COPROCESSOR_SEGMENT 9 /* reserved since the 486 */
+#define EXC_RESERVED_15 15
+#define EXC_RESERVED_31 31
+
 /* Vectors whose interception is undefined or useless, refused once with a warning. */
 static uint32_t filter_exception_mask(uint32_t mask)
 {
@@ -255,25 +259,28 @@ static uint32_t filter_exception_mask(uint32_t mask)
 		unsigned int vector;
 		const char *why;
 	} refused[] = {
-		{ 2, "NMI is the hypervisor's" },
-		{ 9, "reserved (coprocessor segment overrun)" },
-		{ 15, "reserved" },
-		{ 10, "SVM gives no error code for #TS, it cannot be reflected exactly" },
+		{ EXC_NMI, "NMI is the hypervisor's" },
+		{ EXC_COPROCESSOR_SEGMENT, "reserved (coprocessor segment overrun)" },
+		{ EXC_RESERVED_15, "reserved" },
+		{ EXC_RESERVED_31, "reserved" },
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(refused); i++) {
 		uint32_t bit = 1U << refused[i].vector;
 
-		if (refused[i].vector == 10 && vcpu_ops->msr_bitmap_layout != MSR_BITMAP_SVM)
-			continue;
 		if (mask & bit) {
 			pr_warn("force_intercept_exceptions: vector %u refused: %s", refused[i].vector, refused[i].why);
 			mask &= ~bit;
 		}
 	}
-	if (mask & 0x80000000U) {
-		pr_warn("force_intercept_exceptions: vector 31 refused: reserved");
-		mask &= ~0x80000000U;
+	for (unsigned int vector = 0; vector < NR_EXCEPTIONS; vector++) {
+		uint32_t bit = 1U << vector;
+
+		if (mask & vcpu_ops->unreflectable_exceptions & bit) {
+			pr_warn("force_intercept_exceptions: vector %u refused: %s cannot reflect it exactly", vector,
+				vcpu_ops->name);
+			mask &= ~bit;
+		}
 	}
 	return mask;
 }

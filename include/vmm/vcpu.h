@@ -282,6 +282,11 @@ struct vcpu_ops {
 	void (*init_npt_format)(struct pt_ctx *ctx);
 	/* The MSR bitmap layout and size this vendor uses. */
 	int msr_bitmap_layout;
+	/*
+	 * Vendor traits, stated rather than sniffed from other fields. Exception vectors whose
+	 * intercept this vendor cannot reflect into the guest exactly (a bit per vector).
+	 */
+	uint32_t unreflectable_exceptions;
 };
 
 extern const struct vcpu_ops *vcpu_ops;

@@ -640,4 +640,5 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.dump = svm_dump,
 	.init_npt_format = svm_init_npt_format,
 	.msr_bitmap_layout = MSR_BITMAP_SVM,
+	.unreflectable_exceptions = 1U << EXC_TS, /* the intercept gives no error code for #TS */
 };
