@@ -49,7 +49,7 @@ static struct vcpu *vcpu_new(struct partition *p, const struct vcpu_start *start
  */
 static void park_ap(void)
 {
-	struct vcpu_start idle = { .mode = VCPU_START_IDLE };
+	struct vcpu_start idle = vcpu_start_idle();
 	struct vcpu *v;
 
 	if (vcpu_ops->cpu_enable()) {
@@ -83,7 +83,6 @@ bool vmm_prepare(const struct hv_options *opts)
 void vmm_run_guest(const struct boot_info *bi)
 {
 	struct vcpu *v;
-	struct vcpu_start start = { .mode = VCPU_START_FLAT32 };
 
 	if (!bi->nr_mods) {
 		pr_warn("vmm: no guest image (the first multiboot module is the guest); nothing to run");
@@ -93,12 +92,8 @@ void vmm_run_guest(const struct boot_info *bi)
 		partition_stop(&guest_partition, "the guest image could not be loaded");
 		return;
 	}
-	start.rip = guest_partition.entry.rip;
-	start.regs = guest_partition.entry.regs;
-	if (guest_partition.entry.linux_selectors)
-		start.mode = VCPU_START_LINUX32;
 	selfcheck_init(); /* what the guest must never change, as it is before the guest runs */
-	v = vcpu_new(&guest_partition, &start);
-	pr_info("vmm: starting the guest on CPU 0 at %#llx", (unsigned long long)start.rip);
+	v = vcpu_new(&guest_partition, &guest_partition.start);
+	pr_info("vmm: starting the guest on CPU 0 at %#llx", (unsigned long long)guest_partition.start.rip);
 	vcpu_run_loop(v);
 }

@@ -17,12 +17,6 @@
 
 #define IO_BITMAP_SIZE (12 * KiB) /* SVM IOPM; VMX uses its first 8 KiB as bitmaps A and B */
 
-struct guest_entry {
-	uint64_t rip;
-	struct guest_regs regs;
-	bool linux_selectors; /* CS 0x10, DS/ES/SS 0x18, as the Linux boot protocol asks */
-};
-
 struct partition {
 	struct range_set ram;        /* guest RAM: write-back in the nested tables */
 	struct pt_ctx npt;
@@ -44,7 +38,7 @@ struct partition {
 	uint32_t exception_mask;     /* force_intercept_exceptions, after refusals */
 	bool test_unhandled_exit;
 	bool test_hypercall_panic;   /* selftest=hcpanic */
-	struct guest_entry entry;
+	struct vcpu_start start;     /* the boot CPU's, as the guest's boot protocol asks (vmm/guest_*.c) */
 	struct vcpu *vcpus[MAX_CPUS];
 	volatile bool stopped;
 };

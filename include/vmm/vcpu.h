@@ -123,23 +123,68 @@ struct vcpu_event {
 	uint32_t error_code;
 };
 
-/* Where a vCPU starts. */
+/*
+ * Where a vCPU starts, as data: whoever knows the protocol (a boot loader's, INIT-SIPI, an ACPI
+ * waking vector) fills it in through the constructors below; the backends only load it. Everything
+ * not named here is the INIT state (SDM vol. 3A, table 10-1).
+ */
 enum vcpu_start_mode {
-	VCPU_START_FLAT32, /* 32-bit flat protected mode, paging off, CS 0x08, data 0x10 (multiboot) */
-	VCPU_START_LINUX32, /* the same with CS 0x10 and data 0x18 (Linux 32-bit boot protocol) */
-	VCPU_START_IDLE,   /* waiting for a SIPI: halts in a private page and nested table */
-	VCPU_START_SIPI,   /* after INIT-SIPI: the INIT state in real mode, CS = vector << 8, IP 0 */
-	VCPU_START_REAL,   /* the INIT state in real mode at real_cs:rip (an ACPI waking vector) */
-	VCPU_START_RESET,  /* the boot CPU after INIT: the INIT state at the reset vector, F000:FFF0 */
+	VCPU_START_PROTECTED, /* 32-bit protected mode, paging off, flat 4 GiB segments */
+	VCPU_START_REAL,      /* real mode, 64 KiB segments */
+	VCPU_START_IDLE,      /* real mode, waiting for a SIPI: halts in a private page and nested table */
 };
 
 struct vcpu_start {
 	enum vcpu_start_mode mode;
+	uint16_t code_sel;             /* CS */
+	uint16_t data_sel;             /* DS, ES, SS, FS, GS */
+	uint64_t cs_base;              /* real mode: where CS points (selector << 4, but not at the reset vector) */
+	uint64_t cr0;
 	uint64_t rip;
-	uint8_t sipi_vector;           /* VCPU_START_SIPI */
-	uint16_t real_cs;              /* VCPU_START_REAL */
-	struct guest_regs regs;
+	struct guest_regs regs;        /* RSP is 0 whatever this says */
 };
+
+/*
+ * The selectors of a flat GDT's first code and data descriptors, as GRUB leaves them, where a
+ * protocol asks for flat segments without naming selectors (multiboot, the ACPI 32-bit wake).
+ */
+#define FLAT32_CODE_SEL 0x08
+#define FLAT32_DATA_SEL 0x10
+
+/* Flat 32-bit protected mode with these selectors, as a boot loader leaves a kernel. */
+static inline struct vcpu_start vcpu_start_flat32(uint64_t rip, uint16_t code_sel, uint16_t data_sel)
+{
+	return (struct vcpu_start){ .mode = VCPU_START_PROTECTED, .code_sel = code_sel, .data_sel = data_sel,
+				    .cr0 = CR0_PE | CR0_ET | CR0_NE, .rip = rip };
+}
+
+/* The INIT state in real mode at cs:ip (an ACPI waking vector). */
+static inline struct vcpu_start vcpu_start_real(uint16_t cs, uint64_t ip)
+{
+	return (struct vcpu_start){ .mode = VCPU_START_REAL, .code_sel = cs, .cs_base = (uint64_t)cs << 4,
+				    .cr0 = CR0_INIT, .rip = ip };
+}
+
+/* After INIT-SIPI (SDM vol. 3A, 11.4.4): real mode at vector << 8 : 0. */
+static inline struct vcpu_start vcpu_start_sipi(uint8_t vector)
+{
+	return vcpu_start_real((uint16_t)(vector << 8), 0);
+}
+
+/* The boot CPU after INIT: the reset vector, whose CS base is not selector << 4. */
+static inline struct vcpu_start vcpu_start_reset(void)
+{
+	struct vcpu_start s = vcpu_start_real(RESET_CS_SELECTOR, RESET_IP);
+
+	s.cs_base = RESET_CS_BASE;
+	return s;
+}
+
+/* A vCPU waiting for the guest's SIPI. */
+static inline struct vcpu_start vcpu_start_idle(void)
+{
+	return (struct vcpu_start){ .mode = VCPU_START_IDLE, .cr0 = CR0_INIT };
+}
 
 /* vcpu.startup: the INIT/SIPI state, changed by senders and the vCPU with atomic compare-exchange. */
 #define VCPU_WAITING (1U << 8)      /* in the wait-for-SIPI state (owned by the vCPU) */

@@ -103,25 +103,16 @@ static int svm_cpu_enable(void)
 	return 0;
 }
 
-static void set_flat32(struct vmcb_save *s, uint16_t code_sel, uint16_t data_sel)
+/* The segments of `start`: flat 4 GiB ones in protected mode, 64 KiB ones as INIT leaves them in real mode. */
+static void set_segments(struct vmcb_save *s, const struct vcpu_start *start)
 {
-	struct vmcb_seg code = { code_sel, SEG_CODE32, 0xFFFFFFFF, 0 };
-	struct vmcb_seg data = { data_sel, SEG_DATA32, 0xFFFFFFFF, 0 };
+	bool flat32 = start->mode == VCPU_START_PROTECTED;
+	uint32_t limit = flat32 ? 0xFFFFFFFF : 0xFFFF;
+	struct vmcb_seg code = { start->code_sel, flat32 ? SEG_CODE32 : SEG_CODE16, limit, start->cs_base };
+	struct vmcb_seg data = { start->data_sel, flat32 ? SEG_DATA32 : SEG_DATA16, limit, 0 };
 
 	s->cs = code;
 	s->ds = s->es = s->ss = s->fs = s->gs = data;
-	s->cr0 = CR0_PE | CR0_ET | CR0_NE;
-}
-
-/* Real mode as INIT leaves it (SDM vol. 3A, table 10-1), CS at `cs_sel`. */
-static void set_real_mode(struct vmcb_save *s, uint16_t cs_sel)
-{
-	struct vmcb_seg code = { cs_sel, SEG_CODE16, 0xFFFF, (uint64_t)cs_sel << 4 };
-	struct vmcb_seg data = { 0, SEG_DATA16, 0xFFFF, 0 };
-
-	s->cs = code;
-	s->ds = s->es = s->ss = s->fs = s->gs = data;
-	s->cr0 = CR0_INIT;
 }
 
 static void set_intercepts(struct vcpu *v, bool idle)
@@ -172,20 +163,8 @@ static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 	c->n_cr3 = idle ? p->idle_npt_root : p->npt_root;
 
 	memset(s, 0, sizeof(*s));
-	if (idle)
-		set_real_mode(s, 0);
-	else if (start->mode == VCPU_START_SIPI)
-		set_real_mode(s, (uint16_t)(start->sipi_vector << 8));
-	else if (start->mode == VCPU_START_REAL)
-		set_real_mode(s, start->real_cs);
-	else if (start->mode == VCPU_START_RESET) {
-		set_real_mode(s, RESET_CS_SELECTOR);
-		s->cs.base = RESET_CS_BASE;
-	}
-	else if (start->mode == VCPU_START_LINUX32)
-		set_flat32(s, 0x10, 0x18);
-	else
-		set_flat32(s, 0x08, 0x10);
+	set_segments(s, start);
+	s->cr0 = start->cr0;
 	s->ldtr = (struct vmcb_seg){ 0, SEG_LDT, 0xFFFF, 0 };
 	s->tr = (struct vmcb_seg){ 0, SEG_TSS_BUSY, 0xFFFF, 0 };
 	s->gdtr.limit = 0xFFFF;

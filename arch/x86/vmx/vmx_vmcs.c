@@ -190,14 +190,15 @@ static void set_segment(uint64_t sel_field, uint64_t base_field, uint64_t limit_
 	set_segment(VMCS_GUEST_##seg##_SELECTOR, VMCS_GUEST_##seg##_BASE, VMCS_GUEST_##seg##_LIMIT,    \
 		    VMCS_GUEST_##seg##_AR, sel, base, limit, ar)
 
-/* Flat 32-bit segments with these selectors, or real-mode ones when code_sel is 0. */
-static void set_guest_segments(uint16_t code_sel, uint16_t data_sel)
+/* The segments of `start`: flat 4 GiB ones in protected mode, 64 KiB ones as INIT leaves them in real mode. */
+static void set_guest_segments(const struct vcpu_start *start)
 {
-	bool flat32 = code_sel != 0;
+	bool flat32 = start->mode == VCPU_START_PROTECTED;
 	uint32_t code = flat32 ? AR_CODE32 : AR_CODE16, data = flat32 ? AR_DATA32 : AR_DATA16;
 	uint32_t limit = flat32 ? 0xFFFFFFFF : 0xFFFF;
+	uint16_t data_sel = start->data_sel;
 
-	SET_SEG(CS, code_sel, 0, limit, code);
+	SET_SEG(CS, start->code_sel, start->cs_base, limit, code);
 	SET_SEG(DS, data_sel, 0, limit, data);
 	SET_SEG(ES, data_sel, 0, limit, data);
 	SET_SEG(SS, data_sel, 0, limit, data);
@@ -297,34 +298,16 @@ void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 {
 	struct vmx_vcpu *xv = v->arch;
 	bool idle = start->mode == VCPU_START_IDLE;
-	bool real = idle || start->mode == VCPU_START_SIPI || start->mode == VCPU_START_REAL ||
-		    start->mode == VCPU_START_RESET;
-	uint16_t cs_sel = start->mode == VCPU_START_SIPI ? (uint16_t)(start->sipi_vector << 8) :
-			  start->mode == VCPU_START_REAL ? start->real_cs : 0;
 
 	set_controls(v, idle);
 	vmcs_write64(VMCS_TSC_OFFSET, v->tsc_offset); /* INIT does not touch the TSC */
-	if (real)
-		set_guest_segments(0, 0);
-	else if (start->mode == VCPU_START_LINUX32)
-		set_guest_segments(0x10, 0x18);
-	else
-		set_guest_segments(0x08, 0x10);
-	if (cs_sel) {
-		vmcs_write16(VMCS_GUEST_CS_SELECTOR, cs_sel);
-		vmcs_writel(VMCS_GUEST_CS_BASE, (uint64_t)cs_sel << 4);
-	}
-	if (start->mode == VCPU_START_RESET) {
-		vmcs_write16(VMCS_GUEST_CS_SELECTOR, RESET_CS_SELECTOR);
-		vmcs_writel(VMCS_GUEST_CS_BASE, RESET_CS_BASE);
-	}
+	set_guest_segments(start);
 	vmcs_writel(VMCS_CR0_READ_SHADOW, 0);
 	vmcs_writel(VMCS_CR4_READ_SHADOW, 0);
 	xv->cr0_shadow = 0;
 	xv->cr4_shadow = 0;
 	vmcs_write64(VMCS_GUEST_EFER, 0);
-	/* Real mode starts with caching disabled (SDM vol. 3A, table 10-1); flat 32-bit as loaders leave it. */
-	vmx_set_guest_cr0(v, real ? CR0_INIT : (CR0_PE | CR0_ET | CR0_NE));
+	vmx_set_guest_cr0(v, start->cr0);
 	vmx_set_guest_cr4(v, 0);
 	vmcs_writel(VMCS_GUEST_CR3, 0);
 	vmcs_writel(VMCS_GUEST_DR7, DR7_INIT);
