@@ -17,13 +17,12 @@
 
 #define PARK_TIMEOUT_US 2000000
 
-_Static_assert(sizeof(struct vcpu) <= FRAME_SIZE, "a vCPU fits in one frame");
 
 static volatile unsigned int parked_cpus;
 
 static struct vcpu *vcpu_new(struct partition *p, const struct vcpu_start *start)
 {
-	struct vcpu *v = phys_to_virt(frame_alloc_zeroed());
+	struct vcpu *v = alloc_zeroed_frames(vcpu_ops->vcpu_size, NULL); /* the backend's, struct vcpu first */
 	struct percpu *cpu = this_cpu();
 
 	v->part = p;
@@ -34,7 +33,7 @@ static struct vcpu *vcpu_new(struct partition *p, const struct vcpu_start *start
 	cpu->vcpu = v;
 	p->vcpus[v->id] = v;
 	/* Its own MSR bitmap: what passes through depends on the vCPU's APIC mode and TSC offset. */
-	v->msr_bitmap = partition_alloc_pages(msr_bitmap_size(vcpu_ops->msr_bitmap_layout), &v->msr_bitmap_pa);
+	v->msr_bitmap = alloc_zeroed_frames(msr_bitmap_size(vcpu_ops->msr_bitmap_layout), &v->msr_bitmap_pa);
 	memcpy(v->msr_bitmap, p->msr_bitmap, msr_bitmap_size(vcpu_ops->msr_bitmap_layout));
 	if (vcpu_ops->vcpu_create(v, start))
 		panic("vmm: cannot create vCPU %u", v->id);

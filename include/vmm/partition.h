@@ -63,8 +63,6 @@ bool partition_map_on_demand(struct partition *p, uint64_t gpa);
 void partition_trap_apic_reads(struct partition *p, bool trap);
 /* Maps the MMIO page at `page` read-only and uncached: reads reach the device, writes exit. */
 void partition_trap_mmio_writes(struct partition *p, paddr_t page);
-/* Zeroed, contiguous hypervisor memory for the partition's structures; panics when there is none. */
-void *partition_alloc_pages(uint64_t bytes, paddr_t *pa);
 /* Intercept (or pass through) guest accesses to an I/O port. */
 void io_intercept(struct partition *p, uint16_t port, bool intercept);
 /* The ports the hypervisor always sees: the reset controls (vmm/io.c). */

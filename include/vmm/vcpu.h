@@ -242,7 +242,6 @@ struct vcpu {
 	uint32_t dirty;                /* VCPU_DIRTY_* */
 	struct vm_exit exit;
 	const char *reset_request;     /* why a handler answered EXIT_RESET (vmm/exit.h) */
-	void *arch;                    /* the backend's state (VMCB/VMCS and friends) */
 	void *msr_bitmap;              /* this vCPU's copy of the partition's bitmap (vmm/msr.c adjusts it) */
 	paddr_t msr_bitmap_pa;
 	uint64_t apic_base;            /* IA32_APIC_BASE as the guest sees it (vmm/lapic_base.c) */
@@ -281,6 +280,11 @@ struct vcpu_ops {
 	const char *name;
 	/* Enter SVM/VMX operation on the calling CPU; a clear message and an error if impossible. */
 	int (*cpu_enable)(void);
+	/*
+	 * The size of the backend's vCPU, which embeds struct vcpu at offset 0 (vmm.c allocates it,
+	 * zeroed; the backend finds its part with container_of()).
+	 */
+	size_t vcpu_size;
 	/* Builds the vCPU's hardware state for `start` in partition `v->part`. */
 	int (*vcpu_create)(struct vcpu *v, const struct vcpu_start *start);
 	/*

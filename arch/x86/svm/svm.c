@@ -29,17 +29,6 @@
 
 bool svm_has_nrips;
 
-static struct svm_vcpu *svm(struct vcpu *v)
-{
-	return v->arch;
-}
-
-static void *alloc_page(paddr_t *pa)
-{
-	*pa = frame_alloc_zeroed();
-	return phys_to_virt(*pa);
-}
-
 static bool svm_no_r_init; /* VM_CR could not be read or written (emulators) */
 
 static int svm_cpu_enable(void)
@@ -70,9 +59,9 @@ static int svm_cpu_enable(void)
 
 	cpu = this_cpu()->virt; /* kept from before a suspend: the same pages serve again */
 	if (!cpu) {
-		cpu = phys_to_virt(frame_alloc_zeroed());
-		alloc_page(&cpu->host_save_pa);
-		alloc_page(&cpu->host_vmcb_pa);
+		cpu = alloc_zeroed_frames(sizeof(*cpu), NULL);
+		alloc_zeroed_frames(FRAME_SIZE, &cpu->host_save_pa);
+		alloc_zeroed_frames(FRAME_SIZE, &cpu->host_vmcb_pa);
 		this_cpu()->virt = cpu;
 	}
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
@@ -117,7 +106,7 @@ static void set_segments(struct vmcb_save *s, const struct vcpu_start *start)
 
 static void set_intercepts(struct vcpu *v, bool idle)
 {
-	struct svm_vcpu *sv = svm(v);
+	struct svm_vcpu *sv = to_svm(v);
 	struct vmcb_control *c = &sv->vmcb->control;
 	struct partition *p = v->part;
 
@@ -146,7 +135,7 @@ static void set_intercepts(struct vcpu *v, bool idle)
 
 static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 {
-	struct svm_vcpu *sv = svm(v);
+	struct svm_vcpu *sv = to_svm(v);
 	struct partition *p = v->part;
 	struct vmcb_control *c = &sv->vmcb->control;
 	struct vmcb_save *s = &sv->vmcb->save;
@@ -196,20 +185,19 @@ static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 /* The VMCB lives in memory across a suspend; nothing the CPU cached of it may be trusted (APM 15.15). */
 static void svm_vcpu_reload(struct vcpu *v)
 {
-	svm(v)->vmcb->control.clean_bits = 0;
-	svm(v)->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
+	to_svm(v)->vmcb->control.clean_bits = 0;
+	to_svm(v)->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
 }
 
 static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 {
-	struct svm_vcpu *sv = phys_to_virt(frame_alloc_zeroed());
+	struct svm_vcpu *sv = to_svm(v);
 	struct partition *p = v->part;
-	struct vmcb *vmcb = alloc_page(&sv->vmcb_pa);
+	struct vmcb *vmcb = alloc_zeroed_frames(sizeof(*vmcb), &sv->vmcb_pa);
 	struct vmcb_control *c = &vmcb->control;
 
 	sv->vmcb = vmcb;
 	sv->host_vmcb_pa = ((struct svm_cpu *)v->cpu->virt)->host_vmcb_pa; /* a vCPU stays on its CPU */
-	v->arch = sv;
 	c->iopm_base_pa = p->io_bitmap_pa;
 	c->msrpm_base_pa = v->msr_bitmap_pa;
 	c->asid = GUEST_ASID;
@@ -226,7 +214,7 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
  */
 static bool svm_track_events(struct vcpu *v)
 {
-	struct svm_vcpu *sv = v->arch;
+	struct svm_vcpu *sv = to_svm(v);
 	struct vmcb *vmcb = sv->vmcb;
 	uint64_t code = vmcb->control.exit_code;
 
@@ -343,7 +331,7 @@ static inline __attribute__((always_inline)) bool svm_enter(struct vcpu *v, stru
 
 static bool svm_run_vcpu(struct vcpu *v)
 {
-	struct svm_vcpu *sv = svm(v);
+	struct svm_vcpu *sv = to_svm(v);
 	struct vmcb *vmcb = sv->vmcb;
 
 	svm_write_back(v, vmcb);
@@ -379,7 +367,7 @@ static bool svm_run_vcpu(struct vcpu *v)
 
 static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 {
-	const struct vmcb_save *s = &svm(v)->vmcb->save;
+	const struct vmcb_save *s = &to_svm(v)->vmcb->save;
 
 	switch (reg) {
 	case VCPU_RIP:
@@ -404,7 +392,7 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 		/* VMCB attributes hold descriptor bits 52-55 in 8-11: L is bit 9, D/B bit 10. */
 		return ((s->cs.attrib >> 9) & 1 ? VCPU_CS_L : 0) | ((s->cs.attrib >> 10) & 1 ? VCPU_CS_D : 0);
 	case VCPU_TSC_OFFSET:
-		return svm(v)->vmcb->control.tsc_offset;
+		return to_svm(v)->vmcb->control.tsc_offset;
 	case VCPU_CPL:
 		return s->cpl;
 	case VCPU_DR6:
@@ -429,7 +417,7 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 
 static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 {
-	struct vmcb_save *s = &svm(v)->vmcb->save;
+	struct vmcb_save *s = &to_svm(v)->vmcb->save;
 
 	switch (reg) {
 	case VCPU_RIP:
@@ -459,7 +447,7 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 		s->efer = efer_after_write(s->efer, value) | EFER_SVME; /* SVME stays set for VMRUN */
 		break;
 	case VCPU_TSC_OFFSET:
-		svm(v)->vmcb->control.tsc_offset = value;
+		to_svm(v)->vmcb->control.tsc_offset = value;
 		break;
 	case VCPU_DR6:
 		s->dr6 = value;
@@ -471,7 +459,7 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 
 static bool svm_pending_event(struct vcpu *v, struct vcpu_event *e)
 {
-	uint64_t inj = svm(v)->vmcb->control.event_inj;
+	uint64_t inj = to_svm(v)->vmcb->control.event_inj;
 	uint64_t type = inj & SVM_EVENT_TYPE_MASK;
 
 	if (!(inj & SVM_EVENT_VALID))
@@ -490,7 +478,7 @@ static bool svm_pending_event(struct vcpu *v, struct vcpu_event *e)
 
 static void svm_inject_event(struct vcpu *v, const struct vcpu_event *e)
 {
-	struct svm_vcpu *sv = svm(v);
+	struct svm_vcpu *sv = to_svm(v);
 	struct vmcb_control *c = &sv->vmcb->control;
 	uint64_t type = e->type == EVENT_NMI ? SVM_EVENT_TYPE_NMI
 			: e->type == EVENT_INTERRUPT ? SVM_EVENT_TYPE_INTR
@@ -512,27 +500,27 @@ static void svm_inject_event(struct vcpu *v, const struct vcpu_event *e)
 
 static void svm_set_exception_intercepts(struct vcpu *v, uint32_t mask)
 {
-	svm(v)->guest_exception_mask = mask;
-	svm(v)->vmcb->control.intercept_exceptions = mask | (svm(v)->nmi_stepping ? 1U << EXC_DB : 0);
+	to_svm(v)->guest_exception_mask = mask;
+	to_svm(v)->vmcb->control.intercept_exceptions = mask | (to_svm(v)->nmi_stepping ? 1U << EXC_DB : 0);
 }
 
 static bool svm_event_allowed(struct vcpu *v, enum event_type type)
 {
-	const struct vmcb *vmcb = svm(v)->vmcb;
+	const struct vmcb *vmcb = to_svm(v)->vmcb;
 
 	if ((vmcb->control.event_inj & SVM_EVENT_VALID) || v->interrupt_shadow)
 		return false;
 	if (type == EVENT_NMI)
-		return !svm(v)->nmi_blocked;
+		return !to_svm(v)->nmi_blocked;
 	return v->rflags & RFLAGS_IF;
 }
 
 static void svm_request_event_window(struct vcpu *v, enum event_type type)
 {
-	struct vmcb_control *c = &svm(v)->vmcb->control;
+	struct vmcb_control *c = &to_svm(v)->vmcb->control;
 
 	/* An NMI waits for the IRET intercept (set when the last one was injected). */
-	if (type == EVENT_NMI && svm(v)->nmi_blocked)
+	if (type == EVENT_NMI && to_svm(v)->nmi_blocked)
 		return;
 	/* A virtual interrupt request makes the CPU exit as soon as the guest can take interrupts. */
 	c->vintr |= SVM_V_IRQ | SVM_V_IGN_TPR | (0xFULL << SVM_V_INTR_PRIO_SHIFT);
@@ -567,12 +555,12 @@ static void svm_take_pending_nmi(void)
 
 static void svm_flush_nested_tlb(struct vcpu *v)
 {
-	svm(v)->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL; /* at the next VMRUN */
+	to_svm(v)->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL; /* at the next VMRUN */
 }
 
 static void svm_dump(struct vcpu *v)
 {
-	svm_dump_vmcb(svm(v)->vmcb);
+	svm_dump_vmcb(to_svm(v)->vmcb);
 }
 
 static void svm_init_npt_format(struct pt_ctx *ctx)
@@ -601,6 +589,7 @@ unsigned int svm_leave_cpu(void)
 
 const struct vcpu_ops svm_vcpu_ops = {
 	.name = "SVM",
+	.vcpu_size = sizeof(struct svm_vcpu),
 	.cpu_enable = svm_cpu_enable,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_reset = svm_vcpu_reset,

@@ -2,10 +2,12 @@
 #ifndef HV_SVM_INTERNAL_H
 #define HV_SVM_INTERNAL_H
 
+#include "frame.h"
 #include "vmm/vcpu.h"
 #include "x86/svm.h"
 
 struct svm_vcpu {
+	struct vcpu vcpu; /* first: vmm/vmm.c allocates the whole as a struct vcpu */
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
 	paddr_t host_vmcb_pa; /* the host state of the vCPU's CPU (struct svm_cpu) */
@@ -13,6 +15,14 @@ struct svm_vcpu {
 	bool nmi_blocked;   /* an NMI was injected and the guest has not finished its IRET yet */
 	bool nmi_stepping;  /* single-stepping over that IRET to see it complete */
 };
+
+_Static_assert(offsetof(struct svm_vcpu, vcpu) == 0, "struct vcpu comes first (vcpu_ops.vcpu_size)");
+_Static_assert(sizeof(struct svm_vcpu) <= FRAME_SIZE, "a vCPU stays one frame");
+
+static inline struct svm_vcpu *to_svm(struct vcpu *v)
+{
+	return container_of(v, struct svm_vcpu, vcpu);
+}
 
 struct svm_cpu {
 	paddr_t host_save_pa; /* VM_HSAVE_PA: where VMRUN keeps host state */

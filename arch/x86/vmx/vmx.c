@@ -27,11 +27,6 @@
 
 struct vmx_config vmx_config;
 
-static struct vmx_vcpu *vmx(struct vcpu *v)
-{
-	return v->arch;
-}
-
 static int read_msr(uint32_t msr, uint64_t *value)
 {
 	return rdmsr_safe(msr, value);
@@ -87,8 +82,8 @@ static int vmx_cpu_enable(void)
 				  vmx_config.caps.cr4_fixed0, vmx_config.caps.cr4_fixed1));
 	cpu = this_cpu()->virt; /* kept from before a suspend: the same VMXON region serves again */
 	if (!cpu) {
-		cpu = phys_to_virt(frame_alloc_zeroed());
-		cpu->vmxon_pa = frame_alloc_zeroed();
+		cpu = alloc_zeroed_frames(sizeof(*cpu), NULL);
+		alloc_zeroed_frames(FRAME_SIZE, &cpu->vmxon_pa);
 		this_cpu()->virt = cpu;
 	}
 	region = phys_to_virt(cpu->vmxon_pa);
@@ -123,8 +118,8 @@ static void vmx_write_back(struct vcpu *v)
 	if (dirty & VCPU_DIRTY_RFLAGS)
 		vmcs_writel(VMCS_GUEST_RFLAGS, v->rflags);
 	if ((dirty & VCPU_DIRTY_SHADOW) && !v->interrupt_shadow) {
-		vmx(v)->interruptibility &= ~INTR_SHADOW;
-		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, vmx(v)->interruptibility);
+		to_vmx(v)->interruptibility &= ~INTR_SHADOW;
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, to_vmx(v)->interruptibility);
 	}
 clean:
 	v->dirty = 0;
@@ -133,7 +128,7 @@ clean:
 /* The register cache at an exit; RSP separately, as the fast exits never need it. */
 static void vmx_read_cache(struct vcpu *v)
 {
-	struct vmx_vcpu *xv = vmx(v);
+	struct vmx_vcpu *xv = to_vmx(v);
 
 	v->rip = vmcs_readl(VMCS_GUEST_RIP);
 	v->rflags = vmcs_readl(VMCS_GUEST_RFLAGS);
@@ -200,8 +195,8 @@ static inline bool vmx_fast_done(struct vcpu *v, enum exit_reason reason, uint32
 	vmcs_writel(VMCS_GUEST_RIP, v->rip);
 	if (v->interrupt_shadow) {
 		v->interrupt_shadow = false;
-		vmx(v)->interruptibility &= ~INTR_SHADOW;
-		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, vmx(v)->interruptibility);
+		to_vmx(v)->interruptibility &= ~INTR_SHADOW;
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, to_vmx(v)->interruptibility);
 	}
 	return true;
 }
@@ -251,7 +246,7 @@ static inline __attribute__((always_inline)) bool vmx_enter(struct vcpu *v, stru
 
 static bool vmx_run_vcpu(struct vcpu *v)
 {
-	struct vmx_vcpu *xv = vmx(v);
+	struct vmx_vcpu *xv = to_vmx(v);
 	uint32_t reason, idt_vectoring;
 
 	vmx_write_back(v);
@@ -474,7 +469,7 @@ static void vmx_take_pending_nmi(void)
 static bool vmx_event_allowed(struct vcpu *v, enum event_type type)
 {
 	/* From the register cache: a shadow the hypervisor ended (an emulated instruction) is gone. */
-	uint32_t blocked = vmx(v)->interruptibility & ~(v->interrupt_shadow ? 0 : INTR_SHADOW);
+	uint32_t blocked = to_vmx(v)->interruptibility & ~(v->interrupt_shadow ? 0 : INTR_SHADOW);
 
 	if (vmcs_read32(VMCS_ENTRY_INTR_INFO) & VMX_INTR_INFO_VALID)
 		return false;
@@ -540,6 +535,7 @@ static void vmx_flush_nested_tlb(struct vcpu *v)
 
 const struct vcpu_ops vmx_vcpu_ops = {
 	.name = "VMX",
+	.vcpu_size = sizeof(struct vmx_vcpu),
 	.cpu_enable = vmx_cpu_enable,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_reset = vmx_vcpu_reset,

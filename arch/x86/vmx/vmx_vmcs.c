@@ -64,23 +64,18 @@ int vmx_compute_controls(struct vmx_config *c)
 	return 0;
 }
 
-static struct vmx_vcpu *vmx(struct vcpu *v)
-{
-	return v->arch;
-}
-
 uint64_t vmx_guest_cr0(struct vcpu *v)
 {
 	uint64_t mask = vmx_config.cr0_mask;
 
-	return (vmcs_readl(VMCS_GUEST_CR0) & ~mask) | (vmx(v)->cr0_shadow & mask);
+	return (vmcs_readl(VMCS_GUEST_CR0) & ~mask) | (to_vmx(v)->cr0_shadow & mask);
 }
 
 uint64_t vmx_guest_cr4(struct vcpu *v)
 {
 	uint64_t mask = vmx_config.cr4_mask;
 
-	return (vmcs_readl(VMCS_GUEST_CR4) & ~mask) | (vmx(v)->cr4_shadow & mask);
+	return (vmcs_readl(VMCS_GUEST_CR4) & ~mask) | (to_vmx(v)->cr4_shadow & mask);
 }
 
 void vmx_set_guest_efer(uint64_t value)
@@ -110,14 +105,14 @@ void vmx_set_guest_cr0(struct vcpu *v, uint64_t value)
 	uint64_t old = vmx_guest_cr0(v);
 
 	update_long_mode(old, value);
-	vmx(v)->cr0_shadow = value;
+	to_vmx(v)->cr0_shadow = value;
 	vmcs_writel(VMCS_CR0_READ_SHADOW, value);
 	vmcs_writel(VMCS_GUEST_CR0, vmx_apply_fixed(value, vmx_config.f.guest_cr0_fixed0, vmx_config.caps.cr0_fixed1));
 }
 
 void vmx_set_guest_cr4(struct vcpu *v, uint64_t value)
 {
-	vmx(v)->cr4_shadow = value;
+	to_vmx(v)->cr4_shadow = value;
 	vmcs_writel(VMCS_CR4_READ_SHADOW, value);
 	vmcs_writel(VMCS_GUEST_CR4, vmx_apply_fixed(value, vmx_config.caps.cr4_fixed0, vmx_config.caps.cr4_fixed1));
 	if (vmx_config.f.vpid && vmx_config.f.invvpid_single)
@@ -296,7 +291,7 @@ static void set_controls(const struct vcpu *v, bool idle)
 /* The guest state of `start`, as INIT leaves it where the mode does not say otherwise. */
 void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 {
-	struct vmx_vcpu *xv = v->arch;
+	struct vmx_vcpu *xv = to_vmx(v);
 	bool idle = start->mode == VCPU_START_IDLE;
 
 	set_controls(v, idle);
@@ -334,7 +329,7 @@ void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
  */
 void vmx_vcpu_reload(struct vcpu *v)
 {
-	struct vmx_vcpu *xv = v->arch;
+	struct vmx_vcpu *xv = to_vmx(v);
 
 	if (vmclear(xv->vmcs_pa) || vmptrld(xv->vmcs_pa))
 		pr_err("vmx: VMCLEAR/VMPTRLD of vCPU %u's VMCS failed after the resume", v->id);
@@ -345,12 +340,9 @@ void vmx_vcpu_reload(struct vcpu *v)
 
 int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 {
-	struct vmx_vcpu *xv = phys_to_virt(frame_alloc_zeroed());
-	uint32_t *vmcs;
+	struct vmx_vcpu *xv = to_vmx(v);
+	uint32_t *vmcs = alloc_zeroed_frames(FRAME_SIZE, &xv->vmcs_pa);
 
-	v->arch = xv;
-	xv->vmcs_pa = frame_alloc_zeroed();
-	vmcs = phys_to_virt(xv->vmcs_pa);
 	vmcs[0] = vmx_config.f.revision_id;
 	if (vmclear(xv->vmcs_pa) || vmptrld(xv->vmcs_pa)) {
 		pr_err("vmx: VMCLEAR/VMPTRLD of the new VMCS failed on CPU %u", this_cpu_id());
