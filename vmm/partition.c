@@ -140,8 +140,6 @@ static uint64_t host_xcr0_supported(void)
 	return ((uint64_t)d << 32) | a;
 }
 
-#define CPUID_1_EDX_MCE (1U << 7)
-#define CPUID_1_EDX_MCA (1U << 14)
 #define MSR_IA32_MCG_CAP 0x179
 
 /* Whether the hardware has an MSR CPUID promises: emulators list PMUs whose MSRs fault. */

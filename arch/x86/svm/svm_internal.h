@@ -53,4 +53,9 @@ static inline uint32_t svm_insn_len(const struct vmcb *vmcb, bool nrips, uint32_
 void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips);
 void svm_dump_vmcb(const struct vmcb *vmcb);
 
+/* The VMCB of a vCPU (svm_vmcb.c): built for `start`, put back into a start state, trusted again after S3. */
+int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start);
+void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *start);
+void svm_vcpu_reload(struct vcpu *v);
+
 #endif
