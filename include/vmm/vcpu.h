@@ -124,6 +124,31 @@ struct vcpu_event {
 };
 
 /*
+ * The event type as both vendors encode it in bits 10:8 of their event fields (SVM EVENTINJ and
+ * EXITINTINFO, APM vol. 2, 15.20; VMX interruption information, SDM vol. 3C, 25.8.3): the
+ * backends check their own names against these.
+ */
+#define EVENT_FIELD_INTR (0U << 8)
+#define EVENT_FIELD_NMI (2U << 8)
+#define EVENT_FIELD_EXCEPTION (3U << 8)
+#define EVENT_FIELD_TYPE_MASK (7U << 8) /* 4-6: software interrupts and exceptions */
+
+static inline uint32_t event_type_to_field(enum event_type type)
+{
+	return type == EVENT_NMI ? EVENT_FIELD_NMI : type == EVENT_INTERRUPT ? EVENT_FIELD_INTR : EVENT_FIELD_EXCEPTION;
+}
+
+static inline enum event_type event_type_from_field(uint64_t field)
+{
+	uint32_t type = field & EVENT_FIELD_TYPE_MASK;
+
+	return type == EVENT_FIELD_INTR ? EVENT_INTERRUPT
+	       : type == EVENT_FIELD_NMI ? EVENT_NMI
+	       : type == EVENT_FIELD_EXCEPTION ? EVENT_EXCEPTION
+					       : EVENT_SOFTWARE;
+}
+
+/*
  * Where a vCPU starts, as data: whoever knows the protocol (a boot loader's, INIT-SIPI, an ACPI
  * waking vector) fills it in through the constructors below; the backends only load it. Everything
  * not named here is the INIT state (SDM vol. 3A, table 10-1).

@@ -338,15 +338,11 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 static bool svm_pending_event(struct vcpu *v, struct vcpu_event *e)
 {
 	uint64_t inj = to_svm(v)->vmcb->control.event_inj;
-	uint64_t type = inj & SVM_EVENT_TYPE_MASK;
 
 	if (!(inj & SVM_EVENT_VALID))
 		return false;
 	*e = (struct vcpu_event){
-		.type = type == SVM_EVENT_TYPE_INTR ? EVENT_INTERRUPT
-			: type == SVM_EVENT_TYPE_NMI ? EVENT_NMI
-			: type == SVM_EVENT_TYPE_EXCEPTION ? EVENT_EXCEPTION
-							   : EVENT_SOFTWARE,
+		.type = event_type_from_field(inj),
 		.vector = (uint8_t)inj,
 		.has_error_code = inj & SVM_EVENT_ERROR_VALID,
 		.error_code = (uint32_t)(inj >> 32),
@@ -358,10 +354,7 @@ static void svm_inject_event(struct vcpu *v, const struct vcpu_event *e)
 {
 	struct svm_vcpu *sv = to_svm(v);
 	struct vmcb_control *c = &sv->vmcb->control;
-	uint64_t type = e->type == EVENT_NMI ? SVM_EVENT_TYPE_NMI
-			: e->type == EVENT_INTERRUPT ? SVM_EVENT_TYPE_INTR
-						     : SVM_EVENT_TYPE_EXCEPTION;
-	uint64_t inj = e->vector | type | SVM_EVENT_VALID;
+	uint64_t inj = e->vector | event_type_to_field(e->type) | SVM_EVENT_VALID;
 
 	if (e->has_error_code)
 		inj |= SVM_EVENT_ERROR_VALID | ((uint64_t)e->error_code << 32);

@@ -16,6 +16,9 @@ struct svm_vcpu {
 	bool nmi_stepping;  /* single-stepping over that IRET to see it complete */
 };
 
+_Static_assert(SVM_EVENT_TYPE_INTR == EVENT_FIELD_INTR && SVM_EVENT_TYPE_NMI == EVENT_FIELD_NMI &&
+		       SVM_EVENT_TYPE_EXCEPTION == EVENT_FIELD_EXCEPTION && SVM_EVENT_TYPE_MASK == EVENT_FIELD_TYPE_MASK,
+	       "EVENTINJ types as vcpu.h encodes them");
 _Static_assert(offsetof(struct svm_vcpu, vcpu) == 0, "struct vcpu comes first (vcpu_ops.vcpu_size)");
 _Static_assert(sizeof(struct svm_vcpu) <= FRAME_SIZE, "a vCPU stays one frame");
 

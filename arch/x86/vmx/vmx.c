@@ -396,15 +396,11 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 static bool vmx_pending_event(struct vcpu *v, struct vcpu_event *e)
 {
 	uint32_t info = vmcs_read32(VMCS_ENTRY_INTR_INFO);
-	uint32_t type = info & VMX_INTR_INFO_TYPE_MASK;
 
 	if (!(info & VMX_INTR_INFO_VALID))
 		return false;
 	*e = (struct vcpu_event){
-		.type = type == VMX_INTR_TYPE_EXT_INTR ? EVENT_INTERRUPT
-			: type == VMX_INTR_TYPE_NMI ? EVENT_NMI
-			: type == VMX_INTR_TYPE_HW_EXCEPTION ? EVENT_EXCEPTION
-							      : EVENT_SOFTWARE,
+		.type = event_type_from_field(info),
 		.vector = (uint8_t)(info & VMX_INTR_INFO_VECTOR_MASK),
 		.has_error_code = info & VMX_INTR_INFO_ERROR_VALID,
 	};
@@ -415,10 +411,7 @@ static bool vmx_pending_event(struct vcpu *v, struct vcpu_event *e)
 
 static void vmx_inject_event(struct vcpu *v, const struct vcpu_event *e)
 {
-	uint32_t type = e->type == EVENT_NMI ? VMX_INTR_TYPE_NMI
-			: e->type == EVENT_INTERRUPT ? VMX_INTR_TYPE_EXT_INTR
-						     : VMX_INTR_TYPE_HW_EXCEPTION;
-	uint32_t info = e->vector | type | VMX_INTR_INFO_VALID;
+	uint32_t info = e->vector | event_type_to_field(e->type) | VMX_INTR_INFO_VALID;
 
 	if (e->has_error_code) {
 		info |= VMX_INTR_INFO_ERROR_VALID;

@@ -28,6 +28,10 @@ struct vmx_vcpu {
 	uint32_t interruptibility;       /* GUEST_INTERRUPTIBILITY at the exit */
 };
 
+_Static_assert(VMX_INTR_TYPE_EXT_INTR == EVENT_FIELD_INTR && VMX_INTR_TYPE_NMI == EVENT_FIELD_NMI &&
+		       VMX_INTR_TYPE_HW_EXCEPTION == EVENT_FIELD_EXCEPTION &&
+		       VMX_INTR_INFO_TYPE_MASK == EVENT_FIELD_TYPE_MASK,
+	       "interruption-information types as vcpu.h encodes them");
 _Static_assert(offsetof(struct vmx_vcpu, vcpu) == 0, "struct vcpu comes first (vcpu_ops.vcpu_size)");
 _Static_assert(sizeof(struct vmx_vcpu) <= FRAME_SIZE, "a vCPU stays one frame");
 
