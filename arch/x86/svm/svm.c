@@ -26,7 +26,7 @@ static bool svm_no_r_init; /* VM_CR could not be read or written (emulators) */
 static int svm_cpu_enable(void)
 {
 	uint32_t a, b, c, d;
-	struct svm_cpu *cpu;
+	struct percpu_virt *cpu;
 	uint64_t vm_cr;
 
 	if (!boot_cpu.svm) {
@@ -49,12 +49,10 @@ static int svm_cpu_enable(void)
 	if (this_cpu_id() == 0)
 		svm_has_nrips = d & CPUID_8000000A_EDX_NRIPS; /* the same on every CPU: written once */
 
-	cpu = this_cpu()->virt; /* kept from before a suspend: the same pages serve again */
-	if (!cpu) {
-		cpu = alloc_zeroed_frames(sizeof(*cpu), NULL);
+	cpu = &this_cpu()->virt; /* kept from before a suspend: the same pages serve again */
+	if (!cpu->host_save_pa) {
 		alloc_zeroed_frames(FRAME_SIZE, &cpu->host_save_pa);
 		alloc_zeroed_frames(FRAME_SIZE, &cpu->host_vmcb_pa);
-		this_cpu()->virt = cpu;
 	}
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	/* The host keeps GIF clear: interrupts, NMIs and INIT wait for the guest or an explicit window. */

@@ -10,7 +10,7 @@ struct svm_vcpu {
 	struct vcpu vcpu; /* first: vmm/vmm.c allocates the whole as a struct vcpu */
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
-	paddr_t host_vmcb_pa; /* the host state of the vCPU's CPU (struct svm_cpu) */
+	paddr_t host_vmcb_pa; /* the host state of the vCPU's CPU (percpu.virt) */
 	uint32_t guest_exception_mask; /* what the partition asked for; #DB may be added below */
 	bool nmi_blocked;   /* an NMI was injected and the guest has not finished its IRET yet */
 	bool nmi_stepping;  /* single-stepping over that IRET to see it complete */
@@ -26,11 +26,6 @@ static inline struct svm_vcpu *to_svm(struct vcpu *v)
 {
 	return container_of(v, struct svm_vcpu, vcpu);
 }
-
-struct svm_cpu {
-	paddr_t host_save_pa; /* VM_HSAVE_PA: where VMRUN keeps host state */
-	paddr_t host_vmcb_pa; /* VMSAVE/VMLOAD target for the host's FS/GS/TR/syscall state */
-};
 
 extern bool svm_has_nrips;
 

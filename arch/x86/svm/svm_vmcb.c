@@ -122,7 +122,7 @@ int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 	struct vmcb_control *c = &vmcb->control;
 
 	sv->vmcb = vmcb;
-	sv->host_vmcb_pa = ((struct svm_cpu *)v->cpu->virt)->host_vmcb_pa; /* a vCPU stays on its CPU */
+	sv->host_vmcb_pa = v->cpu->virt.host_vmcb_pa; /* a vCPU stays on its CPU */
 	c->iopm_base_pa = p->io_bitmap_pa;
 	c->msrpm_base_pa = v->msr_bitmap_pa;
 	c->asid = GUEST_ASID;

@@ -63,7 +63,6 @@ static int enable_feature_control(void)
 static int vmx_cpu_enable(void)
 {
 	const struct vmx_features *f = &vmx_config.f;
-	struct vmx_cpu *cpu;
 	uint32_t *region;
 	int rc;
 
@@ -72,7 +71,7 @@ static int vmx_cpu_enable(void)
 		return -E_NOSUPP;
 	}
 	rc = enable_feature_control();
-	if (!rc && this_cpu_id() == 0 && !this_cpu()->virt) /* once: a resume keeps the configuration */
+	if (!rc && this_cpu_id() == 0 && !this_cpu()->virt.vmxon_pa) /* once: a resume keeps the configuration */
 		rc = vmx_configure();
 	if (rc)
 		return rc;
@@ -80,15 +79,12 @@ static int vmx_cpu_enable(void)
 	write_cr0(vmx_apply_fixed(read_cr0(), vmx_config.caps.cr0_fixed0, vmx_config.caps.cr0_fixed1));
 	write_cr4(vmx_apply_fixed(read_cr4() | CR4_VMXE | (boot_cpu.xsave ? CR4_OSXSAVE : 0),
 				  vmx_config.caps.cr4_fixed0, vmx_config.caps.cr4_fixed1));
-	cpu = this_cpu()->virt; /* kept from before a suspend: the same VMXON region serves again */
-	if (!cpu) {
-		cpu = alloc_zeroed_frames(sizeof(*cpu), NULL);
-		alloc_zeroed_frames(FRAME_SIZE, &cpu->vmxon_pa);
-		this_cpu()->virt = cpu;
-	}
-	region = phys_to_virt(cpu->vmxon_pa);
+	/* Kept from before a suspend: the same VMXON region serves again. */
+	if (!this_cpu()->virt.vmxon_pa)
+		alloc_zeroed_frames(FRAME_SIZE, &this_cpu()->virt.vmxon_pa);
+	region = phys_to_virt(this_cpu()->virt.vmxon_pa);
 	region[0] = f->revision_id;
-	if (vmxon(cpu->vmxon_pa)) {
+	if (vmxon(this_cpu()->virt.vmxon_pa)) {
 		pr_err("vmx: VMXON failed on CPU %u", this_cpu_id());
 		return -E_NOSUPP;
 	}

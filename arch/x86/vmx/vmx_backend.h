@@ -15,10 +15,6 @@ struct vmx_config {
 	uint64_t cr0_mask, cr4_mask; /* CR0/CR4 guest/host masks: the bits VMX forces, owned by the host */
 };
 
-struct vmx_cpu {
-	paddr_t vmxon_pa;
-};
-
 struct vmx_vcpu {
 	struct vcpu vcpu;                /* first: vmm/vmm.c allocates the whole as a struct vcpu */
 	paddr_t vmcs_pa;
