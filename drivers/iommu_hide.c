@@ -139,7 +139,7 @@ static void install_window(struct partition *p, struct window *w)
 
 	if (!orig)
 		panic("iommu: the root tables' pages at %#llx are outside the direct map", (unsigned long long)w->start);
-	copy = partition_alloc_pages(size, &w->copy);
+	copy = alloc_zeroed_frames(size, &w->copy);
 	memcpy(copy, orig, size);
 	if (platform_acpi.facs_valid && platform_acpi.facs_pa < w->end &&
 	    platform_acpi.facs_pa + platform_acpi.facs_length > w->start)

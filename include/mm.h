@@ -40,7 +40,15 @@ paddr_t virt_to_phys(const void *va);
 /* Reads physical memory through the direct map (bounded by what it covers). */
 const struct phys_view *physmap_view(void);
 
-/* A zeroed frame from the pool, or panic: for boot-time structures that cannot be done without. */
+/*
+ * The one allocator of zeroed hypervisor memory: `bytes` rounded up to whole frames, physically
+ * contiguous and page-aligned, zeroed through the direct map. Returns its address there, and the
+ * physical one in *pa unless pa is NULL. Panics when the pool is exhausted: it serves structures
+ * the hypervisor cannot go on without (tables, bitmaps, per-CPU and per-vCPU state).
+ */
+void *alloc_zeroed_frames(uint64_t bytes, paddr_t *pa);
+
+/* One zeroed frame (alloc_zeroed_frames()), by physical address. */
 paddr_t frame_alloc_zeroed(void);
 
 /* The hypervisor's page tables. */

@@ -14,6 +14,8 @@ typedef uint64_t paddr_t; /* physical address */
 #define GiB (1ULL << 30)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* The structure of type `type` whose member `member` is at `ptr`. */
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 #define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
 #define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a) - 1)) == 0)

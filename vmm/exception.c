@@ -6,7 +6,6 @@
 #include "vmm/exit.h"
 #include "vmm/partition.h"
 #include "x86/cpu.h"
-#include "x86/reboot.h"
 #include "x86/traps.h"
 
 #define EXCEPTION_LOG_LIMIT 64
@@ -48,7 +47,7 @@ enum exit_verdict handle_shutdown(struct vcpu *v)
 {
 	pr_err("vcpu%u: the guest triple-faulted (shutdown)", v->id);
 	vcpu_dump(v);
-	reboot_machine("guest reset request: triple fault", true);
+	return exit_reset(v, "guest reset request: triple fault");
 }
 
 enum exit_verdict handle_virt_insn(struct vcpu *v)

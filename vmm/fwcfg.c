@@ -49,7 +49,7 @@ void fwcfg_intercept(struct partition *p)
 	/* "QEMU" read byte by byte from the signature item. */
 	if (fwcfg_read32(FWCFG_KEY_SIGNATURE) != 0x554D4551 || !(fwcfg_read32(FWCFG_KEY_ID) & FWCFG_ID_DMA))
 		return;
-	bounce = partition_alloc_pages(sizeof(*bounce), &bounce_pa);
+	bounce = alloc_zeroed_frames(sizeof(*bounce), &bounce_pa);
 	for (uint16_t port = FWCFG_PORT_DMA; port < FWCFG_PORT_DMA_END; port++)
 		io_intercept(p, port, true);
 	dma_present = true;

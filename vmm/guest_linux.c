@@ -148,10 +148,8 @@ int guest_load_linux(struct partition *p, const struct boot_info *bi)
 	if (args.rsdp)
 		memcpy(phys_to_virt(args.rsdp), bi->rsdp, bi->rsdp_len);
 
-	p->entry.rip = args.load;
-	memset(&p->entry.regs, 0, sizeof(p->entry.regs));
-	p->entry.regs.rsi = boot_area;
-	p->entry.linux_selectors = true;
+	p->start = vcpu_start_flat32(args.load, LINUX_BOOT_CS, LINUX_BOOT_DS);
+	p->start.regs.rsi = boot_area;
 	pr_info("guest: Linux '%s' (boot protocol %u.%02u) loaded at %#llx (%llu KiB, init_size %llu KiB), "
 		"initrd %#llx (%llu KiB), boot_params at %#llx",
 		name, h.version >> 8, h.version & 0xFF, (unsigned long long)args.load,

@@ -314,8 +314,8 @@ static void build_info(struct partition *p, const struct image *img, const struc
 						   (uint32_t)(img->mod_start[m] + bi->mods[m].end - bi->mods[m].start),
 						   info_string(&b, bi->mods[m].cmdline), 0 };
 	info->mmap_addr = build_mmap(p, bi, &b, &info->mmap_length);
-	p->entry.regs.rax = MB1_BOOT_MAGIC;
-	p->entry.regs.rbx = info_gpa;
+	p->start.regs.rax = MB1_BOOT_MAGIC;
+	p->start.regs.rbx = info_gpa;
 }
 
 int guest_load_multiboot(struct partition *p, const struct boot_info *bi)
@@ -347,8 +347,9 @@ int guest_load_multiboot(struct partition *p, const struct boot_info *bi)
 		memcpy(dst, img.data + s->file_offset, s->file_size);
 		memset(dst + s->file_size, 0, s->mem_size - s->file_size);
 	}
+	/* Any flat selectors serve (multiboot spec, "Machine state"): GRUB's. */
+	p->start = vcpu_start_flat32(img.entry, FLAT32_CODE_SEL, FLAT32_DATA_SEL);
 	build_info(p, &img, bi, info_gpa);
-	p->entry.rip = img.entry;
 	pr_info("guest: loaded '%s': %u segments, entry %#llx, multiboot info at %#llx", img.name, img.nr_seg,
 		(unsigned long long)img.entry, (unsigned long long)info_gpa);
 	return 0;

@@ -152,7 +152,7 @@ static bool log_startup(struct vcpu *v)
 /* What INIT does to this CPU (SDM vol. 3A, 10.1 and 11.4.7.3): the wait state, the APIC reset. */
 static void enter_wait_state(struct vcpu *v)
 {
-	struct vcpu_start wait = { .mode = VCPU_START_IDLE };
+	struct vcpu_start wait = vcpu_start_idle();
 
 	if (log_startup(v))
 		pr_info("vcpu%u: INIT: waiting for a SIPI", v->id);
@@ -169,7 +169,7 @@ static void enter_wait_state(struct vcpu *v)
 
 static void start_at(struct vcpu *v, uint8_t vector)
 {
-	struct vcpu_start sipi = { .mode = VCPU_START_SIPI, .sipi_vector = vector };
+	struct vcpu_start sipi = vcpu_start_sipi(vector);
 	uint32_t a, b, c, d;
 
 	if (log_startup(v))
@@ -197,7 +197,7 @@ static void start_at(struct vcpu *v, uint8_t vector)
  */
 static void restart_at_reset_vector(struct vcpu *v)
 {
-	struct vcpu_start reset = { .mode = VCPU_START_RESET, .rip = RESET_IP };
+	struct vcpu_start reset = vcpu_start_reset();
 	uint32_t a, b, c, d;
 
 	if (log_startup(v))

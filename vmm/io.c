@@ -28,7 +28,6 @@
 #include "vmm/vuart_io.h"
 #include "platform.h"
 #include "x86/cpu.h"
-#include "x86/reboot.h"
 #include "x86/traps.h"
 
 #define PORT_RESET_CONTROL 0xCF9
@@ -84,23 +83,24 @@ static bool is_fwcfg_dma(uint16_t port)
 	return port >= FWCFG_PORT_DMA && port < FWCFG_PORT_DMA_END;
 }
 
-/* Performs an OUT for the guest, or takes the reboot path when it is a reset request. */
-static void guest_out(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
+/* Performs an OUT for the guest; a reset request is not performed but named for the reboot path. */
+static enum exit_verdict guest_out(struct vcpu *v, uint16_t port, uint8_t size, uint32_t value)
 {
 	const char *reset = reset_request(port, size, value);
 
 	if (reset)
-		reboot_machine(reset, true);
+		return exit_reset(v, reset);
 	if (debugkeys_port_hidden(port, size))
-		return; /* the hypervisor's console UART: as if nothing were there */
+		return EXIT_RESUME; /* the hypervisor's console UART: as if nothing were there */
 	if (vuart_io_claims(port, size))
 		vuart_io_out(port, size, value); /* the guest's COM1 on a console shared with the debug keys */
 	else if (pci_cfg_port_out(port, size, value))
-		return;
+		return EXIT_RESUME;
 	else if (is_fwcfg_dma(port))
 		fwcfg_dma_io(v, port, size, false, &value);
 	else
 		out_sized(port, size, value);
+	return EXIT_RESUME;
 }
 
 static uint32_t guest_in(struct vcpu *v, uint16_t port, uint8_t size)
@@ -227,7 +227,10 @@ static enum exit_verdict string_io(struct vcpu *v)
 		} else {
 			for (uint8_t i = 0; i < size; i++)
 				value |= (uint32_t)*hva[i] << (8 * i);
-			guest_out(v, port, size, value);
+			enum exit_verdict verdict = guest_out(v, port, size, value);
+
+			if (verdict != EXIT_RESUME)
+				return verdict;
 		}
 		vcpu_set_gpr(v, reg, string_io_update(vcpu_gpr(v, reg), insn.addr_size, step));
 		count--;
@@ -266,10 +269,13 @@ enum exit_verdict handle_io(struct vcpu *v)
 		v->regs.rax = size == 4 ? value : (v->regs.rax & ~(uint64_t)mask) | value;
 	} else {
 		uint32_t value = (uint32_t)v->regs.rax & mask;
+		enum exit_verdict verdict;
 
 		if (sleep_port(port))
 			return sleep_io_write(v, port, size, value);
-		guest_out(v, port, size, value);
+		verdict = guest_out(v, port, size, value);
+		if (verdict != EXIT_RESUME)
+			return verdict;
 	}
 	vcpu_skip_instruction(v);
 	return EXIT_RESUME;

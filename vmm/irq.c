@@ -164,8 +164,9 @@ enum exit_verdict handle_event_window(struct vcpu *v)
 }
 
 /* SDM vol. 3, table 6-4: the classes that decide whether two exceptions make a double fault. */
-#define CONTRIBUTORY_EXCEPTIONS ((1U << 0) | (1U << 10) | (1U << 11) | (1U << 12) | (1U << 13) | (1U << 21))
-#define PAGE_FAULT_EXCEPTIONS ((1U << 14) | (1U << 20))
+#define CONTRIBUTORY_EXCEPTIONS                                                                     \
+	((1U << EXC_DE) | (1U << EXC_TS) | (1U << EXC_NP) | (1U << EXC_SS) | (1U << EXC_GP) | (1U << EXC_CP))
+#define PAGE_FAULT_EXCEPTIONS ((1U << EXC_PF) | (1U << EXC_VE))
 
 static bool in_class(const struct vcpu_event *e, uint32_t mask)
 {
@@ -222,7 +223,7 @@ static __attribute__((noinline)) void deliver_waiting_events(struct vcpu *v)
 	if (v->nmi_pending) {
 		if (vcpu_ops->event_allowed(v, EVENT_NMI)) {
 			e.type = EVENT_NMI;
-			e.vector = 2;
+			e.vector = EXC_NMI;
 			vcpu_ops->inject_event(v, &e);
 			v->nmi_pending--;
 			nmi_injected = true;

@@ -2,6 +2,7 @@
 #include "lib/string.h"
 #include "vmm/cpuid_policy.h"
 #include "vmm/msr_policy.h"
+#include "x86/cpufeature.h"
 #include "x86/msr.h"
 
 #define PASS(m, a, c) { .msr = (m), .access = (a), .cond = (c), .name = #m }
@@ -258,9 +259,9 @@ unsigned int msr_forward_access(uint32_t msr, const struct msr_features *f)
 	return 0;
 }
 
-static bool bit(uint32_t reg, unsigned int n)
+static bool has(uint32_t reg, uint32_t feature)
 {
-	return (reg >> n) & 1;
+	return reg & feature;
 }
 
 void msr_features_from_cpuid(const struct cpuid_policy *cpuid, struct msr_features *f)
@@ -278,32 +279,32 @@ void msr_features_from_cpuid(const struct cpuid_policy *cpuid, struct msr_featur
 	cpuid_policy_lookup(cpuid, 0x80000008, 0, &g, e8);
 	memset(f, 0, sizeof(*f));
 	f->pat_virtualized = pat;
-	/* "GenuineIntel" and "AuthenticAMD" as EBX, EDX, ECX. */
-	f->intel = l0[1] == 0x756E6547 && l0[3] == 0x49656E69 && l0[2] == 0x6C65746E;
-	f->amd = l0[1] == 0x68747541 && l0[3] == 0x69746E65 && l0[2] == 0x444D4163;
-	f->tsc_aux = bit(e1[3], 27) || bit(l7[2], 22);   /* RDTSCP, RDPID */
-	f->spec_ctrl = bit(l7[3], 26) || bit(e8[1], 14); /* IBRS (Intel, AMD) */
-	f->pred_cmd = bit(l7[3], 26) || bit(e8[1], 12);  /* IBPB (Intel, AMD) */
-	f->mtrr = bit(l1[3], 12);
-	f->mce = bit(l1[3], 7);
-	f->mca = bit(l1[3], 14);
-	f->x2apic = bit(l1[2], 21);
-	f->tsc_deadline = bit(l1[2], 24);
-	f->pdcm = bit(l1[2], 15);
-	f->tsc_adjust = bit(l7[1], 1);
-	f->aperfmperf = bit(l6[2], 0);
-	f->epb = bit(l6[2], 3);
-	f->pkg_therm = bit(l6[0], 6);
+	f->intel = l0[CPUID_EBX] == CPUID_VENDOR_INTEL_EBX && l0[CPUID_EDX] == CPUID_VENDOR_INTEL_EDX &&
+		   l0[CPUID_ECX] == CPUID_VENDOR_INTEL_ECX;
+	f->amd = l0[CPUID_EBX] == CPUID_VENDOR_AMD_EBX && l0[CPUID_EDX] == CPUID_VENDOR_AMD_EDX && l0[CPUID_ECX] == CPUID_VENDOR_AMD_ECX;
+	f->tsc_aux = has(e1[CPUID_EDX], CPUID_80000001_EDX_RDTSCP) || has(l7[CPUID_ECX], CPUID_7_0_ECX_RDPID);
+	f->spec_ctrl = has(l7[CPUID_EDX], CPUID_7_0_EDX_IBRS_IBPB) || has(e8[CPUID_EBX], CPUID_80000008_EBX_IBRS);
+	f->pred_cmd = has(l7[CPUID_EDX], CPUID_7_0_EDX_IBRS_IBPB) || has(e8[CPUID_EBX], CPUID_80000008_EBX_IBPB);
+	f->mtrr = has(l1[CPUID_EDX], CPUID_1_EDX_MTRR);
+	f->mce = has(l1[CPUID_EDX], CPUID_1_EDX_MCE);
+	f->mca = has(l1[CPUID_EDX], CPUID_1_EDX_MCA);
+	f->x2apic = has(l1[CPUID_ECX], CPUID_1_ECX_X2APIC);
+	f->tsc_deadline = has(l1[CPUID_ECX], CPUID_1_ECX_TSC_DEADLINE);
+	f->pdcm = has(l1[CPUID_ECX], CPUID_1_ECX_PDCM);
+	f->tsc_adjust = has(l7[CPUID_EBX], CPUID_7_0_EBX_TSC_ADJUST);
+	f->aperfmperf = has(l6[CPUID_ECX], CPUID_6_ECX_APERFMPERF);
+	f->epb = has(l6[CPUID_ECX], CPUID_6_ECX_EPB);
+	f->pkg_therm = has(l6[CPUID_EAX], CPUID_6_EAX_PTM);
 	if (f->intel) {
 		/* Leaf 0xA is Intel's; AMD CPUs report zeros or reserved values there. */
-		f->pmu_version = la[0] & 0xFF;
-		f->pmu_gp = MIN((la[0] >> 8) & 0xFF, PMU_MAX_GP);
-		f->pmu_fixed = f->pmu_version >= 2 ? MIN(la[3] & 0x1F, PMU_MAX_FIXED) : 0;
+		f->pmu_version = la[CPUID_EAX] & 0xFF;
+		f->pmu_gp = MIN((la[CPUID_EAX] >> 8) & 0xFF, PMU_MAX_GP);
+		f->pmu_fixed = f->pmu_version >= 2 ? MIN(la[CPUID_EDX] & 0x1F, PMU_MAX_FIXED) : 0;
 	}
 	if (f->amd) {
-		f->amd_perfctr_core = bit(e1[2], 23);
-		f->amd_perfctr_nb = bit(e1[2], 24);
-		f->amd_perfctr_llc = bit(e1[2], 28);
-		f->osvw = bit(e1[2], 9);
+		f->amd_perfctr_core = has(e1[CPUID_ECX], CPUID_80000001_ECX_PERFCTR_CORE);
+		f->amd_perfctr_nb = has(e1[CPUID_ECX], CPUID_80000001_ECX_PERFCTR_NB);
+		f->amd_perfctr_llc = has(e1[CPUID_ECX], CPUID_80000001_ECX_PERFCTR_LLC);
+		f->osvw = has(e1[CPUID_ECX], CPUID_80000001_ECX_OSVW);
 	}
 }

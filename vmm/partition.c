@@ -35,15 +35,6 @@ static void *npt_table_virt(paddr_t pa, void *opaque)
 	return phys_to_virt(pa);
 }
 
-static void *alloc_zeroed_pages(uint64_t bytes, paddr_t *pa)
-{
-	*pa = frame_alloc_contig(ALIGN_UP(bytes, FRAME_SIZE) / FRAME_SIZE, FRAME_SIZE);
-	if (!*pa)
-		panic("partition: out of hypervisor memory (raise hvmem=)");
-	memset(phys_to_virt(*pa), 0, ALIGN_UP(bytes, FRAME_SIZE));
-	return phys_to_virt(*pa);
-}
-
 static void npt_map(struct partition *p, paddr_t root, uint64_t start, uint64_t end, uint64_t flags)
 {
 	int rc = pt_map(&p->npt, root, start, start, end - start, flags);
@@ -126,7 +117,7 @@ static void build_nested_tables(struct partition *p)
 static void build_idle_tables(struct partition *p)
 {
 	static const uint8_t halt_loop[] = { 0xF4, 0xEB, 0xFD };
-	uint8_t *code = alloc_zeroed_pages(FRAME_SIZE, &p->idle_page);
+	uint8_t *code = alloc_zeroed_frames(FRAME_SIZE, &p->idle_page);
 
 	memcpy(code, halt_loop, sizeof(halt_loop));
 	p->idle_npt_root = frame_alloc_zeroed();
@@ -149,8 +140,6 @@ static uint64_t host_xcr0_supported(void)
 	return ((uint64_t)d << 32) | a;
 }
 
-#define CPUID_1_EDX_MCE (1U << 7)
-#define CPUID_1_EDX_MCA (1U << 14)
 #define MSR_IA32_MCG_CAP 0x179
 
 /* Whether the hardware has an MSR CPUID promises: emulators list PMUs whose MSRs fault. */
@@ -244,9 +233,13 @@ static void build_msr_bitmap(struct partition *p)
 	/* NPT switches G_PAT; the VMX controls save and load IA32_PAT. */
 	p->msr_features.pat_virtualized = true;
 	msr_features_from_cpuid(&p->cpuid, &p->msr_features);
-	p->msr_bitmap = alloc_zeroed_pages(msr_bitmap_size(vcpu_ops->msr_bitmap_layout), &p->msr_bitmap_pa);
+	p->msr_bitmap = alloc_zeroed_frames(msr_bitmap_size(vcpu_ops->msr_bitmap_layout), &p->msr_bitmap_pa);
 	msr_policy_build(vcpu_ops->msr_bitmap_layout, p->msr_bitmap, &p->msr_features);
 }
+
+#define EXC_COPROCESSOR_SEGMENT 9 /* reserved since the 486 */
+#define EXC_RESERVED_15 15
+#define EXC_RESERVED_31 31
 
 /* Vectors whose interception is undefined or useless, refused once with a warning. */
 static uint32_t filter_exception_mask(uint32_t mask)
@@ -255,25 +248,28 @@ static uint32_t filter_exception_mask(uint32_t mask)
 		unsigned int vector;
 		const char *why;
 	} refused[] = {
-		{ 2, "NMI is the hypervisor's" },
-		{ 9, "reserved (coprocessor segment overrun)" },
-		{ 15, "reserved" },
-		{ 10, "SVM gives no error code for #TS, it cannot be reflected exactly" },
+		{ EXC_NMI, "NMI is the hypervisor's" },
+		{ EXC_COPROCESSOR_SEGMENT, "reserved (coprocessor segment overrun)" },
+		{ EXC_RESERVED_15, "reserved" },
+		{ EXC_RESERVED_31, "reserved" },
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(refused); i++) {
 		uint32_t bit = 1U << refused[i].vector;
 
-		if (refused[i].vector == 10 && vcpu_ops->msr_bitmap_layout != MSR_BITMAP_SVM)
-			continue;
 		if (mask & bit) {
 			pr_warn("force_intercept_exceptions: vector %u refused: %s", refused[i].vector, refused[i].why);
 			mask &= ~bit;
 		}
 	}
-	if (mask & 0x80000000U) {
-		pr_warn("force_intercept_exceptions: vector 31 refused: reserved");
-		mask &= ~0x80000000U;
+	for (unsigned int vector = 0; vector < NR_EXCEPTIONS; vector++) {
+		uint32_t bit = 1U << vector;
+
+		if (mask & vcpu_ops->unreflectable_exceptions & bit) {
+			pr_warn("force_intercept_exceptions: vector %u refused: %s cannot reflect it exactly", vector,
+				vcpu_ops->name);
+			mask &= ~bit;
+		}
 	}
 	return mask;
 }
@@ -288,7 +284,7 @@ void partition_init(struct partition *p, const struct hv_options *opts)
 	build_idle_tables(p);
 	build_cpuid_policy(p);
 	build_msr_bitmap(p); /* after the CPUID policy: it says which optional MSRs exist */
-	p->io_bitmap = alloc_zeroed_pages(IO_BITMAP_SIZE, &p->io_bitmap_pa);
+	p->io_bitmap = alloc_zeroed_frames(IO_BITMAP_SIZE, &p->io_bitmap_pa);
 	p->exception_mask = filter_exception_mask(opts->force_intercept_exceptions);
 	if (p->exception_mask)
 		pr_info("partition: intercepting guest exceptions %#x (force_intercept_exceptions)", p->exception_mask);
@@ -353,11 +349,6 @@ void partition_trap_apic_reads(struct partition *p, bool trap)
 	if (!trap && --p->apic_read_traps == 0)
 		npt_map(p, p->npt_root, page, page + FRAME_SIZE, PTE_P | PTE_U | PTE_PCD | PTE_PWT);
 	__atomic_store_n(&p->apic_trap_lock, false, __ATOMIC_RELEASE);
-}
-
-void *partition_alloc_pages(uint64_t bytes, paddr_t *pa)
-{
-	return alloc_zeroed_pages(bytes, pa);
 }
 
 void io_intercept(struct partition *p, uint16_t port, bool intercept)

@@ -392,7 +392,7 @@ static void vcpu_wake(struct vcpu *v, const struct vcpu_start *start)
 static void resume_ap(void)
 {
 	struct vcpu *v = this_cpu()->vcpu;
-	struct vcpu_start wait = { .mode = VCPU_START_IDLE };
+	struct vcpu_start wait = vcpu_start_idle();
 
 	if (vcpu_ops->cpu_enable()) {
 		pr_err("sleep: CPU %u cannot enter %s again; it stays halted", this_cpu_id(), vcpu_ops->name);
@@ -417,7 +417,7 @@ static bool guest_wake_start(struct vcpu_start *start)
 		pr_warn("sleep: the guest asked for a 64-bit wake, which its FACS does not offer; entering its X waking "
 			"vector in 32-bit protected mode");
 	if (e.mode == SLEEP_WAKE_FLAT32) {
-		*start = (struct vcpu_start){ .mode = VCPU_START_FLAT32, .rip = e.ip };
+		*start = vcpu_start_flat32(e.ip, FLAT32_CODE_SEL, FLAT32_DATA_SEL);
 		pr_info("sleep: resuming the guest's boot CPU at its X waking vector %#llx in 32-bit protected mode",
 			(unsigned long long)e.ip);
 		return true;
@@ -427,8 +427,8 @@ static bool guest_wake_start(struct vcpu_start *start)
 		       sleep.guest_vector, (unsigned long long)sleep.guest_x_vector, sleep.facs_version);
 		return false;
 	}
-	*start = (struct vcpu_start){ .mode = VCPU_START_REAL, .real_cs = e.real_cs, .rip = e.ip };
-	pr_info("sleep: resuming the guest's boot CPU at its waking vector %04x:%04llx in real mode", start->real_cs,
+	*start = vcpu_start_real(e.real_cs, e.ip);
+	pr_info("sleep: resuming the guest's boot CPU at its waking vector %04x:%04llx in real mode", start->code_sel,
 		(unsigned long long)start->rip);
 	return true;
 }
@@ -436,7 +436,7 @@ static bool guest_wake_start(struct vcpu_start *start)
 /* The firmware (or resume_in_place) entered the wake page on the boot CPU: long mode, own tables. */
 __noreturn void sleep_resume_main(struct percpu *cpu)
 {
-	struct vcpu_start start = { .mode = VCPU_START_IDLE };
+	struct vcpu_start start = vcpu_start_idle();
 	struct vcpu *v = cpu->vcpu;
 	unsigned int aps;
 	uint64_t deadline;

@@ -7,6 +7,7 @@
 #include "vmm/partition.h"
 #include "x86/cpu.h"
 #include "x86/percpu.h"
+#include "x86/reboot.h"
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code)
 {
@@ -16,8 +17,26 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, 
 		.has_error_code = has_error_code,
 		.error_code = error_code,
 	};
+	struct vcpu_event old;
 
+	/*
+	 * An event still to be delivered: an exit during its delivery queued it again. A fault or
+	 * software interrupt that is dropped happens again when its instruction runs again.
+	 */
+	if (vcpu_ops->pending_event(v, &old)) {
+		if (vcpu_events_double_fault(&old, &e))
+			e = (struct vcpu_event){ .type = EVENT_EXCEPTION, .vector = EXC_DF, .has_error_code = true };
+		else
+			vcpu_event_displaced(v, &old);
+	}
 	vcpu_ops->inject_event(v, &e);
+}
+
+unsigned int vcpu_pending_exception(struct vcpu *v)
+{
+	struct vcpu_event e;
+
+	return vcpu_ops->pending_event(v, &e) && e.type == EVENT_EXCEPTION ? e.vector : VCPU_NO_EXCEPTION;
 }
 
 /*
@@ -38,6 +57,7 @@ void vcpu_run_loop(struct vcpu *v)
 {
 	const struct vcpu_ops *ops = vcpu_ops;
 	const struct partition *p = v->part;
+	enum exit_verdict verdict;
 
 	/*
 	 * Before the first exit there is nothing to account: the time to the first entry goes to
@@ -63,10 +83,13 @@ void vcpu_run_loop(struct vcpu *v)
 		v->exit.reason = EXIT_UNKNOWN;
 		if (!ops->run(v))
 			continue;
-		if (exit_dispatch(v) != EXIT_RESUME) {
-			partition_stop(v->part, "a vCPU could not go on (see above)");
-			break;
-		}
+		verdict = exit_dispatch(v);
+		if (__builtin_expect(verdict == EXIT_RESUME, 1))
+			continue;
+		if (verdict == EXIT_RESET)
+			reboot_machine(v->reset_request, true); /* every CPU leaves SVM/VMX first */
+		partition_stop(v->part, "a vCPU could not go on (see above)");
+		break;
 	}
 	pr_info("vcpu%u: left its run loop after %llu exits", v->id, (unsigned long long)v->total_exits);
 }

@@ -19,13 +19,12 @@
 
 #define PARK_TIMEOUT_US 2000000
 
-_Static_assert(sizeof(struct vcpu) <= FRAME_SIZE, "a vCPU fits in one frame");
 
 static volatile unsigned int parked_cpus;
 
 static struct vcpu *vcpu_new(struct partition *p, const struct vcpu_start *start)
 {
-	struct vcpu *v = phys_to_virt(frame_alloc_zeroed());
+	struct vcpu *v = alloc_zeroed_frames(vcpu_ops->vcpu_size, NULL); /* the backend's, struct vcpu first */
 	struct percpu *cpu = this_cpu();
 
 	v->part = p;
@@ -36,7 +35,7 @@ static struct vcpu *vcpu_new(struct partition *p, const struct vcpu_start *start
 	cpu->vcpu = v;
 	p->vcpus[v->id] = v;
 	/* Its own MSR bitmap: what passes through depends on the vCPU's APIC mode and TSC offset. */
-	v->msr_bitmap = partition_alloc_pages(msr_bitmap_size(vcpu_ops->msr_bitmap_layout), &v->msr_bitmap_pa);
+	v->msr_bitmap = alloc_zeroed_frames(msr_bitmap_size(vcpu_ops->msr_bitmap_layout), &v->msr_bitmap_pa);
 	memcpy(v->msr_bitmap, p->msr_bitmap, msr_bitmap_size(vcpu_ops->msr_bitmap_layout));
 	if (vcpu_ops->vcpu_create(v, start))
 		panic("vmm: cannot create vCPU %u", v->id);
@@ -51,7 +50,7 @@ static struct vcpu *vcpu_new(struct partition *p, const struct vcpu_start *start
  */
 static void park_ap(void)
 {
-	struct vcpu_start idle = { .mode = VCPU_START_IDLE };
+	struct vcpu_start idle = vcpu_start_idle();
 	struct vcpu *v;
 
 	if (vcpu_ops->cpu_enable()) {
@@ -86,7 +85,6 @@ bool vmm_prepare(const struct hv_options *opts)
 void vmm_run_guest(const struct boot_info *bi)
 {
 	struct vcpu *v;
-	struct vcpu_start start = { .mode = VCPU_START_FLAT32 };
 
 	if (!bi->nr_mods) {
 		pr_warn("vmm: no guest image (the first multiboot module is the guest); nothing to run");
@@ -96,13 +94,9 @@ void vmm_run_guest(const struct boot_info *bi)
 		partition_stop(&guest_partition, "the guest image could not be loaded");
 		return;
 	}
-	start.rip = guest_partition.entry.rip;
-	start.regs = guest_partition.entry.regs;
-	if (guest_partition.entry.linux_selectors)
-		start.mode = VCPU_START_LINUX32;
 	selfcheck_init(); /* what the guest must never change, as it is before the guest runs */
-	v = vcpu_new(&guest_partition, &start);
-	pr_info("vmm: starting the guest on CPU 0 at %#llx", (unsigned long long)start.rip);
+	v = vcpu_new(&guest_partition, &guest_partition.start);
+	pr_info("vmm: starting the guest on CPU 0 at %#llx", (unsigned long long)guest_partition.start.rip);
 	screen_handoff(); /* the guest's screen from here; a panic takes it back */
 	vcpu_run_loop(v);
 }

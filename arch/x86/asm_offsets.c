@@ -41,4 +41,6 @@ void asm_offsets(void)
 	DEFINE(VMCS_HOST_RSP_FIELD, VMCS_HOST_RSP);
 	OFFSET(VE_HOST_RSP, struct vmx_entry, host_rsp);
 	OFFSET(VE_LAUNCHED, struct vmx_entry, launched);
+	DEFINE(VMX_RUN_FAIL_INVALID, VMX_RUN_FAIL_INVALID);
+	DEFINE(VMX_RUN_FAIL_VALID, VMX_RUN_FAIL_VALID);
 }

@@ -64,14 +64,26 @@ paddr_t virt_to_phys(const void *va)
 	return v - PHYSMAP_BASE;
 }
 
+void *alloc_zeroed_frames(uint64_t bytes, paddr_t *pa)
+{
+	uint64_t size = ALIGN_UP(bytes, FRAME_SIZE);
+	paddr_t frames = frame_alloc_contig(size / FRAME_SIZE, FRAME_SIZE);
+
+	if (!frames)
+		panic("out of hypervisor memory for %llu KiB (raise hvmem=, now %llu MiB)",
+		      (unsigned long long)(size / KiB),
+		      (unsigned long long)((hv_layout.pool_end - hv_layout.pool_base) / MiB));
+	memset(phys_to_virt(frames), 0, size);
+	if (pa)
+		*pa = frames;
+	return phys_to_virt(frames);
+}
+
 paddr_t frame_alloc_zeroed(void)
 {
-	paddr_t pa = frame_alloc();
+	paddr_t pa;
 
-	if (!pa)
-		panic("out of hypervisor memory (raise hvmem=, now %llu MiB)",
-		      (unsigned long long)((hv_layout.pool_end - hv_layout.pool_base) / MiB));
-	memset(phys_to_virt(pa), 0, FRAME_SIZE);
+	alloc_zeroed_frames(FRAME_SIZE, &pa);
 	return pa;
 }
 

@@ -55,16 +55,6 @@ void smp_run_on_aps(void (*fn)(void))
 		cpus[i]->work = fn;
 }
 
-static void *alloc_pages_zeroed(size_t bytes, const char *what)
-{
-	paddr_t pa = frame_alloc_contig(ALIGN_UP(bytes, FRAME_SIZE) / FRAME_SIZE, FRAME_SIZE);
-
-	if (!pa)
-		panic("smp: out of hypervisor memory for %s (raise hvmem=)", what);
-	memset(phys_to_virt(pa), 0, ALIGN_UP(bytes, FRAME_SIZE));
-	return phys_to_virt(pa);
-}
-
 struct trampoline_params *smp_install_trampoline(paddr_t page, paddr_t cr3)
 {
 	size_t size = (size_t)(trampoline_end - trampoline_start);
@@ -148,8 +138,8 @@ static void start_cpu(uint32_t apic_id)
 		return;
 	}
 	/* Never freed: an AP that answers after the timeout may still be using them. */
-	cpu = alloc_pages_zeroed(sizeof(*cpu), "a per-CPU block");
-	stack = alloc_pages_zeroed(PERCPU_STACK_SIZE, "a CPU stack");
+	cpu = alloc_zeroed_frames(sizeof(*cpu), NULL);
+	stack = alloc_zeroed_frames(PERCPU_STACK_SIZE, NULL);
 	cpu->self = cpu;
 	cpu->cpu_id = nr_cpus;
 	cpu->apic_id = apic_id;

@@ -5,11 +5,7 @@
 #include "vmm/vmm.h"
 #include "x86/reboot.h"
 #include "x86/cpufeature.h"
-
-extern const struct vcpu_ops svm_vcpu_ops;
-extern const struct vcpu_ops vmx_vcpu_ops;
-unsigned int svm_leave_cpu(void);
-unsigned int vmx_leave_cpu(void);
+#include "x86/virt_backend.h"
 
 const struct vcpu_ops *vcpu_ops;
 

@@ -8,6 +8,7 @@
 #define HV_VMM_CR_H
 
 #include "types.h"
+#include "x86/msr.h"
 
 /* CR4 bits beyond those of x86/cpu.h (SDM vol. 3A, 2.5). */
 #define CR4_UMIP (1UL << 11)
@@ -45,6 +46,15 @@ int cr0_write_check(const struct cr_state *s, uint64_t value);
 int cr4_write_check(const struct cr_state *s, uint64_t value, uint64_t valid);
 /* The same for WRMSR EFER; `valid` is the set of EFER bits the guest may write. */
 int efer_write_check(const struct cr_state *s, uint64_t value, uint64_t valid);
+
+/*
+ * EFER as it becomes after the guest writes `value` (a write efer_write_check() allowed) over
+ * `current`: LMA stays what it was, the CPU's to set from LME and CR0.PG (SDM vol. 3A, 10.8.5).
+ */
+static inline uint64_t efer_after_write(uint64_t current, uint64_t value)
+{
+	return (value & ~EFER_LMA) | (current & EFER_LMA);
+}
 
 struct vcpu;
 /* The vCPU's state, read through vcpu_ops (vmm/emulate.c). */

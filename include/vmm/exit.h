@@ -9,7 +9,15 @@
 enum exit_verdict {
 	EXIT_RESUME,  /* handled: enter the guest again */
 	EXIT_STOP,    /* the partition must stop (reason already logged) */
+	EXIT_RESET,   /* the guest reset the machine: the run loop takes the reboot path (v->reset_request) */
 };
+
+/* A handler's answer to a guest reset request: `why` is what the reboot path prints. */
+static inline enum exit_verdict exit_reset(struct vcpu *v, const char *why)
+{
+	v->reset_request = why;
+	return EXIT_RESET;
+}
 
 typedef enum exit_verdict (*exit_handler_t)(struct vcpu *v);
 

@@ -15,6 +15,8 @@
 #include "types.h"
 
 #define LINUX_BOOT_PARAMS_SIZE 4096 /* boot_params, the "zero page" */
+#define LINUX_BOOT_CS 0x10          /* the 32-bit boot protocol's __BOOT_CS and __BOOT_DS */
+#define LINUX_BOOT_DS 0x18
 #define LINUX_E820_MAX 128          /* entries in boot_params.e820_table */
 #define LINUX_WHY_MAX 128           /* room for any reason these functions give */
 

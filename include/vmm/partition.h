@@ -17,12 +17,6 @@
 
 #define IO_BITMAP_SIZE (12 * KiB) /* SVM IOPM; VMX uses its first 8 KiB as bitmaps A and B */
 
-struct guest_entry {
-	uint64_t rip;
-	struct guest_regs regs;
-	bool linux_selectors; /* CS 0x10, DS/ES/SS 0x18, as the Linux boot protocol asks */
-};
-
 struct partition {
 	struct range_set ram;        /* guest RAM: write-back in the nested tables */
 	struct pt_ctx npt;
@@ -44,7 +38,7 @@ struct partition {
 	uint32_t exception_mask;     /* force_intercept_exceptions, after refusals */
 	bool test_unhandled_exit;
 	bool test_hypercall_panic;   /* selftest=hcpanic */
-	struct guest_entry entry;
+	struct vcpu_start start;     /* the boot CPU's, as the guest's boot protocol asks (vmm/guest_*.c) */
 	struct vcpu *vcpus[MAX_CPUS];
 	volatile bool stopped;
 };
@@ -69,8 +63,6 @@ bool partition_map_on_demand(struct partition *p, uint64_t gpa);
 void partition_trap_apic_reads(struct partition *p, bool trap);
 /* Maps the MMIO page at `page` read-only and uncached: reads reach the device, writes exit. */
 void partition_trap_mmio_writes(struct partition *p, paddr_t page);
-/* Zeroed, contiguous hypervisor memory for the partition's structures; panics when there is none. */
-void *partition_alloc_pages(uint64_t bytes, paddr_t *pa);
 /* Intercept (or pass through) guest accesses to an I/O port. */
 void io_intercept(struct partition *p, uint16_t port, bool intercept);
 /* The ports the hypervisor always sees: the reset controls (vmm/io.c). */

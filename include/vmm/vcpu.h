@@ -10,6 +10,8 @@
 #include "vmm/gpr.h"
 #include "x86/cpu.h"
 #include "x86/paging.h"
+#include "x86/power_on.h"
+#include "x86/traps.h"
 
 struct partition;
 struct percpu;
@@ -123,28 +125,93 @@ struct vcpu_event {
 	uint32_t error_code;
 };
 
-/* Where a vCPU starts. */
-enum vcpu_start_mode {
-	VCPU_START_FLAT32, /* 32-bit flat protected mode, paging off, CS 0x08, data 0x10 (multiboot) */
-	VCPU_START_LINUX32, /* the same with CS 0x10 and data 0x18 (Linux 32-bit boot protocol) */
-	VCPU_START_IDLE,   /* waiting for a SIPI: halts in a private page and nested table */
-	VCPU_START_SIPI,   /* after INIT-SIPI: the INIT state in real mode, CS = vector << 8, IP 0 */
-	VCPU_START_REAL,   /* the INIT state in real mode at real_cs:rip (an ACPI waking vector) */
-	VCPU_START_RESET,  /* the boot CPU after INIT: the INIT state at the reset vector, F000:FFF0 */
-};
+/*
+ * The event type as both vendors encode it in bits 10:8 of their event fields (SVM EVENTINJ and
+ * EXITINTINFO, APM vol. 2, 15.20; VMX interruption information, SDM vol. 3C, 25.8.3): the
+ * backends check their own names against these.
+ */
+#define EVENT_FIELD_INTR (0U << 8)
+#define EVENT_FIELD_NMI (2U << 8)
+#define EVENT_FIELD_EXCEPTION (3U << 8)
+#define EVENT_FIELD_TYPE_MASK (7U << 8) /* 4-6: software interrupts and exceptions */
 
-/* The reset vector (SDM vol. 3A, 10.1.4): CS selector F000 with base FFFF0000, IP FFF0. */
-#define RESET_CS_SELECTOR 0xF000
-#define RESET_CS_BASE 0xFFFF0000ULL
-#define RESET_IP 0xFFF0
+static inline uint32_t event_type_to_field(enum event_type type)
+{
+	return type == EVENT_NMI ? EVENT_FIELD_NMI : type == EVENT_INTERRUPT ? EVENT_FIELD_INTR : EVENT_FIELD_EXCEPTION;
+}
+
+static inline enum event_type event_type_from_field(uint64_t field)
+{
+	uint32_t type = field & EVENT_FIELD_TYPE_MASK;
+
+	return type == EVENT_FIELD_INTR ? EVENT_INTERRUPT
+	       : type == EVENT_FIELD_NMI ? EVENT_NMI
+	       : type == EVENT_FIELD_EXCEPTION ? EVENT_EXCEPTION
+					       : EVENT_SOFTWARE;
+}
+
+/*
+ * Where a vCPU starts, as data: whoever knows the protocol (a boot loader's, INIT-SIPI, an ACPI
+ * waking vector) fills it in through the constructors below; the backends only load it. Everything
+ * not named here is the INIT state (SDM vol. 3A, table 10-1).
+ */
+enum vcpu_start_mode {
+	VCPU_START_PROTECTED, /* 32-bit protected mode, paging off, flat 4 GiB segments */
+	VCPU_START_REAL,      /* real mode, 64 KiB segments */
+	VCPU_START_IDLE,      /* real mode, waiting for a SIPI: halts in a private page and nested table */
+};
 
 struct vcpu_start {
 	enum vcpu_start_mode mode;
+	uint16_t code_sel;             /* CS */
+	uint16_t data_sel;             /* DS, ES, SS, FS, GS */
+	uint64_t cs_base;              /* real mode: where CS points (selector << 4, but not at the reset vector) */
+	uint64_t cr0;
 	uint64_t rip;
-	uint8_t sipi_vector;           /* VCPU_START_SIPI */
-	uint16_t real_cs;              /* VCPU_START_REAL */
-	struct guest_regs regs;
+	struct guest_regs regs;        /* RSP is 0 whatever this says */
 };
+
+/*
+ * The selectors of a flat GDT's first code and data descriptors, as GRUB leaves them, where a
+ * protocol asks for flat segments without naming selectors (multiboot, the ACPI 32-bit wake).
+ */
+#define FLAT32_CODE_SEL 0x08
+#define FLAT32_DATA_SEL 0x10
+
+/* Flat 32-bit protected mode with these selectors, as a boot loader leaves a kernel. */
+static inline struct vcpu_start vcpu_start_flat32(uint64_t rip, uint16_t code_sel, uint16_t data_sel)
+{
+	return (struct vcpu_start){ .mode = VCPU_START_PROTECTED, .code_sel = code_sel, .data_sel = data_sel,
+				    .cr0 = CR0_PE | CR0_ET | CR0_NE, .rip = rip };
+}
+
+/* The INIT state in real mode at cs:ip (an ACPI waking vector). */
+static inline struct vcpu_start vcpu_start_real(uint16_t cs, uint64_t ip)
+{
+	return (struct vcpu_start){ .mode = VCPU_START_REAL, .code_sel = cs, .cs_base = (uint64_t)cs << 4,
+				    .cr0 = CR0_INIT, .rip = ip };
+}
+
+/* After INIT-SIPI (SDM vol. 3A, 11.4.4): real mode at vector << 8 : 0. */
+static inline struct vcpu_start vcpu_start_sipi(uint8_t vector)
+{
+	return vcpu_start_real((uint16_t)(vector << 8), 0);
+}
+
+/* The boot CPU after INIT: the reset vector, whose CS base is not selector << 4. */
+static inline struct vcpu_start vcpu_start_reset(void)
+{
+	struct vcpu_start s = vcpu_start_real(RESET_CS_SELECTOR, RESET_IP);
+
+	s.cs_base = RESET_CS_BASE;
+	return s;
+}
+
+/* A vCPU waiting for the guest's SIPI. */
+static inline struct vcpu_start vcpu_start_idle(void)
+{
+	return (struct vcpu_start){ .mode = VCPU_START_IDLE, .cr0 = CR0_INIT };
+}
 
 /* vcpu.startup: the INIT/SIPI state, changed by senders and the vCPU with atomic compare-exchange. */
 #define VCPU_WAITING (1U << 8)      /* in the wait-for-SIPI state (owned by the vCPU) */
@@ -201,7 +268,7 @@ struct vcpu {
 	bool interrupt_shadow;         /* STI or MOV SS blocking at the exit */
 	uint32_t dirty;                /* VCPU_DIRTY_* */
 	struct vm_exit exit;
-	void *arch;                    /* the backend's state (VMCB/VMCS and friends) */
+	const char *reset_request;     /* why a handler answered EXIT_RESET (vmm/exit.h) */
 	void *msr_bitmap;              /* this vCPU's copy of the partition's bitmap (vmm/msr.c adjusts it) */
 	paddr_t msr_bitmap_pa;
 	uint64_t apic_base;            /* IA32_APIC_BASE as the guest sees it (vmm/lapic_base.c) */
@@ -240,6 +307,11 @@ struct vcpu_ops {
 	const char *name;
 	/* Enter SVM/VMX operation on the calling CPU; a clear message and an error if impossible. */
 	int (*cpu_enable)(void);
+	/*
+	 * The size of the backend's vCPU, which embeds struct vcpu at offset 0 (vmm.c allocates it,
+	 * zeroed; the backend finds its part with container_of()).
+	 */
+	size_t vcpu_size;
 	/* Builds the vCPU's hardware state for `start` in partition `v->part`. */
 	int (*vcpu_create)(struct vcpu *v, const struct vcpu_start *start);
 	/*
@@ -261,8 +333,13 @@ struct vcpu_ops {
 	/* RIP, RSP and RFLAGS are served from and written to the register cache. */
 	uint64_t (*read_reg)(struct vcpu *v, enum vcpu_reg reg);
 	void (*write_reg)(struct vcpu *v, enum vcpu_reg reg, uint64_t value);
-	/* Queues an event for the next entry. */
+	/*
+	 * Queues an event for the next entry, replacing the one queued before (vcpu_inject_exception()
+	 * has decided what becomes of that). Only encodes: no architectural rule lives here.
+	 */
 	void (*inject_event)(struct vcpu *v, const struct vcpu_event *event);
+	/* The event queued for the next entry (an exit during its delivery queues it again), if any. */
+	bool (*pending_event)(struct vcpu *v, struct vcpu_event *event);
 	/* Intercepts exactly the guest exception vectors in `mask`. */
 	void (*set_exception_intercepts)(struct vcpu *v, uint32_t mask);
 	/* Lets an NMI that caused an NMI exit reach the host handler (it latches cpu->nmi_pending). */
@@ -281,6 +358,11 @@ struct vcpu_ops {
 	void (*init_npt_format)(struct pt_ctx *ctx);
 	/* The MSR bitmap layout and size this vendor uses. */
 	int msr_bitmap_layout;
+	/*
+	 * Vendor traits, stated rather than sniffed from other fields. Exception vectors whose
+	 * intercept this vendor cannot reflect into the guest exactly (a bit per vector).
+	 */
+	uint32_t unreflectable_exceptions;
 };
 
 extern const struct vcpu_ops *vcpu_ops;
@@ -364,11 +446,18 @@ static inline void vcpu_set_gpr(struct vcpu *v, unsigned int n, uint64_t value)
 	if ((n & 15) == GPR_RSP)
 		v->dirty |= VCPU_DIRTY_RSP;
 }
+/*
+ * Raises an exception in the guest. Raised while another event is still to be delivered, it follows
+ * the SDM's rules for two events (vol. 3, 6.15, tables 6-4 and 6-5): the pair becomes a #DF, or
+ * the new one goes first and the old one waits (vcpu_event_displaced()).
+ */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code);
 static inline void vcpu_inject_gp(struct vcpu *v)
 {
-	vcpu_inject_exception(v, 13, true, 0);
+	vcpu_inject_exception(v, EXC_GP, true, 0);
 }
+/* The vector of the exception queued for the next entry, or VCPU_NO_EXCEPTION (read_reg's VCPU_PENDING_EXCEPTION). */
+unsigned int vcpu_pending_exception(struct vcpu *v);
 /* Prints the vCPU's registers, exit counters and recent exits, then the backend's raw state. */
 /* The guest's RIP, RSP, RFLAGS and general registers as at its last exit, at log `level`. */
 void vcpu_print_gprs(const struct vcpu *v, int level);

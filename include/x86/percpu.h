@@ -37,7 +37,11 @@ struct percpu {
 	volatile uint64_t irq_latched[4]; /* guest vectors the host acknowledged, not yet handed on */
 	uint64_t hv_ipis;               /* hypervisor IPIs received (HV_IPI_VECTOR) */
 	uint32_t inits_redirected;      /* SVM: INITs that arrived in host mode as #SX (VM_CR.R_INIT) */
-	void *virt;                     /* the virtualization backend's per-CPU state */
+	struct percpu_virt {            /* the backend's frames, kept across a suspend; 0 until cpu_enable() */
+		paddr_t vmxon_pa;       /* VMX: the VMXON region */
+		paddr_t host_save_pa;   /* SVM: VM_HSAVE_PA, where VMRUN keeps host state */
+		paddr_t host_vmcb_pa;   /* SVM: VMSAVE/VMLOAD area of the host's FS/GS/TR/syscall state */
+	} virt;
 	struct vcpu *vcpu;              /* the vCPU this CPU runs */
 	void (*volatile work)(void);    /* what a parked AP is asked to run (smp_run_on_aps) */
 

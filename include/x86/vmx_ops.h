@@ -153,7 +153,18 @@ struct vmx_entry {
 	uint8_t launched;
 };
 
-/* The guest run, in vmx_entry.asm: 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid. */
-int vmx_run(void *regs, struct vmx_entry *entry);
+/* How vmx_run() came back (the values are the assembly's too, through asm_offsets.c). */
+enum vmx_run_result {
+	VMX_RUN_EXITED = 0,       /* the guest ran and a VM exit ended it */
+	VMX_RUN_FAIL_INVALID = 1, /* VMfailInvalid: no current VMCS */
+	VMX_RUN_FAIL_VALID = 2,   /* VMfailValid: the VM-instruction error field says why */
+};
+
+_Static_assert(VMX_RUN_EXITED == 0, "vmx_entry.asm returns it with XOR");
+
+/* The guest run, in vmx_entry.asm. */
+enum vmx_run_result vmx_run(void *regs, struct vmx_entry *entry);
+/* Where a VM exit lands (the VMCS host RIP), inside vmx_run(); not callable. */
+void vmx_exit_point(void);
 
 #endif

@@ -4,7 +4,7 @@
  * fw_cfg DMA ports, and INS/OUTS element by element through guest RAM (never the hypervisor's).
  *
  * The ports are a fake: in_sized()/out_sized() are replaced after their header is read, and the
- * reboot path returns to the test with longjmp. The instruction decoder (vmm/string_io.c) and the
+ * reboot path (should a handler still call it) returns with longjmp. The instruction decoder (vmm/string_io.c) and the
  * guest page walk (vmm/guest_walk.c) are the real ones; paging is off, so linear is physical.
  */
 #include <setjmp.h>
@@ -326,16 +326,17 @@ static uint64_t in(uint16_t port, uint8_t size, uint64_t rax_before)
 	return vcpu.regs.rax;
 }
 
-/* The write must take the reboot path with `why` and perform nothing. */
+/* The write must ask the run loop for the reboot path (EXIT_RESET) with `why` and perform nothing. */
 static void expect_reset(uint16_t port, uint8_t size, uint32_t value, const char *why)
 {
 	unsigned int before = nr_outs;
 
-	if (!setjmp(rebooted)) {
-		out(port, size, value);
-		fail_msg("OUT %#x to port %#x (size %u) did not reset", value, port, size);
-	}
-	assert_string_equal(reboot_reason, why);
+	vcpu.reset_request = NULL;
+	if (setjmp(rebooted))
+		fail_msg("OUT %#x to port %#x (size %u) rebooted inside the handler (%s)", value, port, size, reboot_reason);
+	assert_int_equal(out(port, size, value), EXIT_RESET);
+	assert_non_null(vcpu.reset_request);
+	assert_string_equal(vcpu.reset_request, why);
 	assert_int_equal(nr_outs, before);
 }
 

@@ -5,6 +5,7 @@
 #include "mm.h"
 #include "panic.h"
 #include "svm_internal.h"
+#include "vmm/cr.h"
 #include "vmm/fastpath.h"
 #include "vmm/msr_bitmap.h"
 #include "vmm/partition.h"
@@ -16,38 +17,16 @@
 #include "x86/percpu.h"
 #include "x86/svm_ops.h"
 #include "x86/traps.h"
-
-#define GUEST_ASID 1 /* one partition: every vCPU uses the same ASID, one per CPU */
-#define PAT_POWER_ON 0x0007040600070406ULL
-#define SEG_CODE32 0xC9B   /* present, DPL 0, execute/read, accessed, 32-bit, 4 KiB granular */
-#define SEG_DATA32 0xC93
-#define SEG_CODE16 0x09B   /* real-mode code */
-#define SEG_DATA16 0x093
-#define SEG_LDT 0x082
-#define SEG_TSS_BUSY 0x08B
-#define RFLAGS_RESERVED 0x2
-#define DR6_INIT 0xFFFF0FF0
-#define DR7_INIT 0x400
+#include "x86/virt_backend.h"
 
 bool svm_has_nrips;
-
-static struct svm_vcpu *svm(struct vcpu *v)
-{
-	return v->arch;
-}
-
-static void *alloc_page(paddr_t *pa)
-{
-	*pa = frame_alloc_zeroed();
-	return phys_to_virt(*pa);
-}
 
 static bool svm_no_r_init; /* VM_CR could not be read or written (emulators) */
 
 static int svm_cpu_enable(void)
 {
 	uint32_t a, b, c, d;
-	struct svm_cpu *cpu;
+	struct percpu_virt *cpu;
 	uint64_t vm_cr;
 
 	if (!boot_cpu.svm) {
@@ -67,14 +46,13 @@ static int svm_cpu_enable(void)
 		pr_err("svm: no nested paging (CPUID 0x8000000A EDX[0]); it is required");
 		return -E_NOSUPP;
 	}
-	svm_has_nrips = d & CPUID_8000000A_EDX_NRIPS;
+	if (this_cpu_id() == 0)
+		svm_has_nrips = d & CPUID_8000000A_EDX_NRIPS; /* the same on every CPU: written once */
 
-	cpu = this_cpu()->virt; /* kept from before a suspend: the same pages serve again */
-	if (!cpu) {
-		cpu = phys_to_virt(frame_alloc_zeroed());
-		alloc_page(&cpu->host_save_pa);
-		alloc_page(&cpu->host_vmcb_pa);
-		this_cpu()->virt = cpu;
+	cpu = &this_cpu()->virt; /* kept from before a suspend: the same pages serve again */
+	if (!cpu->host_save_pa) {
+		alloc_zeroed_frames(FRAME_SIZE, &cpu->host_save_pa);
+		alloc_zeroed_frames(FRAME_SIZE, &cpu->host_vmcb_pa);
 	}
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	/* The host keeps GIF clear: interrupts, NMIs and INIT wait for the guest or an explicit window. */
@@ -104,145 +82,6 @@ static int svm_cpu_enable(void)
 	return 0;
 }
 
-static void set_flat32(struct vmcb_save *s, uint16_t code_sel, uint16_t data_sel)
-{
-	struct vmcb_seg code = { code_sel, SEG_CODE32, 0xFFFFFFFF, 0 };
-	struct vmcb_seg data = { data_sel, SEG_DATA32, 0xFFFFFFFF, 0 };
-
-	s->cs = code;
-	s->ds = s->es = s->ss = s->fs = s->gs = data;
-	s->cr0 = CR0_PE | CR0_ET | CR0_NE;
-}
-
-/* Real mode as INIT leaves it (SDM vol. 3A, table 10-1), CS at `cs_sel`. */
-static void set_real_mode(struct vmcb_save *s, uint16_t cs_sel)
-{
-	struct vmcb_seg code = { cs_sel, SEG_CODE16, 0xFFFF, (uint64_t)cs_sel << 4 };
-	struct vmcb_seg data = { 0, SEG_DATA16, 0xFFFF, 0 };
-
-	s->cs = code;
-	s->ds = s->es = s->ss = s->fs = s->gs = data;
-	s->cr0 = CR0_CD | CR0_NW | CR0_ET;
-}
-
-static void set_intercepts(struct vcpu *v, bool idle)
-{
-	struct svm_vcpu *sv = svm(v);
-	struct vmcb_control *c = &sv->vmcb->control;
-	struct partition *p = v->part;
-
-	/* VMRUN must be intercepted (APM 15.5.1); the rest is the policy of design.md. */
-	/*
-	 * SMI too: SMM entered from guest mode would run with the guest's nested table (a parked
-	 * vCPU's maps one page). Intercepted, the SMI stays pending for the host's GIF window.
-	 */
-	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_SMI | SVM_INTERCEPT_INIT |
-			     SVM_INTERCEPT_SHUTDOWN;
-	c->intercept_misc2 = SVM_INTERCEPT_VMRUN;
-	c->intercept_exceptions = 0;
-	sv->guest_exception_mask = 0;
-	if (idle)
-		return;
-	/* INVD would drop the hypervisor's dirty lines; INVLPGA does not exist while SVM is hidden. */
-	c->intercept_misc1 |= SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR | SVM_INTERCEPT_INVD |
-			      SVM_INTERCEPT_INVLPGA;
-	c->intercept_misc2 |= SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE |
-			      SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI | SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_XSETBV;
-	c->intercept_exceptions = p->exception_mask;
-	sv->guest_exception_mask = p->exception_mask;
-	if (p->test_unhandled_exit)
-		c->intercept_misc1 |= SVM_INTERCEPT_RDTSC; /* deliberately without a handler */
-}
-
-static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
-{
-	struct svm_vcpu *sv = svm(v);
-	struct partition *p = v->part;
-	struct vmcb_control *c = &sv->vmcb->control;
-	struct vmcb_save *s = &sv->vmcb->save;
-	struct vmcb_save keep = *s;
-	bool idle = start->mode == VCPU_START_IDLE;
-
-	set_intercepts(v, idle);
-	sv->nmi_blocked = false;
-	sv->nmi_stepping = false;
-	c->event_inj = 0;
-	c->interrupt_shadow = 0;
-	c->tlb_control = SVM_TLB_FLUSH_ALL; /* a new nested table and a new address space */
-	c->vintr = SVM_VINTR_MASKING; /* physical interrupts follow the host's IF, virtual ones the guest's */
-	c->n_cr3 = idle ? p->idle_npt_root : p->npt_root;
-
-	memset(s, 0, sizeof(*s));
-	if (idle)
-		set_real_mode(s, 0);
-	else if (start->mode == VCPU_START_SIPI)
-		set_real_mode(s, (uint16_t)(start->sipi_vector << 8));
-	else if (start->mode == VCPU_START_REAL)
-		set_real_mode(s, start->real_cs);
-	else if (start->mode == VCPU_START_RESET) {
-		set_real_mode(s, RESET_CS_SELECTOR);
-		s->cs.base = RESET_CS_BASE;
-	}
-	else if (start->mode == VCPU_START_LINUX32)
-		set_flat32(s, 0x10, 0x18);
-	else
-		set_flat32(s, 0x08, 0x10);
-	s->ldtr = (struct vmcb_seg){ 0, SEG_LDT, 0xFFFF, 0 };
-	s->tr = (struct vmcb_seg){ 0, SEG_TSS_BUSY, 0xFFFF, 0 };
-	s->gdtr.limit = 0xFFFF;
-	s->idtr.limit = 0xFFFF;
-	s->efer = EFER_SVME; /* required by VMRUN; the guest never sees it (vmm/msr.c) */
-	s->rflags = RFLAGS_RESERVED;
-	s->rip = start->rip;
-	v->rip = s->rip;
-	v->rflags = s->rflags;
-	s->dr6 = DR6_INIT;
-	s->dr7 = DR7_INIT;
-	/* INIT leaves the MSRs alone (SDM vol. 3A, 10.1.1): those the VMCB holds carry over. */
-	s->g_pat = keep.g_pat ? keep.g_pat : PAT_POWER_ON;
-	s->star = keep.star;
-	s->lstar = keep.lstar;
-	s->cstar = keep.cstar;
-	s->sfmask = keep.sfmask;
-	s->kernel_gs_base = keep.kernel_gs_base;
-	s->sysenter_cs = keep.sysenter_cs;
-	s->sysenter_esp = keep.sysenter_esp;
-	s->sysenter_eip = keep.sysenter_eip;
-	/* The register cache holds what the VMCB now holds: nothing stale is written back. */
-	v->regs = start->regs;
-	v->regs.rsp = 0;
-	v->interrupt_shadow = false;
-	v->dirty = 0;
-}
-
-/* The VMCB lives in memory across a suspend; nothing the CPU cached of it may be trusted (APM 15.15). */
-static void svm_vcpu_reload(struct vcpu *v)
-{
-	svm(v)->vmcb->control.clean_bits = 0;
-	svm(v)->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
-}
-
-static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
-{
-	struct svm_vcpu *sv = phys_to_virt(frame_alloc_zeroed());
-	struct partition *p = v->part;
-	struct vmcb *vmcb = alloc_page(&sv->vmcb_pa);
-	struct vmcb_control *c = &vmcb->control;
-
-	sv->vmcb = vmcb;
-	sv->host_vmcb_pa = ((struct svm_cpu *)v->cpu->virt)->host_vmcb_pa; /* a vCPU stays on its CPU */
-	v->arch = sv;
-	c->iopm_base_pa = p->io_bitmap_pa;
-	c->msrpm_base_pa = v->msr_bitmap_pa;
-	c->asid = GUEST_ASID;
-	c->np_control = SVM_NP_ENABLE;
-	svm_vcpu_reset(v, start);
-	return 0;
-}
-
-#define DR6_BS (1ULL << 14)
-#define RFLAGS_TF (1ULL << 8)
-
 /*
  * The guest's NMI handler ends with IRET, intercepted while an NMI we injected is blocked. The
  * intercept comes before the IRET runs, so the IRET is single-stepped (TF set at its start traps
@@ -251,7 +90,7 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
  */
 static bool svm_track_events(struct vcpu *v)
 {
-	struct svm_vcpu *sv = v->arch;
+	struct svm_vcpu *sv = to_svm(v);
 	struct vmcb *vmcb = sv->vmcb;
 	uint64_t code = vmcb->control.exit_code;
 
@@ -317,8 +156,8 @@ static inline bool svm_fast_done(struct vcpu *v, struct vmcb *vmcb, uint64_t rax
 
 	vmcb->save.rax = rax;
 	exit_account(v, reason, vmcb->control.exit_code, rip, 0);
-	vmcb->save.rip = rip + svm_insn_len(vmcb, svm_has_nrips, fixed_len);
 	vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW; /* the instruction completed */
+	vmcb->save.rip = rip + svm_insn_len(vmcb, svm_has_nrips, fixed_len);
 	return true;
 }
 
@@ -368,7 +207,7 @@ static inline __attribute__((always_inline)) bool svm_enter(struct vcpu *v, stru
 
 static bool svm_run_vcpu(struct vcpu *v)
 {
-	struct svm_vcpu *sv = svm(v);
+	struct svm_vcpu *sv = to_svm(v);
 	struct vmcb *vmcb = sv->vmcb;
 
 	svm_write_back(v, vmcb);
@@ -404,7 +243,7 @@ static bool svm_run_vcpu(struct vcpu *v)
 
 static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 {
-	const struct vmcb_save *s = &svm(v)->vmcb->save;
+	const struct vmcb_save *s = &to_svm(v)->vmcb->save;
 
 	switch (reg) {
 	case VCPU_RIP:
@@ -429,7 +268,7 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 		/* VMCB attributes hold descriptor bits 52-55 in 8-11: L is bit 9, D/B bit 10. */
 		return ((s->cs.attrib >> 9) & 1 ? VCPU_CS_L : 0) | ((s->cs.attrib >> 10) & 1 ? VCPU_CS_D : 0);
 	case VCPU_TSC_OFFSET:
-		return svm(v)->vmcb->control.tsc_offset;
+		return to_svm(v)->vmcb->control.tsc_offset;
 	case VCPU_CPL:
 		return s->cpl;
 	case VCPU_DR6:
@@ -444,12 +283,8 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 		return s->fs.base;
 	case VCPU_GS_BASE:
 		return s->gs.base;
-	case VCPU_PENDING_EXCEPTION: {
-		uint64_t inj = svm(v)->vmcb->control.event_inj;
-
-		return (inj & SVM_EVENT_VALID) && (inj & (7U << 8)) == SVM_EVENT_TYPE_EXCEPTION ? (uint8_t)inj
-											  : VCPU_NO_EXCEPTION;
-	}
+	case VCPU_PENDING_EXCEPTION:
+		return vcpu_pending_exception(v);
 	case VCPU_HALTED:
 		return 0; /* HLT is not intercepted and the VMCB keeps no activity state */
 	default:
@@ -460,7 +295,7 @@ static uint64_t svm_read_reg(struct vcpu *v, enum vcpu_reg reg)
 
 static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 {
-	struct vmcb_save *s = &svm(v)->vmcb->save;
+	struct vmcb_save *s = &to_svm(v)->vmcb->save;
 
 	switch (reg) {
 	case VCPU_RIP:
@@ -487,11 +322,10 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 		s->cr4 = value;
 		break;
 	case VCPU_EFER:
-		/* SVME stays set for VMRUN; LMA is the CPU's to set, from LME and CR0.PG. */
-		s->efer = (value & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
+		s->efer = efer_after_write(s->efer, value) | EFER_SVME; /* SVME stays set for VMRUN */
 		break;
 	case VCPU_TSC_OFFSET:
-		svm(v)->vmcb->control.tsc_offset = value;
+		to_svm(v)->vmcb->control.tsc_offset = value;
 		break;
 	case VCPU_DR6:
 		s->dr6 = value;
@@ -501,75 +335,63 @@ static void svm_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 	}
 }
 
-/*
- * An exception raised while an event is still to be delivered (event_inj holds it again after an
- * exit during its delivery): two exceptions of the classes in SDM table 6-5 make a double fault;
- * otherwise the new one is delivered and the old one handed back: an interrupt or NMI waits for
- * its turn, a fault or software interrupt happens again when its instruction runs again.
- */
-static uint64_t svm_merge_pending(struct vcpu *v, const struct vcpu_event *e, uint64_t inj)
+static bool svm_pending_event(struct vcpu *v, struct vcpu_event *e)
 {
-	struct vmcb_control *c = &svm(v)->vmcb->control;
-	uint64_t type = c->event_inj & (7U << 8);
-	struct vcpu_event old = { .vector = (uint8_t)c->event_inj };
+	uint64_t inj = to_svm(v)->vmcb->control.event_inj;
 
-	old.type = type == SVM_EVENT_TYPE_INTR ? EVENT_INTERRUPT
-		   : type == SVM_EVENT_TYPE_NMI ? EVENT_NMI
-		   : type == SVM_EVENT_TYPE_EXCEPTION ? EVENT_EXCEPTION
-						      : EVENT_SOFTWARE;
-	if (vcpu_events_double_fault(&old, e))
-		return 8 | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID | SVM_EVENT_ERROR_VALID;
-	if (old.type == EVENT_NMI) {
-		svm(v)->nmi_blocked = false; /* it never reached the guest */
-		c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
-	}
-	vcpu_event_displaced(v, &old);
-	return inj;
+	if (!(inj & SVM_EVENT_VALID))
+		return false;
+	*e = (struct vcpu_event){
+		.type = event_type_from_field(inj),
+		.vector = (uint8_t)inj,
+		.has_error_code = inj & SVM_EVENT_ERROR_VALID,
+		.error_code = (uint32_t)(inj >> 32),
+	};
+	return true;
 }
 
 static void svm_inject_event(struct vcpu *v, const struct vcpu_event *e)
 {
-	struct vmcb_control *c = &svm(v)->vmcb->control;
-	uint64_t type = e->type == EVENT_NMI ? SVM_EVENT_TYPE_NMI
-			: e->type == EVENT_INTERRUPT ? SVM_EVENT_TYPE_INTR
-						     : SVM_EVENT_TYPE_EXCEPTION;
-	uint64_t inj = e->vector | type | SVM_EVENT_VALID;
+	struct svm_vcpu *sv = to_svm(v);
+	struct vmcb_control *c = &sv->vmcb->control;
+	uint64_t inj = e->vector | event_type_to_field(e->type) | SVM_EVENT_VALID;
 
 	if (e->has_error_code)
 		inj |= SVM_EVENT_ERROR_VALID | ((uint64_t)e->error_code << 32);
-	if ((c->event_inj & SVM_EVENT_VALID) && e->type == EVENT_EXCEPTION)
-		inj = svm_merge_pending(v, e, inj);
 	if (e->type == EVENT_NMI) {
 		/* SVM does not show NMI blocking: watch for the IRET that ends the guest's handler. */
-		svm(v)->nmi_blocked = true;
+		sv->nmi_blocked = true;
 		c->intercept_misc1 |= SVM_INTERCEPT_IRET;
+	} else if ((c->event_inj & (SVM_EVENT_VALID | SVM_EVENT_TYPE_MASK)) == (SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI)) {
+		sv->nmi_blocked = false; /* the NMI this replaces never reached the guest */
+		c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
 	}
 	c->event_inj = inj;
 }
 
 static void svm_set_exception_intercepts(struct vcpu *v, uint32_t mask)
 {
-	svm(v)->guest_exception_mask = mask;
-	svm(v)->vmcb->control.intercept_exceptions = mask | (svm(v)->nmi_stepping ? 1U << EXC_DB : 0);
+	to_svm(v)->guest_exception_mask = mask;
+	to_svm(v)->vmcb->control.intercept_exceptions = mask | (to_svm(v)->nmi_stepping ? 1U << EXC_DB : 0);
 }
 
 static bool svm_event_allowed(struct vcpu *v, enum event_type type)
 {
-	const struct vmcb *vmcb = svm(v)->vmcb;
+	const struct vmcb *vmcb = to_svm(v)->vmcb;
 
 	if ((vmcb->control.event_inj & SVM_EVENT_VALID) || v->interrupt_shadow)
 		return false;
 	if (type == EVENT_NMI)
-		return !svm(v)->nmi_blocked;
+		return !to_svm(v)->nmi_blocked;
 	return v->rflags & RFLAGS_IF;
 }
 
 static void svm_request_event_window(struct vcpu *v, enum event_type type)
 {
-	struct vmcb_control *c = &svm(v)->vmcb->control;
+	struct vmcb_control *c = &to_svm(v)->vmcb->control;
 
 	/* An NMI waits for the IRET intercept (set when the last one was injected). */
-	if (type == EVENT_NMI && svm(v)->nmi_blocked)
+	if (type == EVENT_NMI && to_svm(v)->nmi_blocked)
 		return;
 	/* A virtual interrupt request makes the CPU exit as soon as the guest can take interrupts. */
 	c->vintr |= SVM_V_IRQ | SVM_V_IGN_TPR | (0xFULL << SVM_V_INTR_PRIO_SHIFT);
@@ -604,12 +426,12 @@ static void svm_take_pending_nmi(void)
 
 static void svm_flush_nested_tlb(struct vcpu *v)
 {
-	svm(v)->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL; /* at the next VMRUN */
+	to_svm(v)->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL; /* at the next VMRUN */
 }
 
 static void svm_dump(struct vcpu *v)
 {
-	svm_dump_vmcb(svm(v)->vmcb);
+	svm_dump_vmcb(to_svm(v)->vmcb);
 }
 
 static void svm_init_npt_format(struct pt_ctx *ctx)
@@ -621,7 +443,6 @@ static void svm_init_npt_format(struct pt_ctx *ctx)
 }
 
 /* STGI, then clear EFER.SVME (APM 15.4); each step may fault if SVM is already off. */
-unsigned int svm_leave_cpu(void);
 unsigned int svm_leave_cpu(void)
 {
 	unsigned int faults = 0;
@@ -639,6 +460,7 @@ unsigned int svm_leave_cpu(void)
 
 const struct vcpu_ops svm_vcpu_ops = {
 	.name = "SVM",
+	.vcpu_size = sizeof(struct svm_vcpu),
 	.cpu_enable = svm_cpu_enable,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_reset = svm_vcpu_reset,
@@ -647,6 +469,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.read_reg = svm_read_reg,
 	.write_reg = svm_write_reg,
 	.inject_event = svm_inject_event,
+	.pending_event = svm_pending_event,
 	.set_exception_intercepts = svm_set_exception_intercepts,
 	.take_pending_nmi = svm_take_pending_nmi,
 	.take_host_interrupts = svm_take_host_interrupts,
@@ -656,4 +479,5 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.dump = svm_dump,
 	.init_npt_format = svm_init_npt_format,
 	.msr_bitmap_layout = MSR_BITMAP_SVM,
+	.unreflectable_exceptions = 1U << EXC_TS, /* the intercept gives no error code for #TS */
 };

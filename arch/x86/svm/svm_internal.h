@@ -2,22 +2,30 @@
 #ifndef HV_SVM_INTERNAL_H
 #define HV_SVM_INTERNAL_H
 
+#include "frame.h"
 #include "vmm/vcpu.h"
 #include "x86/svm.h"
 
 struct svm_vcpu {
+	struct vcpu vcpu; /* first: vmm/vmm.c allocates the whole as a struct vcpu */
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
-	paddr_t host_vmcb_pa; /* the host state of the vCPU's CPU (struct svm_cpu) */
+	paddr_t host_vmcb_pa; /* the host state of the vCPU's CPU (percpu.virt) */
 	uint32_t guest_exception_mask; /* what the partition asked for; #DB may be added below */
 	bool nmi_blocked;   /* an NMI was injected and the guest has not finished its IRET yet */
 	bool nmi_stepping;  /* single-stepping over that IRET to see it complete */
 };
 
-struct svm_cpu {
-	paddr_t host_save_pa; /* VM_HSAVE_PA: where VMRUN keeps host state */
-	paddr_t host_vmcb_pa; /* VMSAVE/VMLOAD target for the host's FS/GS/TR/syscall state */
-};
+_Static_assert(SVM_EVENT_TYPE_INTR == EVENT_FIELD_INTR && SVM_EVENT_TYPE_NMI == EVENT_FIELD_NMI &&
+		       SVM_EVENT_TYPE_EXCEPTION == EVENT_FIELD_EXCEPTION && SVM_EVENT_TYPE_MASK == EVENT_FIELD_TYPE_MASK,
+	       "EVENTINJ types as vcpu.h encodes them");
+_Static_assert(offsetof(struct svm_vcpu, vcpu) == 0, "struct vcpu comes first (vcpu_ops.vcpu_size)");
+_Static_assert(sizeof(struct svm_vcpu) <= FRAME_SIZE, "a vCPU stays one frame");
+
+static inline struct svm_vcpu *to_svm(struct vcpu *v)
+{
+	return container_of(v, struct svm_vcpu, vcpu);
+}
 
 extern bool svm_has_nrips;
 
@@ -42,5 +50,10 @@ static inline uint32_t svm_insn_len(const struct vmcb *vmcb, bool nrips, uint32_
  */
 void svm_decode_exit(struct vm_exit *e, const struct vmcb *vmcb, bool nrips);
 void svm_dump_vmcb(const struct vmcb *vmcb);
+
+/* The VMCB of a vCPU (svm_vmcb.c): built for `start`, put back into a start state, trusted again after S3. */
+int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start);
+void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *start);
+void svm_vcpu_reload(struct vcpu *v);
 
 #endif

@@ -23,13 +23,9 @@
 #include "x86/safe_insn.h"
 #include "x86/vmx_ops.h"
 #include "x86/extable.h"
+#include "x86/virt_backend.h"
 
 struct vmx_config vmx_config;
-
-static struct vmx_vcpu *vmx(struct vcpu *v)
-{
-	return v->arch;
-}
 
 static int read_msr(uint32_t msr, uint64_t *value)
 {
@@ -67,7 +63,6 @@ static int enable_feature_control(void)
 static int vmx_cpu_enable(void)
 {
 	const struct vmx_features *f = &vmx_config.f;
-	struct vmx_cpu *cpu;
 	uint32_t *region;
 	int rc;
 
@@ -76,7 +71,7 @@ static int vmx_cpu_enable(void)
 		return -E_NOSUPP;
 	}
 	rc = enable_feature_control();
-	if (!rc && this_cpu_id() == 0 && !this_cpu()->virt) /* once: a resume keeps the configuration */
+	if (!rc && this_cpu_id() == 0 && !this_cpu()->virt.vmxon_pa) /* once: a resume keeps the configuration */
 		rc = vmx_configure();
 	if (rc)
 		return rc;
@@ -84,15 +79,12 @@ static int vmx_cpu_enable(void)
 	write_cr0(vmx_apply_fixed(read_cr0(), vmx_config.caps.cr0_fixed0, vmx_config.caps.cr0_fixed1));
 	write_cr4(vmx_apply_fixed(read_cr4() | CR4_VMXE | (boot_cpu.xsave ? CR4_OSXSAVE : 0),
 				  vmx_config.caps.cr4_fixed0, vmx_config.caps.cr4_fixed1));
-	cpu = this_cpu()->virt; /* kept from before a suspend: the same VMXON region serves again */
-	if (!cpu) {
-		cpu = phys_to_virt(frame_alloc_zeroed());
-		cpu->vmxon_pa = frame_alloc_zeroed();
-		this_cpu()->virt = cpu;
-	}
-	region = phys_to_virt(cpu->vmxon_pa);
+	/* Kept from before a suspend: the same VMXON region serves again. */
+	if (!this_cpu()->virt.vmxon_pa)
+		alloc_zeroed_frames(FRAME_SIZE, &this_cpu()->virt.vmxon_pa);
+	region = phys_to_virt(this_cpu()->virt.vmxon_pa);
 	region[0] = f->revision_id;
-	if (vmxon(cpu->vmxon_pa)) {
+	if (vmxon(this_cpu()->virt.vmxon_pa)) {
 		pr_err("vmx: VMXON failed on CPU %u", this_cpu_id());
 		return -E_NOSUPP;
 	}
@@ -122,8 +114,8 @@ static void vmx_write_back(struct vcpu *v)
 	if (dirty & VCPU_DIRTY_RFLAGS)
 		vmcs_writel(VMCS_GUEST_RFLAGS, v->rflags);
 	if ((dirty & VCPU_DIRTY_SHADOW) && !v->interrupt_shadow) {
-		vmx(v)->interruptibility &= ~INTR_SHADOW;
-		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, vmx(v)->interruptibility);
+		to_vmx(v)->interruptibility &= ~INTR_SHADOW;
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, to_vmx(v)->interruptibility);
 	}
 clean:
 	v->dirty = 0;
@@ -132,7 +124,7 @@ clean:
 /* The register cache at an exit; RSP separately, as the fast exits never need it. */
 static void vmx_read_cache(struct vcpu *v)
 {
-	struct vmx_vcpu *xv = vmx(v);
+	struct vmx_vcpu *xv = to_vmx(v);
 
 	v->rip = vmcs_readl(VMCS_GUEST_RIP);
 	v->rflags = vmcs_readl(VMCS_GUEST_RFLAGS);
@@ -199,8 +191,8 @@ static inline bool vmx_fast_done(struct vcpu *v, enum exit_reason reason, uint32
 	vmcs_writel(VMCS_GUEST_RIP, v->rip);
 	if (v->interrupt_shadow) {
 		v->interrupt_shadow = false;
-		vmx(v)->interruptibility &= ~INTR_SHADOW;
-		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, vmx(v)->interruptibility);
+		to_vmx(v)->interruptibility &= ~INTR_SHADOW;
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, to_vmx(v)->interruptibility);
 	}
 	return true;
 }
@@ -230,15 +222,15 @@ static bool vmx_fast_exit(struct vcpu *v, uint32_t reason, uint32_t len)
 /* Enters the guest; false (with the exit record written) if the entry failed. */
 static inline __attribute__((always_inline)) bool vmx_enter(struct vcpu *v, struct vmx_vcpu *xv)
 {
-	int rc;
+	enum vmx_run_result rc;
 
 	vcpu_account_entry(v); /* exit statistics: cycles from the exit to this entry */
 	rc = vmx_run(&v->regs, &xv->entry);
 	v->exit_tsc = rdtsc();
 
-	if (__builtin_expect(rc == 0, 1))
+	if (__builtin_expect(rc == VMX_RUN_EXITED, 1))
 		return true;
-	if (rc == 1)
+	if (rc == VMX_RUN_FAIL_INVALID)
 		v->exit = (struct vm_exit){
 			.reason = EXIT_FAILED_ENTRY,
 			.failure = "VMfailInvalid: this CPU has no current VMCS",
@@ -250,7 +242,7 @@ static inline __attribute__((always_inline)) bool vmx_enter(struct vcpu *v, stru
 
 static bool vmx_run_vcpu(struct vcpu *v)
 {
-	struct vmx_vcpu *xv = vmx(v);
+	struct vmx_vcpu *xv = to_vmx(v);
 	uint32_t reason, idt_vectoring;
 
 	vmx_write_back(v);
@@ -349,13 +341,8 @@ static uint64_t vmx_read_reg(struct vcpu *v, enum vcpu_reg reg)
 		return vmcs_readl(VMCS_GUEST_FS_BASE);
 	case VCPU_GS_BASE:
 		return vmcs_readl(VMCS_GUEST_GS_BASE);
-	case VCPU_PENDING_EXCEPTION: {
-		uint32_t info = vmcs_read32(VMCS_ENTRY_INTR_INFO);
-
-		return (info & VMX_INTR_INFO_VALID) && (info & VMX_INTR_INFO_TYPE_MASK) == VMX_INTR_TYPE_HW_EXCEPTION
-			       ? (info & VMX_INTR_INFO_VECTOR_MASK)
-			       : VCPU_NO_EXCEPTION;
-	}
+	case VCPU_PENDING_EXCEPTION:
+		return vcpu_pending_exception(v);
 	case VCPU_HALTED:
 		return vmcs_read32(VMCS_GUEST_ACTIVITY_STATE) == VMX_ACTIVITY_HLT;
 	default:
@@ -404,42 +391,29 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 	}
 }
 
-/*
- * An exception raised while an event is still to be delivered (the entry field holds it again
- * after an exit during its delivery). True if the two make a double fault (SDM table 6-5);
- * otherwise the old one is handed back: an interrupt or NMI waits for its turn, a fault or
- * software interrupt happens again when its instruction runs again.
- */
-static bool vmx_merge_pending(struct vcpu *v, const struct vcpu_event *e, uint32_t pending)
+static bool vmx_pending_event(struct vcpu *v, struct vcpu_event *e)
 {
-	uint32_t type = pending & VMX_INTR_INFO_TYPE_MASK;
-	struct vcpu_event old = { .vector = (uint8_t)(pending & VMX_INTR_INFO_VECTOR_MASK) };
+	uint32_t info = vmcs_read32(VMCS_ENTRY_INTR_INFO);
 
-	old.type = type == VMX_INTR_TYPE_EXT_INTR ? EVENT_INTERRUPT
-		   : type == VMX_INTR_TYPE_NMI ? EVENT_NMI
-		   : type == VMX_INTR_TYPE_HW_EXCEPTION ? EVENT_EXCEPTION
-							 : EVENT_SOFTWARE;
-	if (vcpu_events_double_fault(&old, e))
-		return true;
-	vcpu_event_displaced(v, &old);
-	return false;
+	if (!(info & VMX_INTR_INFO_VALID))
+		return false;
+	*e = (struct vcpu_event){
+		.type = event_type_from_field(info),
+		.vector = (uint8_t)(info & VMX_INTR_INFO_VECTOR_MASK),
+		.has_error_code = info & VMX_INTR_INFO_ERROR_VALID,
+	};
+	if (e->has_error_code)
+		e->error_code = vmcs_read32(VMCS_ENTRY_EXCEPTION_ERROR_CODE);
+	return true;
 }
 
 static void vmx_inject_event(struct vcpu *v, const struct vcpu_event *e)
 {
-	uint32_t type = e->type == EVENT_NMI ? VMX_INTR_TYPE_NMI
-			: e->type == EVENT_INTERRUPT ? VMX_INTR_TYPE_EXT_INTR
-						     : VMX_INTR_TYPE_HW_EXCEPTION;
-	uint32_t info = e->vector | type | VMX_INTR_INFO_VALID;
-	uint32_t pending = vmcs_read32(VMCS_ENTRY_INTR_INFO);
+	uint32_t info = e->vector | event_type_to_field(e->type) | VMX_INTR_INFO_VALID;
 
 	if (e->has_error_code) {
 		info |= VMX_INTR_INFO_ERROR_VALID;
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, e->error_code);
-	}
-	if ((pending & VMX_INTR_INFO_VALID) && e->type == EVENT_EXCEPTION && vmx_merge_pending(v, e, pending)) {
-		info = 8 | VMX_INTR_TYPE_HW_EXCEPTION | VMX_INTR_INFO_ERROR_VALID | VMX_INTR_INFO_VALID;
-		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, 0);
 	}
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
 }
@@ -486,7 +460,7 @@ static void vmx_take_pending_nmi(void)
 static bool vmx_event_allowed(struct vcpu *v, enum event_type type)
 {
 	/* From the register cache: a shadow the hypervisor ended (an emulated instruction) is gone. */
-	uint32_t blocked = vmx(v)->interruptibility & ~(v->interrupt_shadow ? 0 : INTR_SHADOW);
+	uint32_t blocked = to_vmx(v)->interruptibility & ~(v->interrupt_shadow ? 0 : INTR_SHADOW);
 
 	if (vmcs_read32(VMCS_ENTRY_INTR_INFO) & VMX_INTR_INFO_VALID)
 		return false;
@@ -524,7 +498,6 @@ fault:
 }
 
 /* VMCLEAR the current VMCS, VMXOFF, clear CR4.VMXE (SDM 23.7); each step may fault if VMX is off. */
-unsigned int vmx_leave_cpu(void);
 unsigned int vmx_leave_cpu(void)
 {
 	unsigned int faults = 0;
@@ -553,6 +526,7 @@ static void vmx_flush_nested_tlb(struct vcpu *v)
 
 const struct vcpu_ops vmx_vcpu_ops = {
 	.name = "VMX",
+	.vcpu_size = sizeof(struct vmx_vcpu),
 	.cpu_enable = vmx_cpu_enable,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_reset = vmx_vcpu_reset,
@@ -561,6 +535,7 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.read_reg = vmx_read_reg,
 	.write_reg = vmx_write_reg,
 	.inject_event = vmx_inject_event,
+	.pending_event = vmx_pending_event,
 	.set_exception_intercepts = vmx_set_exception_intercepts,
 	.take_pending_nmi = vmx_take_pending_nmi,
 	.take_host_interrupts = vmx_take_host_interrupts,

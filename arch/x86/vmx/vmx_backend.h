@@ -2,6 +2,7 @@
 #ifndef HV_VMX_BACKEND_H
 #define HV_VMX_BACKEND_H
 
+#include "frame.h"
 #include "vmm/vcpu.h"
 #include "x86/vmx.h"
 #include "x86/vmx_caps.h"
@@ -14,17 +15,26 @@ struct vmx_config {
 	uint64_t cr0_mask, cr4_mask; /* CR0/CR4 guest/host masks: the bits VMX forces, owned by the host */
 };
 
-struct vmx_cpu {
-	paddr_t vmxon_pa;
-};
-
 struct vmx_vcpu {
+	struct vcpu vcpu;                /* first: vmm/vmm.c allocates the whole as a struct vcpu */
 	paddr_t vmcs_pa;
 	struct vmx_entry entry;          /* launched, the host RSP in the VMCS (vmx_entry.asm) */
 	uint64_t cr0_fixed0, cr4_fixed0; /* bits VMX keeps set in the real CR0/CR4 */
 	uint64_t cr0_shadow, cr4_shadow; /* the read shadows as last written: no VMREAD for them */
 	uint32_t interruptibility;       /* GUEST_INTERRUPTIBILITY at the exit */
 };
+
+_Static_assert(VMX_INTR_TYPE_EXT_INTR == EVENT_FIELD_INTR && VMX_INTR_TYPE_NMI == EVENT_FIELD_NMI &&
+		       VMX_INTR_TYPE_HW_EXCEPTION == EVENT_FIELD_EXCEPTION &&
+		       VMX_INTR_INFO_TYPE_MASK == EVENT_FIELD_TYPE_MASK,
+	       "interruption-information types as vcpu.h encodes them");
+_Static_assert(offsetof(struct vmx_vcpu, vcpu) == 0, "struct vcpu comes first (vcpu_ops.vcpu_size)");
+_Static_assert(sizeof(struct vmx_vcpu) <= FRAME_SIZE, "a vCPU stays one frame");
+
+static inline struct vmx_vcpu *to_vmx(struct vcpu *v)
+{
+	return container_of(v, struct vmx_vcpu, vcpu);
+}
 
 extern struct vmx_config vmx_config;
 

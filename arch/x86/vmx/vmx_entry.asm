@@ -6,8 +6,8 @@
 ; (entry->host_rsp), so a VM exit lands on this call's own stack frame. RSP and RIP of the guest
 ; live in the VMCS, the other GPRs are loaded and saved here. Only what the C ABI requires is
 ; kept: the callee-saved registers, no frame of our own.
-; Returns 0 after a VM exit, 1 when the entry failed with VMfailInvalid, 2 with VMfailValid
-; (the VM-instruction error field says why).
+; Returns enum vmx_run_result: VMX_RUN_EXITED after a VM exit, VMX_RUN_FAIL_INVALID or
+; VMX_RUN_FAIL_VALID when the entry failed (the VM-instruction error field says why).
 
 %include "asm_offsets.inc"
 
@@ -47,9 +47,9 @@ vmx_run:
 	vmresume
 .entry_failed:
 	; Still on our stack, with guest values in the GPRs: the flags say how it failed.
-	mov	eax, 1
+	mov	eax, VMX_RUN_FAIL_INVALID
 	jc	vmx_exit_point.out
-	mov	eax, 2
+	mov	eax, VMX_RUN_FAIL_VALID
 	jmp	vmx_exit_point.out
 .write_host_rsp:
 	mov	rax, VMCS_HOST_RSP_FIELD
@@ -58,7 +58,7 @@ vmx_run:
 	mov	[rsi + VE_HOST_RSP], rsp
 	jmp	.host_rsp_ok
 .host_rsp_failed:
-	mov	eax, 2
+	mov	eax, VMX_RUN_FAIL_VALID
 	jmp	vmx_exit_point.out
 
 vmx_exit_point:
@@ -79,7 +79,7 @@ vmx_exit_point:
 	mov	[rdi + GR_R14], r14
 	mov	[rdi + GR_R15], r15
 	pop	qword [rdi + GR_RDI]
-	xor	eax, eax
+	xor	eax, eax		; VMX_RUN_EXITED, which is 0 (vmx_ops.h)
 .out:
 	add	rsp, 8
 	pop	r15

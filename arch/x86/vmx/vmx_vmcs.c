@@ -18,16 +18,11 @@
 #include "x86/vmx_ops.h"
 
 #define GUEST_VPID 1
-#define PAT_POWER_ON 0x0007040600070406ULL
 #define AR_CODE32 (VMX_AR_TYPE_CODE_RX | VMX_AR_S | VMX_AR_P | VMX_AR_DB | VMX_AR_G)
 #define AR_DATA32 (VMX_AR_TYPE_DATA_RW | VMX_AR_S | VMX_AR_P | VMX_AR_DB | VMX_AR_G)
 #define AR_CODE16 (VMX_AR_TYPE_CODE_RX | VMX_AR_S | VMX_AR_P)
 #define AR_DATA16 (VMX_AR_TYPE_DATA_RW | VMX_AR_S | VMX_AR_P)
 #define AR_TSS_BUSY (VMX_AR_TYPE_TSS_BUSY | VMX_AR_P)
-#define RFLAGS_RESERVED 0x2
-#define DR7_INIT 0x400
-
-extern void vmx_exit_point(void);
 
 static int adjust(const char *what, uint64_t cap, uint32_t wanted, uint32_t required, uint32_t *out)
 {
@@ -69,31 +64,23 @@ int vmx_compute_controls(struct vmx_config *c)
 	return 0;
 }
 
-static struct vmx_vcpu *vmx(struct vcpu *v)
-{
-	return v->arch;
-}
-
 uint64_t vmx_guest_cr0(struct vcpu *v)
 {
 	uint64_t mask = vmx_config.cr0_mask;
 
-	return (vmcs_readl(VMCS_GUEST_CR0) & ~mask) | (vmx(v)->cr0_shadow & mask);
+	return (vmcs_readl(VMCS_GUEST_CR0) & ~mask) | (to_vmx(v)->cr0_shadow & mask);
 }
 
 uint64_t vmx_guest_cr4(struct vcpu *v)
 {
 	uint64_t mask = vmx_config.cr4_mask;
 
-	return (vmcs_readl(VMCS_GUEST_CR4) & ~mask) | (vmx(v)->cr4_shadow & mask);
+	return (vmcs_readl(VMCS_GUEST_CR4) & ~mask) | (to_vmx(v)->cr4_shadow & mask);
 }
 
 void vmx_set_guest_efer(uint64_t value)
 {
-	uint64_t current = vmcs_read64(VMCS_GUEST_EFER);
-
-	/* LMA is the CPU's to set, from LME and CR0.PG. */
-	vmcs_write64(VMCS_GUEST_EFER, (value & ~EFER_LMA) | (current & EFER_LMA));
+	vmcs_write64(VMCS_GUEST_EFER, efer_after_write(vmcs_read64(VMCS_GUEST_EFER), value));
 }
 
 /* Entering or leaving long mode through an emulated CR0 write (SDM 10.8.5). */
@@ -118,14 +105,14 @@ void vmx_set_guest_cr0(struct vcpu *v, uint64_t value)
 	uint64_t old = vmx_guest_cr0(v);
 
 	update_long_mode(old, value);
-	vmx(v)->cr0_shadow = value;
+	to_vmx(v)->cr0_shadow = value;
 	vmcs_writel(VMCS_CR0_READ_SHADOW, value);
 	vmcs_writel(VMCS_GUEST_CR0, vmx_apply_fixed(value, vmx_config.f.guest_cr0_fixed0, vmx_config.caps.cr0_fixed1));
 }
 
 void vmx_set_guest_cr4(struct vcpu *v, uint64_t value)
 {
-	vmx(v)->cr4_shadow = value;
+	to_vmx(v)->cr4_shadow = value;
 	vmcs_writel(VMCS_CR4_READ_SHADOW, value);
 	vmcs_writel(VMCS_GUEST_CR4, vmx_apply_fixed(value, vmx_config.caps.cr4_fixed0, vmx_config.caps.cr4_fixed1));
 	if (vmx_config.f.vpid && vmx_config.f.invvpid_single)
@@ -198,14 +185,15 @@ static void set_segment(uint64_t sel_field, uint64_t base_field, uint64_t limit_
 	set_segment(VMCS_GUEST_##seg##_SELECTOR, VMCS_GUEST_##seg##_BASE, VMCS_GUEST_##seg##_LIMIT,    \
 		    VMCS_GUEST_##seg##_AR, sel, base, limit, ar)
 
-/* Flat 32-bit segments with these selectors, or real-mode ones when code_sel is 0. */
-static void set_guest_segments(uint16_t code_sel, uint16_t data_sel)
+/* The segments of `start`: flat 4 GiB ones in protected mode, 64 KiB ones as INIT leaves them in real mode. */
+static void set_guest_segments(const struct vcpu_start *start)
 {
-	bool flat32 = code_sel != 0;
+	bool flat32 = start->mode == VCPU_START_PROTECTED;
 	uint32_t code = flat32 ? AR_CODE32 : AR_CODE16, data = flat32 ? AR_DATA32 : AR_DATA16;
 	uint32_t limit = flat32 ? 0xFFFFFFFF : 0xFFFF;
+	uint16_t data_sel = start->data_sel;
 
-	SET_SEG(CS, code_sel, 0, limit, code);
+	SET_SEG(CS, start->code_sel, start->cs_base, limit, code);
 	SET_SEG(DS, data_sel, 0, limit, data);
 	SET_SEG(ES, data_sel, 0, limit, data);
 	SET_SEG(SS, data_sel, 0, limit, data);
@@ -303,36 +291,18 @@ static void set_controls(const struct vcpu *v, bool idle)
 /* The guest state of `start`, as INIT leaves it where the mode does not say otherwise. */
 void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
 {
-	struct vmx_vcpu *xv = v->arch;
+	struct vmx_vcpu *xv = to_vmx(v);
 	bool idle = start->mode == VCPU_START_IDLE;
-	bool real = idle || start->mode == VCPU_START_SIPI || start->mode == VCPU_START_REAL ||
-		    start->mode == VCPU_START_RESET;
-	uint16_t cs_sel = start->mode == VCPU_START_SIPI ? (uint16_t)(start->sipi_vector << 8) :
-			  start->mode == VCPU_START_REAL ? start->real_cs : 0;
 
 	set_controls(v, idle);
 	vmcs_write64(VMCS_TSC_OFFSET, v->tsc_offset); /* INIT does not touch the TSC */
-	if (real)
-		set_guest_segments(0, 0);
-	else if (start->mode == VCPU_START_LINUX32)
-		set_guest_segments(0x10, 0x18);
-	else
-		set_guest_segments(0x08, 0x10);
-	if (cs_sel) {
-		vmcs_write16(VMCS_GUEST_CS_SELECTOR, cs_sel);
-		vmcs_writel(VMCS_GUEST_CS_BASE, (uint64_t)cs_sel << 4);
-	}
-	if (start->mode == VCPU_START_RESET) {
-		vmcs_write16(VMCS_GUEST_CS_SELECTOR, RESET_CS_SELECTOR);
-		vmcs_writel(VMCS_GUEST_CS_BASE, RESET_CS_BASE);
-	}
+	set_guest_segments(start);
 	vmcs_writel(VMCS_CR0_READ_SHADOW, 0);
 	vmcs_writel(VMCS_CR4_READ_SHADOW, 0);
 	xv->cr0_shadow = 0;
 	xv->cr4_shadow = 0;
 	vmcs_write64(VMCS_GUEST_EFER, 0);
-	/* Real mode starts with caching disabled (SDM vol. 3A, table 10-1); flat 32-bit as loaders leave it. */
-	vmx_set_guest_cr0(v, real ? (CR0_CD | CR0_NW | CR0_ET) : (CR0_PE | CR0_ET | CR0_NE));
+	vmx_set_guest_cr0(v, start->cr0);
 	vmx_set_guest_cr4(v, 0);
 	vmcs_writel(VMCS_GUEST_CR3, 0);
 	vmcs_writel(VMCS_GUEST_DR7, DR7_INIT);
@@ -359,7 +329,7 @@ void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *start)
  */
 void vmx_vcpu_reload(struct vcpu *v)
 {
-	struct vmx_vcpu *xv = v->arch;
+	struct vmx_vcpu *xv = to_vmx(v);
 
 	if (vmclear(xv->vmcs_pa) || vmptrld(xv->vmcs_pa))
 		pr_err("vmx: VMCLEAR/VMPTRLD of vCPU %u's VMCS failed after the resume", v->id);
@@ -370,12 +340,9 @@ void vmx_vcpu_reload(struct vcpu *v)
 
 int vmx_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 {
-	struct vmx_vcpu *xv = phys_to_virt(frame_alloc_zeroed());
-	uint32_t *vmcs;
+	struct vmx_vcpu *xv = to_vmx(v);
+	uint32_t *vmcs = alloc_zeroed_frames(FRAME_SIZE, &xv->vmcs_pa);
 
-	v->arch = xv;
-	xv->vmcs_pa = frame_alloc_zeroed();
-	vmcs = phys_to_virt(xv->vmcs_pa);
 	vmcs[0] = vmx_config.f.revision_id;
 	if (vmclear(xv->vmcs_pa) || vmptrld(xv->vmcs_pa)) {
 		pr_err("vmx: VMCLEAR/VMPTRLD of the new VMCS failed on CPU %u", this_cpu_id());
