@@ -53,5 +53,8 @@ bool vmx_handle_cr_access(struct vcpu *v);
 /* The event the exit interrupted (IDT-vectoring info, valid) is delivered again (SDM 27.2.4). */
 void vmx_requeue_interrupted_event(uint32_t idt_vectoring_info);
 void vmx_dump(struct vcpu *v);
+/* vcpu_ops.read_segment and write_segment (vmx_segment.c). */
+void vmx_read_segment(struct vcpu *v, enum vcpu_seg seg, struct vcpu_segment *out);
+void vmx_write_segment(struct vcpu *v, enum vcpu_seg seg, const struct vcpu_segment *in);
 
 #endif
