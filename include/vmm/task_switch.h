@@ -16,6 +16,11 @@
 #define TSS32_EFLAGS 0x24
 #define TSS32_EAX 0x28    /* EAX ECX EDX EBX ESP EBP ESI EDI: ModRM order */
 #define TSS32_ES 0x48     /* ES CS SS DS FS GS: one dword each, the selector in the low word */
+#define TSS32_CS 0x4C
+#define TSS32_SS 0x50
+#define TSS32_DS 0x54
+#define TSS32_FS 0x58
+#define TSS32_GS 0x5C
 #define TSS32_LDT 0x60
 #define TSS32_TRAP 0x64   /* bit 0: #DB on a switch to this task */
 #define TSS32_SIZE 0x68   /* the least limit + 1 of a 32-bit TSS */
