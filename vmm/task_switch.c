@@ -302,12 +302,6 @@ static void save_old_task(struct vcpu *v, uint32_t dyn[TSS32_DYNAMIC_DWORDS])
 	}
 }
 
-/* Paging with PAE outside long mode: a new CR3 would need the PDPTEs loaded, which is not done. */
-static bool cr3_change_unsupported(const struct guest_paging *g, uint32_t new_cr3)
-{
-	return (g->cr0 & CR0_PG) && (g->cr4 & CR4_PAE) && !(g->efer & EFER_LMA) && new_cr3 != (uint32_t)g->cr3;
-}
-
 /* After the commit: the new task's state from its TSS. A fault from here on is the new task's. */
 static enum exit_verdict load_new_task(struct task_switch *ts, const uint32_t *tss)
 {
@@ -322,7 +316,7 @@ static enum exit_verdict load_new_task(struct task_switch *ts, const uint32_t *t
 	int rc;
 
 	if ((ts->paging.cr0 & CR0_PG) && cr3 != (uint32_t)ts->paging.cr3) {
-		vcpu_ops->write_reg(v, VCPU_CR3, cr3);
+		vcpu_ops->write_reg(v, VCPU_CR3, cr3); /* with PAE, the backend loads the PDPTEs */
 		vcpu_ops->flush_nested_tlb(v); /* MOV CR3 would drop the old task's translations */
 		ts->paging.cr3 = cr3;
 	}
@@ -419,8 +413,6 @@ enum exit_verdict handle_task_switch(struct vcpu *v)
 		return fault_in_old_task(&ts, rc);
 	if (tss[TSS32_EFLAGS / 4] & RFLAGS_VM)
 		return not_emulated(&ts, "a virtual-8086 task");
-	if (cr3_change_unsupported(&ts.paging, tss[TSS32_CR3 / 4]))
-		return not_emulated(&ts, "a new CR3 under PAE paging");
 
 	/* The old task saved, the busy bits and the back link; a write that faults still leaves it. */
 	save_old_task(v, dyn);

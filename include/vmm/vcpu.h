@@ -116,6 +116,7 @@ enum task_switch_source {
 };
 
 enum vcpu_reg {
+	/* CR3 written under PAE paging loads the PDPTEs as MOV CR3 does (VMX keeps them in the VMCS). */
 	VCPU_RIP, VCPU_RSP, VCPU_RFLAGS, VCPU_CR0, VCPU_CR2, VCPU_CR3, VCPU_CR4, VCPU_EFER,
 	VCPU_CS_BASE,
 	VCPU_CS_LD, /* read only: bit 0 = CS.L (64-bit code), bit 1 = CS.D (32-bit default size) */

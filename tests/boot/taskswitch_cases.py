@@ -11,18 +11,22 @@ EMULATED = r"exit-stats: vcpu0 total \d+, .*task-switch \d+"
 NOT_EXITED = r"task-switch \d+"
 
 
-def case(name, emulated, **run):
-    c = dict(name=f"taskswitch-{name}", modules=MODULE, done=DONE,
+def case(name, emulated, args="", **run):
+    c = dict(name=f"taskswitch-{name}", modules=[(MODULE[0][0], f"{MODULE[0][1]} {args}".strip())], done=DONE,
              expect=guest_expect("taskswitch") + ([EMULATED] if emulated else [r"exit-stats: vcpu0 total"]),
              forbid=guest_forbid() + ([] if emulated else [NOT_EXITED]))
     c.update(run)
     return c
 
 
+QEMU = dict(emulator="qemu", boot="kernel", smp=1, timeout=60, exit_code=1)
+BOCHS = dict(emulator="bochs", boot="iso", proto="multiboot2", smp=1, timeout=300, linger=1)
+
+# 32-bit paging, then PAE (a new CR3 with new PDPTEs, which VMX takes from the VMCS).
 TASKSWITCH_CASES = [
-    case("qemu-smp1", False, emulator="qemu", boot="kernel", smp=1, timeout=60, exit_code=1),
-    case("bochs-skylake-smp1", True, emulator="bochs", boot="iso", proto="multiboot2",
-         cpu_model="corei7_skylake_x", smp=1, timeout=300, linger=1),
-    case("bochs-ryzen-smp1", False, emulator="bochs", boot="iso", proto="multiboot2", cpu_model="ryzen", smp=1,
-         timeout=300, linger=1),
+    case("qemu-smp1", False, **QEMU),
+    case("bochs-skylake-smp1", True, cpu_model="corei7_skylake_x", **BOCHS),
+    case("bochs-ryzen-smp1", False, cpu_model="ryzen", **BOCHS),
+    case("pae-qemu-smp1", False, args="pae", **QEMU),
+    case("pae-bochs-skylake-smp1", True, args="pae", cpu_model="corei7_skylake_x", **BOCHS),
 ]

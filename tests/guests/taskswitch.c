@@ -6,10 +6,13 @@
  * CR3 is loaded and the old task's translations are gone.
  *
  * On SVM the CPU performs the switches (QEMU TCG, Bochs: the reference); on VMX each one exits and
- * the hypervisor emulates it (vmm/task_switch.c). The checks are the same.
+ * the hypervisor emulates it (vmm/task_switch.c). The checks are the same. With `pae` on the
+ * command line, paging is PAE with 2 MiB pages, so a new CR3 also means new PDPTEs (which VMX
+ * keeps in the VMCS).
  */
 #include "guest.h"
 #include "hypercall.h"
+#include "multiboot.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -49,11 +52,16 @@ _Static_assert(sizeof(struct tss32) == 0x68, "the 32-bit TSS");
 #define PDE_RW 0x002
 #define PDE_PS 0x080
 #define WINDOW_VA 0xc0000000u /* A maps it at 4 MiB, the other tasks at 0 */
+#define CR4_PAE (1U << 5)
 
 static uint64_t gdt[GDT_ENTRIES] __aligned(8);
 static struct tss32 tss_a, tss_b, tss_c;
 static uint8_t stack_b[4096] __aligned(16), stack_c[4096] __aligned(16);
 static uint32_t pd_a[1024] __aligned(4096), pd_task[1024] __aligned(4096);
+/* PAE: a PDPT of four entries per address space, and four page directories each. */
+static uint64_t pdpt_a[4] __aligned(32), pdpt_task[4] __aligned(32);
+static uint64_t pae_pd_a[4][512] __aligned(4096), pae_pd_task[4][512] __aligned(4096);
+static uint32_t cr3_a, cr3_task;
 static volatile uint32_t marker = 0x5a5a1234;
 
 struct idt_gate {
@@ -272,10 +280,10 @@ static void check_new_task(const char *how, uint16_t tr, uint32_t first_reg, boo
 
 static void test_jmp(void)
 {
-	init_task(&tss_b, task_jmp_entry, stack_b, (uint32_t)(uintptr_t)pd_task, 0xb0000000);
+	init_task(&tss_b, task_jmp_entry, stack_b, cr3_task, 0xb0000000);
 	obs.seen = false;
 	roundtrip_jmp();
-	check_new_task("JMP to a TSS", SEL_TSS_B, 0xb0000000, false, (uint32_t)(uintptr_t)pd_task);
+	check_new_task("JMP to a TSS", SEL_TSS_B, 0xb0000000, false, cr3_task);
 	ok(obs.type_a == TSS_AVAIL && obs.type_b == TSS_BUSY, "JMP: in B, A is available (0x%x) and B busy (0x%x)",
 	   obs.type_a, obs.type_b);
 	check_back_in_a("JMP back", rt_after_jmp);
@@ -287,11 +295,11 @@ static void test_jmp(void)
 
 static void test_call(void)
 {
-	init_task(&tss_b, task_call_entry, stack_b, (uint32_t)(uintptr_t)pd_task, 0xb1000000);
+	init_task(&tss_b, task_call_entry, stack_b, cr3_task, 0xb1000000);
 	tss_b.link = 0xffff; /* written by the switch */
 	obs.seen = false;
 	roundtrip_call();
-	check_new_task("CALL to a TSS", SEL_TSS_B, 0xb1000000, true, (uint32_t)(uintptr_t)pd_task);
+	check_new_task("CALL to a TSS", SEL_TSS_B, 0xb1000000, true, cr3_task);
 	ok(obs.type_a == TSS_BUSY && obs.type_b == TSS_BUSY, "CALL: in B, A (0x%x) and B (0x%x) are busy", obs.type_a,
 	   obs.type_b);
 	check_back_in_a("IRET from a called task", rt_after_call);
@@ -304,12 +312,12 @@ static void test_int_gate(void)
 {
 	struct idt_gate saved;
 
-	init_task(&tss_c, task_call_entry, stack_c, (uint32_t)(uintptr_t)pd_task, 0xc0000000);
+	init_task(&tss_c, task_call_entry, stack_c, cr3_task, 0xc0000000);
 	set_task_gate(VEC_SOFT, SEL_TSS_C, &saved);
 	obs.seen = false;
 	roundtrip_int();
 	idt[VEC_SOFT] = saved;
-	check_new_task("INT n through a task gate", SEL_TSS_C, 0xc0000000, true, (uint32_t)(uintptr_t)pd_task);
+	check_new_task("INT n through a task gate", SEL_TSS_C, 0xc0000000, true, cr3_task);
 	ok(obs.type_a == TSS_BUSY && obs.type_c == TSS_BUSY, "INT n: in C, A (0x%x) and C (0x%x) are busy", obs.type_a,
 	   obs.type_c);
 	check_back_in_a("IRET from the gate's task", rt_after_int);
@@ -326,7 +334,7 @@ static void test_fault_gate(bool df)
 	struct idt_gate saved_gp, saved_df;
 	uint32_t want = df ? 0 : 0x1230;
 
-	init_task(&tss_c, task_fault_entry, stack_c, (uint32_t)(uintptr_t)pd_task, 0xc1000000);
+	init_task(&tss_c, task_fault_entry, stack_c, cr3_task, 0xc1000000);
 	saved_gp = idt[X86_GP];
 	saved_df = idt[X86_DF];
 	if (df) {
@@ -341,7 +349,7 @@ static void test_fault_gate(bool df)
 	recover_eip = 0;
 	idt[X86_GP] = saved_gp;
 	idt[X86_DF] = saved_df;
-	check_new_task(how, SEL_TSS_C, 0xc1000000, true, (uint32_t)(uintptr_t)pd_task);
+	check_new_task(how, SEL_TSS_C, 0xc1000000, true, cr3_task);
 	ok(obs.error_code == want, "%s: error code 0x%x on the new task's stack (0x%x)", how, want, obs.error_code);
 	ok(obs.regs[4] == (uint32_t)(uintptr_t)(stack_c + 4096) - 4, "%s: ESP 4 below the TSS's (0x%x)", how,
 	   obs.regs[4]);
@@ -402,7 +410,7 @@ static void expect_fault(const char *what, int v, int vector, uint32_t code)
 
 static void test_faulting_switches(void)
 {
-	init_task(&tss_b, task_jmp_entry, stack_b, (uint32_t)(uintptr_t)pd_task, 0xb2000000);
+	init_task(&tss_b, task_jmp_entry, stack_b, cr3_task, 0xb2000000);
 	expect_fault("CALL to the busy current TSS", far_transfer(SEL_TSS_A, true), X86_GP, SEL_TSS_A);
 	expect_fault("JMP to the busy current TSS", far_transfer(SEL_TSS_A, false), X86_GP, SEL_TSS_A);
 	expect_fault("CALL to a TSS with limit 0x20", far_transfer(SEL_TSS_SHORT, true), 10 /* #TS */, SEL_TSS_SHORT);
@@ -412,15 +420,34 @@ static void test_faulting_switches(void)
 	ok(!(read_eflags() & EFLAGS_NT), "NT cleared again after the refused IRET");
 }
 
-/* A maps WINDOW_VA at 4 MiB and reads it (a translation in the TLB); the tasks map it at 0. */
-static void setup_paging(void)
+/*
+ * Everything mapped 1:1 but WINDOW_VA: A maps it at 4 MiB and reads it (a translation in the
+ * TLB); the tasks map it at 0. 32-bit paging with 4 MiB pages, or PAE with 2 MiB pages.
+ */
+static void setup_paging(bool pae)
 {
-	for (uint32_t i = 0; i < 1024; i++)
-		pd_a[i] = pd_task[i] = (i << 22) | PDE_PS | PDE_RW | PDE_P;
-	pd_a[WINDOW_VA >> 22] = (1u << 22) | PDE_PS | PDE_RW | PDE_P;
-	pd_task[WINDOW_VA >> 22] = PDE_PS | PDE_RW | PDE_P;
-	write_cr4(read_cr4() | CR4_PSE);
-	write_cr3((uint32_t)(uintptr_t)pd_a);
+	if (pae) {
+		for (uint32_t d = 0; d < 4; d++) {
+			for (uint32_t i = 0; i < 512; i++)
+				pae_pd_a[d][i] = pae_pd_task[d][i] = ((uint64_t)(d * 512 + i) << 21) | PDE_PS | PDE_RW | PDE_P;
+			pdpt_a[d] = (uint32_t)(uintptr_t)pae_pd_a[d] | PDE_P;
+			pdpt_task[d] = (uint32_t)(uintptr_t)pae_pd_task[d] | PDE_P;
+		}
+		pae_pd_a[WINDOW_VA >> 30][0] = (1u << 22) | PDE_PS | PDE_RW | PDE_P;
+		pae_pd_task[WINDOW_VA >> 30][0] = PDE_PS | PDE_RW | PDE_P;
+		cr3_a = (uint32_t)(uintptr_t)pdpt_a;
+		cr3_task = (uint32_t)(uintptr_t)pdpt_task;
+		write_cr4(read_cr4() | CR4_PAE);
+	} else {
+		for (uint32_t i = 0; i < 1024; i++)
+			pd_a[i] = pd_task[i] = (i << 22) | PDE_PS | PDE_RW | PDE_P;
+		pd_a[WINDOW_VA >> 22] = (1u << 22) | PDE_PS | PDE_RW | PDE_P;
+		pd_task[WINDOW_VA >> 22] = PDE_PS | PDE_RW | PDE_P;
+		cr3_a = (uint32_t)(uintptr_t)pd_a;
+		cr3_task = (uint32_t)(uintptr_t)pd_task;
+		write_cr4(read_cr4() | CR4_PSE);
+	}
+	write_cr3(cr3_a);
 	write_cr0(read_cr0() | CR0_PG);
 	(void)*(volatile uint32_t *)(WINDOW_VA + (uint32_t)(uintptr_t)&marker);
 }
@@ -442,14 +469,17 @@ static void setup_tasks(void)
 	asm volatile("lgdt %0" : : "m"(gdtr) : "memory");
 	idt = (struct idt_gate *)(uintptr_t)idtr.base;
 	/* A's TSS: what a switch back loads besides what it saved (CR3, LDT). */
-	tss_a = (struct tss32){ .cr3 = (uint32_t)(uintptr_t)pd_a, .iomap = sizeof(struct tss32) };
+	tss_a = (struct tss32){ .cr3 = cr3_a, .iomap = sizeof(struct tss32) };
 	asm volatile("ltr %w0" : : "r"(SEL_TSS_A) : "memory");
 }
 
 void guest_main(void)
 {
-	setup_paging();
+	bool pae = mb_has_word("pae");
+
+	setup_paging(pae);
 	setup_tasks();
+	printf("paging: %s\n", pae ? "PAE, 2 MiB pages" : "32-bit, 4 MiB pages");
 	ok(read_tr() == SEL_TSS_A && desc_type(SEL_TSS_A) == TSS_BUSY, "LTR: TR 0x%x, A busy (0x%x)", read_tr(),
 	   desc_type(SEL_TSS_A));
 	test_jmp();

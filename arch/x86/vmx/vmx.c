@@ -376,7 +376,7 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 		write_cr2(value);
 		break;
 	case VCPU_CR3:
-		vmcs_writel(VMCS_GUEST_CR3, value);
+		vmx_set_guest_cr3(v, value);
 		break;
 	case VCPU_CR4:
 		vmx_set_guest_cr4(v, value);
