@@ -214,8 +214,10 @@ static enum exit_verdict string_io(struct vcpu *v)
 		} else {
 			for (uint8_t i = 0; i < size; i++)
 				value |= (uint32_t)*hva[i] << (8 * i);
-			if (guest_out(v, port, size, value) != EXIT_RESUME)
-				return EXIT_RESET;
+			enum exit_verdict verdict = guest_out(v, port, size, value);
+
+			if (verdict != EXIT_RESUME)
+				return verdict;
 		}
 		vcpu_set_gpr(v, reg, string_io_update(vcpu_gpr(v, reg), insn.addr_size, step));
 		count--;
@@ -254,11 +256,13 @@ enum exit_verdict handle_io(struct vcpu *v)
 		v->regs.rax = size == 4 ? value : (v->regs.rax & ~(uint64_t)mask) | value;
 	} else {
 		uint32_t value = (uint32_t)v->regs.rax & mask;
+		enum exit_verdict verdict;
 
 		if (sleep_port(port))
 			return sleep_io_write(v, port, size, value);
-		if (guest_out(v, port, size, value) != EXIT_RESUME)
-			return EXIT_RESET;
+		verdict = guest_out(v, port, size, value);
+		if (verdict != EXIT_RESUME)
+			return verdict;
 	}
 	vcpu_skip_instruction(v);
 	return EXIT_RESUME;

@@ -156,8 +156,8 @@ static inline bool svm_fast_done(struct vcpu *v, struct vmcb *vmcb, uint64_t rax
 
 	vmcb->save.rax = rax;
 	exit_account(v, reason, vmcb->control.exit_code, rip, 0);
-	vmcb->save.rip = rip + svm_insn_len(vmcb, svm_has_nrips, fixed_len);
 	vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW; /* the instruction completed */
+	vmcb->save.rip = rip + svm_insn_len(vmcb, svm_has_nrips, fixed_len);
 	return true;
 }
 
