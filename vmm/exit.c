@@ -24,6 +24,7 @@ static const exit_handler_t exit_handlers[EXIT_NR] = {
 	[EXIT_INVD] = handle_invd,
 	[EXIT_SMI] = handle_smi,
 	[EXIT_TIMER] = handle_timer,
+	[EXIT_TASK_SWITCH] = handle_task_switch,
 	/* EXIT_UNKNOWN has no handler: it stops the partition with a dump. */
 };
 
@@ -40,6 +41,7 @@ static const char *const reason_names[EXIT_NR] = {
 	[EXIT_INVD] = "invd",
 	[EXIT_SMI] = "smi",
 	[EXIT_TIMER] = "timer",
+	[EXIT_TASK_SWITCH] = "task-switch",
 };
 
 const char *exit_reason_name(enum exit_reason reason)

@@ -65,5 +65,6 @@ enum exit_verdict handle_event_window(struct vcpu *v);
 enum exit_verdict handle_invd(struct vcpu *v);
 enum exit_verdict handle_smi(struct vcpu *v);
 enum exit_verdict handle_timer(struct vcpu *v);
+enum exit_verdict handle_task_switch(struct vcpu *v); /* vmm/task_switch.c */
 
 #endif

@@ -6,7 +6,7 @@
  * Handles every x86 paging mode: paging off, 32-bit (4 KiB and, with CR4.PSE, 4 MiB pages),
  * PAE (4 KiB, 2 MiB), 4-level long mode (4 KiB, 2 MiB, 1 GiB) and 5-level (CR4.LA57).
  *
- * The walk is read-only: it never sets accessed or dirty bits in the guest's entries, so it has
+ * The walk itself never sets accessed or dirty bits in the guest's entries, so it has
  * no side effect the guest could observe. Each entry is read exactly once, so a guest changing
  * its tables concurrently can make the result stale but never inconsistent within one walk.
  * Checked: present bits, reserved bits (physical-address bits at and above maxphyaddr, the
@@ -77,5 +77,14 @@ int guest_translate(const struct guest_paging *g, uint64_t linear, unsigned acce
  */
 int guest_read_linear(const struct guest_paging *g, uint64_t linear, void *buf, size_t len, unsigned access,
 		      guest_phys_map_fn map, void *ctx, struct guest_fault *fault);
+
+/*
+ * Write len bytes from buf at `linear` as a write of kind `access` (GUEST_ACCESS_WRITE is added).
+ * Every page is translated and found to be guest RAM before the first byte is written, so a
+ * fault leaves guest memory as it was (unless the guest changes its tables meanwhile). The walk
+ * sets no accessed or dirty bits. Errors as guest_read_linear's.
+ */
+int guest_write_linear(const struct guest_paging *g, uint64_t linear, const void *buf, size_t len, unsigned access,
+		       guest_phys_map_fn map, void *ctx, struct guest_fault *fault);
 
 #endif

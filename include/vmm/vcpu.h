@@ -57,6 +57,7 @@ enum exit_reason {
 	EXIT_INVD,          /* INVD: performed as WBINVD */
 	EXIT_SMI,           /* SVM: an SMI in guest mode, still pending, for the host to take */
 	EXIT_TIMER,         /* the hypervisor's own timer (VMX preemption timer): nothing for the guest */
+	EXIT_TASK_SWITCH,   /* VMX: a hardware task switch, to be emulated (vmm/task_switch.c) */
 	EXIT_NR
 };
 
@@ -93,11 +94,29 @@ struct vm_exit {
 			bool rep;
 		} io;
 		const char *failure;     /* EXIT_FAILED_ENTRY: the hardware's reason, by name */
+		struct {                 /* EXIT_TASK_SWITCH (insn_len: that of CALL, JMP, IRET or INT n) */
+			uint16_t selector;       /* of the new TSS */
+			uint8_t source;          /* TASK_SWITCH_* */
+			uint8_t vector;          /* TASK_SWITCH_GATE: the event that went through the gate */
+			uint8_t event_type;      /* enum event_type of that event */
+			bool has_error_code;
+			bool soft_int;           /* INT n, INT3 or INTO: the gate's DPL is checked */
+			uint32_t error_code;
+		} task_switch;
 	};
 };
 _Static_assert(sizeof(struct vm_exit) == 32, "the exit record stays four words");
 
+/* What started a task switch (the VMX exit qualification's bits 31:30 use these numbers). */
+enum task_switch_source {
+	TASK_SWITCH_CALL = 0,
+	TASK_SWITCH_IRET = 1,
+	TASK_SWITCH_JMP = 2,
+	TASK_SWITCH_GATE = 3, /* a task gate in the IDT, reached by an event */
+};
+
 enum vcpu_reg {
+	/* CR3 written under PAE paging loads the PDPTEs as MOV CR3 does (VMX keeps them in the VMCS). */
 	VCPU_RIP, VCPU_RSP, VCPU_RFLAGS, VCPU_CR0, VCPU_CR2, VCPU_CR3, VCPU_CR4, VCPU_EFER,
 	VCPU_CS_BASE,
 	VCPU_CS_LD, /* read only: bit 0 = CS.L (64-bit code), bit 1 = CS.D (32-bit default size) */
@@ -114,6 +133,35 @@ enum vcpu_reg {
 #define VCPU_NO_EXCEPTION 0x100
 #define VCPU_CS_L (1U << 0)
 #define VCPU_CS_D (1U << 1)
+
+/* The segment registers and descriptor-table registers, for read_segment()/write_segment(). */
+enum vcpu_seg {
+	VCPU_SEG_ES, VCPU_SEG_CS, VCPU_SEG_SS, VCPU_SEG_DS, VCPU_SEG_FS, VCPU_SEG_GS, /* ModRM order */
+	VCPU_SEG_LDTR, VCPU_SEG_TR,
+	VCPU_SEG_GDTR, VCPU_SEG_IDTR, /* base and limit only */
+	VCPU_SEG_NR
+};
+
+/*
+ * A segment register as the CPU holds it. attr is the descriptor's bits 40-47 in bits 0-7 and
+ * bits 52-55 in bits 8-11 (type, S, DPL, P; AVL, L, D/B, G), the VMCB's format; the limit is
+ * in bytes (granularity applied). `unusable`: loaded with a null selector (VMX's unusable bit; on
+ * SVM a clear P).
+ */
+struct vcpu_segment {
+	uint64_t base;
+	uint32_t limit;
+	uint16_t selector;
+	uint16_t attr;
+	bool unusable;
+};
+#define SEG_ATTR_TYPE_MASK 0xFU
+#define SEG_ATTR_S (1U << 4)
+#define SEG_ATTR_DPL_SHIFT 5
+#define SEG_ATTR_P (1U << 7)
+#define SEG_ATTR_L (1U << 9)
+#define SEG_ATTR_DB (1U << 10)
+#define SEG_ATTR_G (1U << 11)
 
 /* EVENT_SOFTWARE (INT n, INT3, INTO) is only ever reported back by a backend, never injected. */
 enum event_type { EVENT_EXCEPTION, EVENT_NMI, EVENT_INTERRUPT, EVENT_SOFTWARE };
@@ -333,6 +381,12 @@ struct vcpu_ops {
 	/* RIP, RSP and RFLAGS are served from and written to the register cache. */
 	uint64_t (*read_reg)(struct vcpu *v, enum vcpu_reg reg);
 	void (*write_reg)(struct vcpu *v, enum vcpu_reg reg, uint64_t value);
+	/*
+	 * The segment registers, LDTR, TR, GDTR and IDTR (enum vcpu_seg). Written only by emulation
+	 * that loads them as the CPU would (vmm/task_switch.c); writing SS also sets the CPL to its DPL.
+	 */
+	void (*read_segment)(struct vcpu *v, enum vcpu_seg seg, struct vcpu_segment *s);
+	void (*write_segment)(struct vcpu *v, enum vcpu_seg seg, const struct vcpu_segment *s);
 	/*
 	 * Queues an event for the next entry, replacing the one queued before (vcpu_inject_exception()
 	 * has decided what becomes of that). Only encodes: no architectural rule lives here.

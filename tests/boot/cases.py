@@ -140,6 +140,11 @@ try:  # attacks on what the hypervisor owns (tests/boot/attack_cases.py)
 except ImportError:
     ATTACK_CASES = []
 CASES += ATTACK_CASES
+try:  # hardware task switches, emulated on VMX (tests/boot/taskswitch_cases.py)
+    from taskswitch_cases import TASKSWITCH_CASES
+except ImportError:
+    TASKSWITCH_CASES = []
+CASES += TASKSWITCH_CASES
 try:  # the debug console (tests/boot/debugkeys_cases.py)
     from debugkeys_cases import DEBUGKEYS_CASES
 except ImportError:

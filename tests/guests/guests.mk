@@ -5,7 +5,7 @@
 GUEST_DIR   := tests/guests
 GUEST_OUT   := $(BUILD)/guests
 GUEST_OBJ   := $(GUEST_OUT)/obj
-GUEST_NAMES := cpuid msr xsetbv hvmem io hypercall exceptions unhandled_exit initsipi irq_timer irq_ipi nmi reboot fidelity bench sleep archcheck attack spin selfcheck interleave dma msi_init
+GUEST_NAMES := cpuid msr xsetbv hvmem io hypercall exceptions unhandled_exit initsipi irq_timer irq_ipi nmi reboot fidelity bench sleep archcheck attack spin selfcheck interleave dma msi_init taskswitch
 
 # gcc's own headers only (-nostdinc): there is no 32-bit libc here. _LIBC_LIMITS_H_ keeps gcc's
 # <limits.h> from looking for the libc one.

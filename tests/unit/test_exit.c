@@ -38,6 +38,7 @@ HANDLER(handle_extint, EXIT_EXTINT)
 HANDLER(handle_invd, EXIT_INVD)
 HANDLER(handle_smi, EXIT_SMI)
 HANDLER(handle_timer, EXIT_TIMER)
+HANDLER(handle_task_switch, EXIT_TASK_SWITCH)
 
 /* Both window reasons share one handler: it must see one of them. */
 enum exit_verdict handle_event_window(struct vcpu *v)
@@ -81,7 +82,7 @@ static void test_every_handled_reason_reaches_its_handler(void **state __unused)
 	static const enum exit_reason handled[] = {
 		EXIT_CPUID, EXIT_MSR_READ, EXIT_MSR_WRITE, EXIT_NPF,	  EXIT_NMI,	  EXIT_XSETBV,	  EXIT_IO,
 		EXIT_INIT,  EXIT_SIPI,	   EXIT_SHUTDOWN,  EXIT_HYPERCALL, EXIT_EXCEPTION, EXIT_VIRT_INSN, EXIT_FAILED_ENTRY,
-		EXIT_EXTINT, EXIT_IRQ_WINDOW, EXIT_NMI_WINDOW, EXIT_INVD, EXIT_SMI, EXIT_TIMER,
+		EXIT_EXTINT, EXIT_IRQ_WINDOW, EXIT_NMI_WINDOW, EXIT_INVD, EXIT_SMI, EXIT_TIMER, EXIT_TASK_SWITCH,
 	};
 	struct vcpu v = { 0 };
 

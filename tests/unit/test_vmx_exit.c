@@ -317,7 +317,7 @@ static void test_unknown_exits(void **state __unused)
 {
 	static const uint32_t others[] = {
 		VMX_EXIT_HLT, VMX_EXIT_RDTSC,
-		VMX_EXIT_CR_ACCESS, VMX_EXIT_TASK_SWITCH, VMX_EXIT_RDTSCP, VMX_EXIT_WBINVD,
+		VMX_EXIT_CR_ACCESS, VMX_EXIT_RDTSCP, VMX_EXIT_WBINVD,
 		35, 65, 1000, 0xFFFF,
 	};
 
@@ -409,6 +409,59 @@ static void test_instruction_error_names(void **state __unused)
 }
 
 /* The backend reads only the fields the decoder uses for the reason (no VMREAD dropped unused). */
+/* Qualification: selector in 15:0, source in 31:30; through an IDT gate, the event from IDT vectoring. */
+static void test_task_switch(void **state __unused)
+{
+	struct vmx_exit_fields f = { .reason = VMX_EXIT_TASK_SWITCH, .insn_len = 7, .qualification = 0x0028 };
+	struct vm_exit e = decode(&f);
+
+	/* CALL: the selector, and the length so the old task resumes after the instruction. */
+	assert_int_equal(e.reason, EXIT_TASK_SWITCH);
+	assert_int_equal(e.task_switch.selector, 0x28);
+	assert_int_equal(e.task_switch.source, TASK_SWITCH_CALL);
+	assert_int_equal(e.insn_len, 7);
+	f.qualification = (1ULL << 30) | 0x30;
+	e = decode(&f);
+	assert_int_equal(e.task_switch.source, TASK_SWITCH_IRET);
+	assert_int_equal(e.task_switch.selector, 0x30);
+	f.qualification = (2ULL << 30) | 0x38;
+	assert_int_equal(decode(&f).task_switch.source, TASK_SWITCH_JMP);
+
+	/* A #DF through a task gate: the event and its error code; no instruction, no length. */
+	f.qualification = (3ULL << 30) | 0x40;
+	f.idt_vectoring = INTR(VMX_INTR_TYPE_HW_EXCEPTION, EXC_DF) | VMX_INTR_INFO_ERROR_VALID;
+	f.idt_error_code = 0;
+	e = decode(&f);
+	assert_int_equal(e.reason, EXIT_TASK_SWITCH);
+	assert_int_equal(e.task_switch.source, TASK_SWITCH_GATE);
+	assert_int_equal(e.task_switch.vector, EXC_DF);
+	assert_int_equal(e.task_switch.event_type, EVENT_EXCEPTION);
+	assert_true(e.task_switch.has_error_code);
+	assert_false(e.task_switch.soft_int);
+	assert_int_equal(e.insn_len, 0);
+
+	/* INT n through a gate: software, its length, the gate's DPL to check. */
+	f.idt_vectoring = INTR(VMX_INTR_TYPE_SW_INTR, 0x80);
+	f.idt_error_code = 0x1234;
+	e = decode(&f);
+	assert_int_equal(e.task_switch.vector, 0x80);
+	assert_int_equal(e.task_switch.event_type, EVENT_SOFTWARE);
+	assert_false(e.task_switch.has_error_code);
+	assert_int_equal(e.task_switch.error_code, 0);
+	assert_true(e.task_switch.soft_int);
+	assert_int_equal(e.insn_len, 7);
+
+	/* INT1 is a software event without the DPL check. */
+	f.idt_vectoring = INTR(VMX_INTR_TYPE_PRIV_SW_EXCEPTION, EXC_DB);
+	e = decode(&f);
+	assert_false(e.task_switch.soft_int);
+	assert_int_equal(e.insn_len, 7);
+
+	/* A gate source without an event cannot be emulated: unknown, dumped. */
+	f.idt_vectoring = 0;
+	assert_int_equal(decode(&f).reason, EXIT_UNKNOWN);
+}
+
 static void test_fields_needed(void **state __unused)
 {
 	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_CPUID), VMX_FIELD_INSN_LEN);
@@ -425,6 +478,8 @@ static void test_fields_needed(void **state __unused)
 	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_INIT), 0);
 	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_REASON_FAILED_ENTRY | VMX_EXIT_INVALID_GUEST_STATE), 0);
 	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_HLT), 0);
+	assert_int_equal(vmx_exit_fields_needed(VMX_EXIT_TASK_SWITCH),
+			 VMX_FIELD_QUALIFICATION | VMX_FIELD_INSN_LEN | VMX_FIELD_IDT_VECTORING);
 
 	/* The table and the decoder agree: every instruction exit the decoder knows gets its length. */
 	for (uint32_t basic = 0; basic < ARRAY_SIZE(exit_table); basic++)
@@ -452,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_failed_entries),
 		cmocka_unit_test(test_vmfail),
 		cmocka_unit_test(test_unknown_exits),
+		cmocka_unit_test(test_task_switch),
 		cmocka_unit_test(test_fields_needed),
 		cmocka_unit_test(test_exit_reason_names),
 		cmocka_unit_test(test_instruction_error_names),

@@ -55,5 +55,8 @@ void svm_dump_vmcb(const struct vmcb *vmcb);
 int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start);
 void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *start);
 void svm_vcpu_reload(struct vcpu *v);
+/* vcpu_ops.read_segment and write_segment: VMCB fields (svm_vmcb.c). */
+void svm_read_segment(struct vcpu *v, enum vcpu_seg seg, struct vcpu_segment *out);
+void svm_write_segment(struct vcpu *v, enum vcpu_seg seg, const struct vcpu_segment *in);
 
 #endif

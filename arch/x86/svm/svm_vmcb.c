@@ -1,9 +1,11 @@
 /*
  * Building a VMCB (AMD APM vol. 2, 15.5 and appendix B): the intercepts, and the guest state of a
- * struct vcpu_start as INIT leaves it where the start does not say otherwise.
+ * struct vcpu_start as INIT leaves it where the start does not say otherwise; its segment
+ * registers for emulation.
  */
 #include "lib/string.h"
 #include "mm.h"
+#include "panic.h"
 #include "svm_internal.h"
 #include "vmm/partition.h"
 #include "x86/msr.h"
@@ -129,4 +131,45 @@ int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 	c->np_control = SVM_NP_ENABLE;
 	svm_vcpu_reset(v, start);
 	return 0;
+}
+
+/* The VMCB keeps segments in its own order (es, cs, ss, ds, fs, gs, gdtr, ldtr, idtr, tr). */
+static struct vmcb_seg *svm_segment(struct vmcb *vmcb, enum vcpu_seg seg)
+{
+	struct vmcb_save *s = &vmcb->save;
+	struct vmcb_seg *const table[VCPU_SEG_NR] = {
+		[VCPU_SEG_ES] = &s->es,	    [VCPU_SEG_CS] = &s->cs,	[VCPU_SEG_SS] = &s->ss,
+		[VCPU_SEG_DS] = &s->ds,	    [VCPU_SEG_FS] = &s->fs,	[VCPU_SEG_GS] = &s->gs,
+		[VCPU_SEG_LDTR] = &s->ldtr, [VCPU_SEG_TR] = &s->tr,	[VCPU_SEG_GDTR] = &s->gdtr,
+		[VCPU_SEG_IDTR] = &s->idtr,
+	};
+
+	BUG_ON((unsigned int)seg >= VCPU_SEG_NR);
+	return table[seg];
+}
+
+void svm_read_segment(struct vcpu *v, enum vcpu_seg seg, struct vcpu_segment *out)
+{
+	const struct vmcb_seg *s = svm_segment(to_svm(v)->vmcb, seg);
+
+	*out = (struct vcpu_segment){ .base = s->base, .limit = s->limit, .selector = s->selector,
+				      .attr = s->attrib & 0xFFF };
+	/* SVM has no unusable flag: a segment loaded with a null selector has P clear. */
+	out->unusable = seg < VCPU_SEG_GDTR && !(s->attrib & SEG_ATTR_P);
+}
+
+void svm_write_segment(struct vcpu *v, enum vcpu_seg seg, const struct vcpu_segment *in)
+{
+	struct vmcb *vmcb = to_svm(v)->vmcb;
+	struct vmcb_seg *s = svm_segment(vmcb, seg);
+
+	s->base = in->base;
+	s->limit = in->limit;
+	if (seg >= VCPU_SEG_GDTR)
+		return;
+	s->selector = in->selector;
+	s->attrib = in->unusable ? 0 : in->attr & 0xFFF;
+	/* The CPL is a field of its own (APM vol. 2, 15.5.1): it follows SS.DPL as the CPU's does. */
+	if (seg == VCPU_SEG_SS)
+		vmcb->save.cpl = (in->attr >> SEG_ATTR_DPL_SHIFT) & 3;
 }

@@ -153,6 +153,11 @@ static void vmx_read_exit(struct vcpu *v, uint32_t reason)
 			f.guest_physical = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDR);
 		if (need & VMX_FIELD_INSN_LEN)
 			f.insn_len = vmcs_read32(VMCS_EXIT_INSN_LEN);
+		if (need & VMX_FIELD_IDT_VECTORING) {
+			f.idt_vectoring = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+			if (f.idt_vectoring & VMX_INTR_INFO_ERROR_VALID)
+				f.idt_error_code = vmcs_read32(VMCS_IDT_VECTORING_ERROR_CODE);
+		}
 		if (need & VMX_FIELD_INTR_INFO) {
 			f.intr_info = vmcs_read32(VMCS_EXIT_INTR_INFO);
 			if (f.intr_info & VMX_INTR_INFO_ERROR_VALID)
@@ -266,7 +271,8 @@ static bool vmx_run_vcpu(struct vcpu *v)
 		} else {
 			vmx_read_rsp(v);
 			idt_vectoring = vmcs_read32(VMCS_IDT_VECTORING_INFO);
-			if (idt_vectoring & VMX_INTR_INFO_VALID)
+			/* A task switch through an IDT gate delivers that event itself (vmm/task_switch.c). */
+			if ((idt_vectoring & VMX_INTR_INFO_VALID) && reason != VMX_EXIT_TASK_SWITCH)
 				vmx_requeue_interrupted_event(idt_vectoring);
 			if (reason != VMX_EXIT_CR_ACCESS || !vmx_handle_cr_access(v))
 				break;
@@ -372,7 +378,7 @@ static void vmx_write_reg(struct vcpu *v, enum vcpu_reg reg, uint64_t value)
 		write_cr2(value);
 		break;
 	case VCPU_CR3:
-		vmcs_writel(VMCS_GUEST_CR3, value);
+		vmx_set_guest_cr3(v, value);
 		break;
 	case VCPU_CR4:
 		vmx_set_guest_cr4(v, value);
@@ -534,6 +540,8 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.run = vmx_run_vcpu,
 	.read_reg = vmx_read_reg,
 	.write_reg = vmx_write_reg,
+	.read_segment = vmx_read_segment,
+	.write_segment = vmx_write_segment,
 	.inject_event = vmx_inject_event,
 	.pending_event = vmx_pending_event,
 	.set_exception_intercepts = vmx_set_exception_intercepts,

@@ -48,10 +48,14 @@ uint64_t vmx_guest_cr4(struct vcpu *v);
 void vmx_set_guest_cr0(struct vcpu *v, uint64_t value);
 void vmx_set_guest_cr4(struct vcpu *v, uint64_t value);
 void vmx_set_guest_efer(uint64_t value);
+void vmx_set_guest_cr3(struct vcpu *v, uint64_t value);
 /* A CR access exit: true if handled here (enter the guest again), false to dump and stop. */
 bool vmx_handle_cr_access(struct vcpu *v);
 /* The event the exit interrupted (IDT-vectoring info, valid) is delivered again (SDM 27.2.4). */
 void vmx_requeue_interrupted_event(uint32_t idt_vectoring_info);
 void vmx_dump(struct vcpu *v);
+/* vcpu_ops.read_segment and write_segment (vmx_segment.c). */
+void vmx_read_segment(struct vcpu *v, enum vcpu_seg seg, struct vcpu_segment *out);
+void vmx_write_segment(struct vcpu *v, enum vcpu_seg seg, const struct vcpu_segment *in);
 
 #endif

@@ -52,6 +52,37 @@ static void decode_ept_violation(struct vm_exit *e, const struct vmx_exit_fields
 		e->qualification |= NPF_FETCH;
 }
 
+/*
+ * A task switch for vmm/task_switch.c. Through an IDT task gate the switch delivers the event the
+ * IDT-vectoring information names, which then counts as delivered: the emulator pushes its error
+ * code. The instruction length is defined for CALL, JMP, IRET and software interrupts only (SDM
+ * vol. 3C, 28.2.5): the task saves the EIP after them.
+ */
+static void decode_task_switch(struct vm_exit *e, const struct vmx_exit_fields *f)
+{
+	uint32_t source = (uint32_t)(f->qualification >> VMX_TASK_SWITCH_SOURCE_SHIFT) & 3;
+	uint32_t type = f->idt_vectoring & VMX_INTR_INFO_TYPE_MASK;
+
+	e->task_switch.selector = (uint16_t)(f->qualification & VMX_TASK_SWITCH_SELECTOR_MASK);
+	e->task_switch.source = (uint8_t)source;
+	if (source != TASK_SWITCH_GATE) {
+		e->reason = EXIT_TASK_SWITCH;
+		e->insn_len = f->insn_len;
+		return;
+	}
+	if (!(f->idt_vectoring & VMX_INTR_INFO_VALID))
+		return; /* a gate with no event: EXIT_UNKNOWN, dumped */
+	e->reason = EXIT_TASK_SWITCH;
+	e->task_switch.vector = f->idt_vectoring & VMX_INTR_INFO_VECTOR_MASK;
+	e->task_switch.event_type = (uint8_t)event_type_from_field(f->idt_vectoring);
+	e->task_switch.has_error_code = f->idt_vectoring & VMX_INTR_INFO_ERROR_VALID;
+	e->task_switch.error_code = e->task_switch.has_error_code ? f->idt_error_code : 0;
+	/* INT n, INT3 and INTO check the gate's DPL; INT1 (privileged) does not. */
+	e->task_switch.soft_int = type == VMX_INTR_TYPE_SW_INTR || type == VMX_INTR_TYPE_SW_EXCEPTION;
+	if (type == VMX_INTR_TYPE_SW_INTR || type == VMX_INTR_TYPE_SW_EXCEPTION || type == VMX_INTR_TYPE_PRIV_SW_EXCEPTION)
+		e->insn_len = f->insn_len;
+}
+
 static const char *entry_failure_name(uint32_t basic)
 {
 	switch (basic) {
@@ -70,6 +101,7 @@ static const char *entry_failure_name(uint32_t basic)
 #define GPA VMX_FIELD_GUEST_PHYSICAL
 #define LEN VMX_FIELD_INSN_LEN
 #define INTR VMX_FIELD_INTR_INFO
+#define IDT VMX_FIELD_IDT_VECTORING
 
 /*
  * Indexed by basic exit reason, one load on every exit instead of a switch: the fields the
@@ -86,6 +118,7 @@ static const struct {
 	[VMX_EXIT_IO] = { QUAL | LEN, EXIT_UNKNOWN },
 	[VMX_EXIT_EPT_VIOLATION] = { QUAL | GPA, EXIT_UNKNOWN },
 	[VMX_EXIT_EPT_MISCONFIG] = { GPA, EXIT_UNKNOWN },
+	[VMX_EXIT_TASK_SWITCH] = { QUAL | LEN | IDT, EXIT_UNKNOWN },
 	[VMX_EXIT_CPUID] = { LEN, EXIT_CPUID },
 	[VMX_EXIT_RDMSR] = { LEN, EXIT_MSR_READ },
 	[VMX_EXIT_WRMSR] = { LEN, EXIT_MSR_WRITE },
@@ -111,6 +144,7 @@ static const struct {
 #undef GPA
 #undef LEN
 #undef INTR
+#undef IDT
 
 unsigned int vmx_exit_fields_needed(uint32_t reason)
 {
@@ -171,6 +205,9 @@ void vmx_decode_exit(struct vm_exit *e, const struct vmx_exit_fields *f)
 		return;
 	case VMX_EXIT_EPT_VIOLATION:
 		decode_ept_violation(e, f);
+		return;
+	case VMX_EXIT_TASK_SWITCH:
+		decode_task_switch(e, f);
 		return;
 	case VMX_EXIT_EPT_MISCONFIG:
 		e->gpa = f->guest_physical; /* stays EXIT_UNKNOWN: our tables are wrong; the dump shows where */

@@ -16,12 +16,19 @@ struct vmx_exit_fields {
 	uint32_t intr_error_code;  /* VMCS_EXIT_INTR_ERROR_CODE */
 	uint64_t qualification;    /* VMCS_EXIT_QUALIFICATION */
 	uint64_t guest_physical;   /* VMCS_GUEST_PHYSICAL_ADDR (EPT violations and misconfigurations) */
+	uint32_t idt_vectoring;    /* VMCS_IDT_VECTORING_INFO: the event an exit interrupted */
+	uint32_t idt_error_code;   /* VMCS_IDT_VECTORING_ERROR_CODE */
 };
 
 #define VMX_FIELD_QUALIFICATION (1U << 0)
 #define VMX_FIELD_GUEST_PHYSICAL (1U << 1)
 #define VMX_FIELD_INSN_LEN (1U << 2)
 #define VMX_FIELD_INTR_INFO (1U << 3) /* and the error code, when INTR_INFO says there is one */
+#define VMX_FIELD_IDT_VECTORING (1U << 4) /* and its error code, likewise */
+
+/* Task-switch exits (SDM vol. 3C, table 28-2): the new TSS selector and what started the switch. */
+#define VMX_TASK_SWITCH_SELECTOR_MASK 0xFFFFU
+#define VMX_TASK_SWITCH_SOURCE_SHIFT 30
 
 /* Which fields the decoder reads for this exit reason (VMX_FIELD_*). */
 unsigned int vmx_exit_fields_needed(uint32_t reason);

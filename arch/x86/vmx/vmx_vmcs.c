@@ -119,6 +119,26 @@ void vmx_set_guest_cr4(struct vcpu *v, uint64_t value)
 		invvpid(VMX_INVVPID_SINGLE, GUEST_VPID, 0); /* paging-mode bits may have changed */
 }
 
+/*
+ * CR3 written for the guest (an emulated task switch). Under PAE paging with EPT the CPU takes the
+ * four PDPTEs from the VMCS at entry, not from memory (SDM vol. 3C, 26.3.2.4): they are loaded
+ * here from guest RAM as MOV CR3 would. A PDPT outside guest RAM leaves them not present.
+ */
+void vmx_set_guest_cr3(struct vcpu *v, uint64_t value)
+{
+	static const uint32_t fields[4] = { VMCS_GUEST_PDPTE0, VMCS_GUEST_PDPTE1, VMCS_GUEST_PDPTE2,
+					    VMCS_GUEST_PDPTE3 };
+	uint64_t cr0 = vmx_guest_cr0(v), cr4 = vmx_guest_cr4(v);
+
+	vmcs_writel(VMCS_GUEST_CR3, value);
+	if ((cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(vmcs_read64(VMCS_GUEST_EFER) & EFER_LMA)) {
+		const uint64_t *pdpt = partition_gpa_to_hva(v->part, value & 0xFFFFFFE0U, 32);
+
+		for (unsigned int i = 0; i < 4; i++)
+			vmcs_write64(fields[i], pdpt ? pdpt[i] : 0);
+	}
+}
+
 /* MOV to CR0/CR4, CLTS and LMSW exit only when they touch a bit VMX forces (NE, VMXE). */
 bool vmx_handle_cr_access(struct vcpu *v)
 {
