@@ -248,10 +248,14 @@ int guest_translate(const struct guest_paging *g, uint64_t linear, unsigned acce
 	return rc;
 }
 
-int guest_read_linear(const struct guest_paging *g, uint64_t linear, void *buf, size_t len, unsigned access,
-		      guest_phys_map_fn map, void *ctx, struct guest_fault *fault)
+/*
+ * Page by page over [linear, linear + len), each page translated for `access` and mapped: copies
+ * into `to` (a read), or from `from` (a write: guest RAM is writable, map() only promises reads to
+ * its read-only callers), or neither (a check that every page can be reached). 0, or why not.
+ */
+static int copy_linear(const struct guest_paging *g, uint64_t linear, uint8_t *to, const uint8_t *from, size_t len,
+		       unsigned access, guest_phys_map_fn map, void *ctx, struct guest_fault *fault)
 {
-	uint8_t *out = buf;
 	size_t done = 0;
 
 	while (done < len) {
@@ -267,42 +271,26 @@ int guest_read_linear(const struct guest_paging *g, uint64_t linear, void *buf, 
 		p = map(gpa, chunk, ctx);
 		if (!p)
 			return -E_RANGE;
-		memcpy(out + done, p, chunk);
+		if (to)
+			memcpy(to + done, p, chunk);
+		else if (from)
+			memcpy((void *)(uintptr_t)p, from + done, chunk);
 		done += chunk;
 	}
 	return 0;
 }
 
-/* Each page of [linear, linear + len) translated for `access` and mapped: 0, or why not. */
-static int guest_write_pages(const struct guest_paging *g, uint64_t linear, const uint8_t *in, size_t len,
-			     unsigned access, guest_phys_map_fn map, void *ctx, struct guest_fault *fault)
+int guest_read_linear(const struct guest_paging *g, uint64_t linear, void *buf, size_t len, unsigned access,
+		      guest_phys_map_fn map, void *ctx, struct guest_fault *fault)
 {
-	size_t done = 0;
-
-	while (done < len) {
-		uint64_t addr = linear + done;
-		size_t chunk = MIN(len - done, (size_t)(PAGE_SIZE_4K - (addr & PAGE_OFFSET_MASK)));
-		const void *p;
-		uint64_t gpa;
-		int rc;
-
-		rc = guest_translate(g, addr, access | GUEST_ACCESS_WRITE, map, ctx, &gpa, fault);
-		if (rc)
-			return rc;
-		p = map(gpa, chunk, ctx);
-		if (!p)
-			return -E_RANGE;
-		if (in) /* guest RAM is writable: map() only promises reads to the read-only callers */
-			memcpy((void *)(uintptr_t)p, in + done, chunk);
-		done += chunk;
-	}
-	return 0;
+	return copy_linear(g, linear, buf, NULL, len, access, map, ctx, fault);
 }
 
 int guest_write_linear(const struct guest_paging *g, uint64_t linear, const void *buf, size_t len, unsigned access,
 		       guest_phys_map_fn map, void *ctx, struct guest_fault *fault)
 {
-	int rc = guest_write_pages(g, linear, NULL, len, access, map, ctx, fault);
+	/* Every page is checked before a byte is written: a fault leaves guest memory as it was. */
+	int rc = copy_linear(g, linear, NULL, NULL, len, access | GUEST_ACCESS_WRITE, map, ctx, fault);
 
-	return rc ? rc : guest_write_pages(g, linear, buf, len, access, map, ctx, fault);
+	return rc ? rc : copy_linear(g, linear, NULL, buf, len, access | GUEST_ACCESS_WRITE, map, ctx, fault);
 }

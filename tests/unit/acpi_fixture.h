@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "put_le.h"
+
 #include "../../drivers/acpi.c"
 #include "../../drivers/acpi_fadt.c"
 #include "../../drivers/acpi_madt.c"
@@ -127,24 +129,6 @@ static int teardown(void **state __unused)
 }
 
 /* ---- table builders ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 /* Set the byte at p[at] so that p[0 .. len) sums to 0. */
 static void set_checksum(uint8_t *p, size_t len, size_t at)

@@ -1,5 +1,5 @@
 /*
- * What the page table host tests share (test_pagetable.c, test_pagetable_format.c): the walker
+ * What the page table host tests share (test_pagetable.c, test_pagetable_format.c, test_vtd.c): the walker
  * under test over a fake table allocator, and checks of a built tree.
  */
 #ifndef TEST_PAGETABLE_FIXTURE_H
@@ -20,7 +20,9 @@
  * phys_to_virt fails the test on any address that is not a live table, so a dangling or
  * garbage table pointer is caught the moment the builder follows it.
  */
+#ifndef FAKE_TABLES
 #define FAKE_TABLES 128
+#endif
 #define FAKE_BASE 0x7f000000ULL
 
 static struct fake {

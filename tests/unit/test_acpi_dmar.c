@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "put_le.h"
+
 #include "../../drivers/acpi.c"
 #include "../../drivers/acpi_dmar.c"
 #include "../../drivers/acpi_fadt.c"
@@ -91,18 +93,6 @@ static int teardown(void **state __unused)
 /* ---- DMAR builder: dmar_begin, structures (each closed by its own helper), dmar_end ---- */
 
 static uint32_t dmar_len, struct_at;
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static void dmar_begin(uint8_t haw_minus_1, uint8_t flags)
 {

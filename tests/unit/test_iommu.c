@@ -11,28 +11,12 @@
 
 #include <cmocka.h>
 
+#include "put_le.h"
+
 #include "../../drivers/acpi_view.c"
 #include "../../drivers/iommu_policy.c"
 #include "../../lib/range.c"
 #include "../../lib/string.c"
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 /* ---- the domain ---- */
 

@@ -3,62 +3,17 @@
  * context entries, the second-level format driven through the page-table builder, invalidation
  * descriptors and fault records.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "../../arch/x86/pagetable.c"
+#define FAKE_TABLES 2048 /* a whole domain's tree in 4 KiB leaves */
+#include "pagetable_fixture.h"
 #include "../../drivers/iommu_vtd_tables.c"
-
-/* Tables live in a host buffer at made-up physical addresses FAKE_BASE + i * 4 KiB. */
-#define FAKE_TABLES 2048
-#define FAKE_BASE 0x7f000000ULL
-
-static struct {
-	uint64_t (*mem)[PT_ENTRIES];
-	int used;
-} fake;
-
-static paddr_t fake_alloc(void *opaque __unused)
-{
-	if (fake.used == FAKE_TABLES)
-		return 0;
-	memset(fake.mem[fake.used], 0, sizeof(fake.mem[0]));
-	return FAKE_BASE + (paddr_t)fake.used++ * PAGE_SIZE_4K;
-}
-
-static void *fake_virt(paddr_t pa, void *opaque __unused)
-{
-	assert_true(pa >= FAKE_BASE && IS_ALIGNED(pa, PAGE_SIZE_4K));
-	assert_true((pa - FAKE_BASE) / PAGE_SIZE_4K < (uint64_t)fake.used);
-	return fake.mem[(pa - FAKE_BASE) / PAGE_SIZE_4K];
-}
-
-static int setup(void **state __unused)
-{
-	fake.mem = aligned_alloc(PAGE_SIZE_4K, FAKE_TABLES * PAGE_SIZE_4K);
-	fake.used = 0;
-	return fake.mem ? 0 : -1;
-}
-
-static int teardown(void **state __unused)
-{
-	free(fake.mem);
-	fake.mem = NULL;
-	return 0;
-}
 
 static paddr_t new_tree(struct pt_ctx *ctx, bool allow_1g)
 {
 	vtd_sl_ctx_init(ctx, allow_1g);
 	ctx->alloc_table = fake_alloc;
 	ctx->phys_to_virt = fake_virt;
-	return fake_alloc(NULL);
+	ctx->opaque = &fake;
+	return fake_alloc(&fake);
 }
 
 /* The raw entry that maps va at `level` (the walk must reach it). */
