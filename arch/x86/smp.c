@@ -14,7 +14,7 @@
 
 #define INIT_DELAY_US 10000   /* INIT to first STARTUP */
 #define SIPI_DELAY_US 200     /* between the two STARTUPs */
-#define AP_ANSWER_US 200000   /* an AP that is not online by then is given up */
+#define AP_ANSWER_US 1000000  /* an AP not online by then is given up (1 s: TCG under load is slow) */
 
 extern const uint8_t trampoline_start[], trampoline_end[], trampoline_params[];
 
