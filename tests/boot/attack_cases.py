@@ -82,7 +82,10 @@ def smi_cases():
     chipset's APM port to the first CPU), so an AP's SMI runs whatever RAM holds at 0x38000 and that
     CPU does not come back (QEMU -d int: "SMM: enter" on CPU 1, then faults in SMM; bochs.log: "Enter
     to System Management Mode" on CPU1, no RSM). What these runs prove is that the guest and the
-    hypervisor go on unchanged; the README's security model says what holds on real firmware. Bochs
+    hypervisor go on unchanged; the README's security model says what holds on real firmware. The
+    guest plants an RSM at the default entry (0x38000) before the SMIs to the other CPU, so that CPU
+    comes back from SMM every time (QEMU logs SMI exits #1 and #2) instead of running whatever lies
+    there, which now and then triple-faulted in SMM and reset the machine mid-test. Bochs
     sends SMIs to this CPU only: there the AP's SMM code runs into the BIOS's panic port and Bochs
     (panic: action=fatal) stops ("BIOS >>PANIC<< set_diskette_current_cyl()" with CPU1 in SMM)."""
     cases = []
